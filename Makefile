@@ -1,0 +1,42 @@
+# resexp: `make demo` runs the plain-vs-residual comparison on MNIST and draws
+# its figures; `make test` runs every test. See README.md.
+
+GO      ?= go
+BIN     := bin/resexp
+DEMO    := runs/demo
+DEPTHS  := 20 56
+
+.PHONY: build test data demo bench lint clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/resexp
+
+test:
+	$(GO) test ./...
+
+data: build
+	$(BIN) data download mnist
+
+# demo trains plain and residual nets of each depth in DEPTHS on MNIST
+# (configs/demo.yaml) into runs/demo, replacing an earlier demo, and draws
+# the figures into plots/demo.
+demo: data
+	@for d in $(DEPTHS); do for net in plain residual; do \
+		$(BIN) train -c configs/demo.yaml --depth $$d --$$net --out $(DEMO)/$$net-$$d --force || exit $$?; \
+	done; done
+	$(BIN) plot $(DEMO)/* --out plots/demo
+	@echo "open plots/demo/index.html"
+
+# bench runs the GEMM kernel benchmarks and the whole-network throughput.
+bench: build
+	$(GO) test -run '^$$' -bench . -count 5 ./internal/nn/kernels/
+	$(BIN) bench --depth 20
+	$(BIN) bench --depth 56
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: run gofmt -w on the files above"; exit 1; }
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+
+clean:
+	rm -rf bin

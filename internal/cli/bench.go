@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/resexp/resexp/internal/experiments"
+	"github.com/resexp/resexp/internal/nn"
+	"github.com/resexp/resexp/internal/nn/kernels"
+	"github.com/resexp/resexp/internal/nn/models"
+)
+
+type benchOptions struct {
+	depth, batch    int
+	residual, plain bool
+	dataset         string
+	minTime         time.Duration
+}
+
+func newBenchCmd() *cobra.Command {
+	o := &benchOptions{}
+	c := &cobra.Command{
+		Use:   "bench [--depth N] [--batch-size N] [--plain|--residual]",
+		Short: "Measure training and evaluation throughput (images/s, GFLOP/s)",
+		Long: `Measure training (forward, loss, backward, SGD step) and evaluation (forward only)
+throughput on random inputs, as shared/bench/bench_torch.py does for PyTorch, so the two
+can be compared side by side in one sitting. One line per mode.`,
+		Args: exactArgs(0),
+		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
+	}
+	f := c.Flags()
+	f.IntVar(&o.depth, "depth", 20, "network depth, 6n+2")
+	f.IntVar(&o.batch, "batch-size", 128, "images per step")
+	f.BoolVar(&o.residual, "residual", false, "identity shortcuts (the default)")
+	f.BoolVar(&o.plain, "plain", false, "no shortcuts")
+	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape: cifar10 (3x32x32) or mnist (1x28x28)")
+	f.DurationVar(&o.minTime, "min-time", 5*time.Second, "measure each mode for at least this long")
+	return c
+}
+
+func (o *benchOptions) run(c *cobra.Command) error {
+	if o.residual && o.plain {
+		return &usageError{msg: "bench: --residual and --plain exclude each other"}
+	}
+	if o.batch < 1 {
+		return badInput("--batch-size %d: must be at least 1", o.batch)
+	}
+	s := models.Spec{Depth: o.depth, Residual: !o.plain, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 32, W: 32, Classes: 10}
+	switch o.dataset {
+	case "cifar10":
+	case "mnist":
+		s.InC, s.H, s.W = 1, 28, 28
+	default:
+		return badInput("--dataset %q: expected cifar10 or mnist", o.dataset)
+	}
+	res, err := experiments.Bench(c.Context(), s, o.batch, o.minTime)
+	for _, r := range res {
+		fmt.Fprintf(c.OutOrStdout(), "resexp threads=%d kernel=%s cfg=%s/%s mode=%s batch=%d img_s=%.1f gflop_s=%.1f steps=%d\n",
+			runtime.GOMAXPROCS(0), kernels.Kernel(), r.Label, o.dataset, r.Mode, r.Batch, r.ImagesPerSec, r.GFLOPS, r.Steps)
+	}
+	return err
+}

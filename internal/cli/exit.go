@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/resexp/resexp/internal/experiments"
+)
+
+// Exit codes (DESIGN.md §2).
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitBadInput    = 2
+	ExitInterrupted = 130
+)
+
+// exitCode maps an error to the process exit code; this is the only place
+// that does.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case experiments.IsBadInput(err), isUsage(err):
+		return ExitBadInput
+	case errors.Is(err, experiments.ErrInterrupted), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitFailed
+}
+
+// usageError is a problem with the command line itself.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func isUsage(err error) bool {
+	var u *usageError
+	return errors.As(err, &u)
+}
+
+// badInput formats an input error (exit code 2).
+func badInput(format string, args ...any) error {
+	return experiments.BadInput(fmt.Errorf(format, args...))
+}
+
+// unwrapPath drops the path from a *fs.PathError, whose message the caller
+// already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,87 @@
+package experiments
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/resexp/resexp/internal/nn"
+	"github.com/resexp/resexp/internal/nn/models"
+	"github.com/resexp/resexp/internal/nn/optim"
+)
+
+// BenchResult is the throughput of one network at one batch size.
+// GFLOP/s count 2 FLOPs per multiply-accumulate of the conv and fc layers:
+// a forward pass is 2*MACs per image, a training step 6*MACs (forward, and
+// backward for inputs and weights), the convention of the paper's FLOPs.
+type BenchResult struct {
+	Label         string
+	Batch         int
+	Mode          string // "train" or "eval"
+	ImagesPerSec  float64
+	GFLOPS        float64
+	Steps         int
+	SecondsPerRun float64
+}
+
+// Bench measures training (forward, cross-entropy, backward and an SGD step
+// with momentum 0.9 and weight decay 1e-4) and evaluation (forward in
+// inference mode) on random N(0,1) inputs, like shared/bench/bench_torch.py.
+// Each mode runs 2 warm-up steps, then steps until minTime has passed (and at
+// least 3 steps).
+func Bench(ctx context.Context, spec models.Spec, batch int, minTime time.Duration) ([]BenchResult, error) {
+	m, err := models.Build(spec)
+	if err != nil {
+		return nil, BadInput(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	if err := m.Init(rng, "he"); err != nil {
+		return nil, err
+	}
+	x := nn.NewTensor(batch, spec.InC, spec.H, spec.W)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	y := make([]uint8, batch)
+	for i := range y {
+		y[i] = uint8(rng.IntN(spec.Classes))
+	}
+	loss := nn.NewSoftmaxCrossEntropy()
+	opt := optim.NewSGD(m.Params(), 0.9, 1e-4, false)
+	train := func() {
+		loss.Forward(m.Net.Forward(x, true), y)
+		m.Net.Backward(loss.Backward())
+		opt.Step(0.01)
+	}
+	eval := func() { loss.Forward(m.Net.Forward(x, false), y) }
+	var out []BenchResult
+	for _, mode := range []struct {
+		name  string
+		fn    func()
+		flops float64
+	}{{"train", train, 6}, {"eval", eval, 2}} {
+		steps, secs, err := timeSteps(ctx, mode.fn, minTime)
+		if err != nil {
+			return out, err
+		}
+		ips := float64(steps*batch) / secs
+		out = append(out, BenchResult{Label: spec.Label(), Batch: batch, Mode: mode.name, ImagesPerSec: ips,
+			GFLOPS: ips * mode.flops * float64(m.MACs()) / 1e9, Steps: steps, SecondsPerRun: secs})
+	}
+	return out, nil
+}
+
+func timeSteps(ctx context.Context, fn func(), minTime time.Duration) (int, float64, error) {
+	fn()
+	fn()
+	start := time.Now()
+	n := 0
+	for n < 3 || time.Since(start) < minTime {
+		if ctx.Err() != nil {
+			return n, 0, ErrInterrupted
+		}
+		fn()
+		n++
+	}
+	return n, time.Since(start).Seconds(), nil
+}

@@ -1,0 +1,192 @@
+package experiments
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/resexp/resexp/internal/data"
+	"github.com/resexp/resexp/internal/nn"
+	"github.com/resexp/resexp/internal/nn/models"
+	"github.com/resexp/resexp/internal/nn/optim"
+)
+
+// Config is a whole experiment. Its mapstructure/yaml keys are the config
+// file's keys (model.depth, train.lr, ...); Default fills every one.
+type Config struct {
+	Name  string      `mapstructure:"name" yaml:"name"`
+	Seed  uint64      `mapstructure:"seed" yaml:"seed"`
+	Model ModelConfig `mapstructure:"model" yaml:"model"`
+	Data  DataConfig  `mapstructure:"data" yaml:"data"`
+	Train TrainConfig `mapstructure:"train" yaml:"train"`
+	Log   LogConfig   `mapstructure:"log" yaml:"log"`
+}
+
+// ModelConfig selects the network.
+type ModelConfig struct {
+	Depth      int    `mapstructure:"depth" yaml:"depth"`
+	Residual   bool   `mapstructure:"residual" yaml:"residual"`
+	Norm       string `mapstructure:"norm" yaml:"norm"`
+	Activation string `mapstructure:"activation" yaml:"activation"`
+	Init       string `mapstructure:"init" yaml:"init"`
+}
+
+// DataConfig selects the data set and its preprocessing.
+type DataConfig struct {
+	Dataset   string `mapstructure:"dataset" yaml:"dataset"`
+	Dir       string `mapstructure:"dir" yaml:"dir"`
+	Normalize string `mapstructure:"normalize" yaml:"normalize"`
+	PadCrop   int    `mapstructure:"pad_crop" yaml:"pad_crop"`
+	Flip      bool   `mapstructure:"flip" yaml:"flip"`
+}
+
+// TrainConfig is the optimisation recipe. Steps and Epochs are exclusive;
+// Milestones are iterations.
+type TrainConfig struct {
+	Steps       int     `mapstructure:"steps" yaml:"steps"`
+	Epochs      int     `mapstructure:"epochs" yaml:"epochs"`
+	BatchSize   int     `mapstructure:"batch_size" yaml:"batch_size"`
+	LR          float64 `mapstructure:"lr" yaml:"lr"`
+	Momentum    float64 `mapstructure:"momentum" yaml:"momentum"`
+	WeightDecay float64 `mapstructure:"weight_decay" yaml:"weight_decay"`
+	Nesterov    bool    `mapstructure:"nesterov" yaml:"nesterov"`
+	Schedule    string  `mapstructure:"schedule" yaml:"schedule"`
+	Milestones  []int   `mapstructure:"milestones" yaml:"milestones"`
+	Gamma       float64 `mapstructure:"gamma" yaml:"gamma"`
+	WarmupSteps int     `mapstructure:"warmup_steps" yaml:"warmup_steps"`
+	WarmupLR    float64 `mapstructure:"warmup_lr" yaml:"warmup_lr"`
+}
+
+// LogConfig sets what is recorded and how often (in iterations).
+// EvalSamples limits intermediate test evaluations to the first N test
+// images (0 = all); the final evaluation always uses the whole test set.
+type LogConfig struct {
+	Every         int `mapstructure:"every" yaml:"every"`
+	EvalEvery     int `mapstructure:"eval_every" yaml:"eval_every"`
+	EvalSamples   int `mapstructure:"eval_samples" yaml:"eval_samples"`
+	GradNormEvery int `mapstructure:"gradnorm_every" yaml:"gradnorm_every"`
+	ResponseEvery int `mapstructure:"response_every" yaml:"response_every"`
+}
+
+// Default is the built-in experiment: a residual 20-layer net on the
+// synthetic set for 200 iterations, which runs anywhere in seconds.
+func Default() Config {
+	return Config{
+		Seed:  1,
+		Model: ModelConfig{Depth: 20, Residual: true, Norm: "batch", Activation: "relu", Init: "he"},
+		Data:  DataConfig{Dataset: "synthetic", Normalize: "channel"},
+		Train: TrainConfig{
+			Steps: 200, BatchSize: 128, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
+			Schedule: "multistep", Gamma: 0.1, Milestones: []int{}, WarmupLR: 0.01,
+		},
+		Log: LogConfig{Every: 20, EvalEvery: 100, GradNormEvery: 10, ResponseEvery: 50},
+	}
+}
+
+// Label is the net's name in figures: "resnet-56" or "plain-20".
+func (c *Config) Label() string { return c.Spec(1, 1, 1, 2).Label() }
+
+// RunName is Name, or "<label>-<dataset>" when Name is empty.
+func (c *Config) RunName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Label() + "-" + c.Data.Dataset
+}
+
+// DataDir is Data.Dir, or "data/<dataset>" when it is empty.
+func (c *Config) DataDir() string {
+	if c.Data.Dir != "" {
+		return c.Data.Dir
+	}
+	return "data/" + c.Data.Dataset
+}
+
+// Spec is the model spec for inputs of c×h×w and the given classes.
+func (c *Config) Spec(inC, h, w, classes int) models.Spec {
+	act, _ := nn.ParseActKind(c.Model.Activation)
+	return models.Spec{Depth: c.Model.Depth, Residual: c.Model.Residual, Norm: c.Model.Norm,
+		Activation: act, InC: inC, H: h, W: w, Classes: classes}
+}
+
+// Validate checks every value before any work starts. The error (the first
+// problem found, on one line) names the key and what is allowed.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("key %s: "+format, append([]any{key}, args...)...))
+	}
+	if _, err := models.BlocksPerStage(c.Model.Depth); err != nil {
+		add("model.depth", "%v", err)
+	}
+	oneOf(add, "model.norm", c.Model.Norm, "batch", "none")
+	oneOf(add, "model.activation", c.Model.Activation, "relu", "tanh", "sigmoid")
+	oneOf(add, "model.init", c.Model.Init, models.InitSchemes...)
+	oneOf(add, "data.dataset", c.Data.Dataset, data.Names()...)
+	oneOf(add, "data.normalize", c.Data.Normalize, "none", "channel", "pixel")
+	oneOf(add, "train.schedule", c.Train.Schedule, optim.ScheduleNames...)
+	c.validateNumbers(add)
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+func (c *Config) validateNumbers(add func(key, format string, args ...any)) {
+	t := c.Train
+	switch {
+	case t.Steps < 0 || t.Epochs < 0:
+		add("train.steps", "must not be negative (got steps %d, epochs %d)", t.Steps, t.Epochs)
+	case t.Steps > 0 && t.Epochs > 0:
+		add("train.steps", "and train.epochs are exclusive; set one (got steps %d, epochs %d)", t.Steps, t.Epochs)
+	case t.Steps == 0 && t.Epochs == 0:
+		add("train.steps", "set train.steps or train.epochs to a positive number")
+	}
+	if t.BatchSize < 1 {
+		add("train.batch_size", "must be at least 1 (got %d)", t.BatchSize)
+	}
+	positive(add, "train.lr", t.LR)
+	nonNegative(add, "train.momentum", t.Momentum)
+	nonNegative(add, "train.weight_decay", t.WeightDecay)
+	positive(add, "train.gamma", t.Gamma)
+	nonNegative(add, "train.warmup_lr", t.WarmupLR)
+	if t.WarmupSteps < 0 {
+		add("train.warmup_steps", "must not be negative (got %d)", t.WarmupSteps)
+	}
+	if !slices.IsSorted(t.Milestones) || slices.ContainsFunc(t.Milestones, func(m int) bool { return m < 1 }) {
+		add("train.milestones", "must be increasing positive iterations (got %v)", t.Milestones)
+	}
+	if c.Data.PadCrop < 0 {
+		add("data.pad_crop", "must not be negative (got %d)", c.Data.PadCrop)
+	}
+	l := c.Log
+	for _, kv := range []struct {
+		key string
+		v   int
+	}{{"log.every", l.Every}, {"log.eval_every", l.EvalEvery}, {"log.gradnorm_every", l.GradNormEvery}, {"log.response_every", l.ResponseEvery}} {
+		if kv.v < 1 {
+			add(kv.key, "must be at least 1 (got %d)", kv.v)
+		}
+	}
+	if l.EvalSamples < 0 {
+		add("log.eval_samples", "must not be negative (got %d)", l.EvalSamples)
+	}
+}
+
+func oneOf(add func(string, string, ...any), key, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		add(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func positive(add func(string, string, ...any), key string, v float64) {
+	if !(v > 0) {
+		add(key, "must be positive (got %v)", v)
+	}
+}
+
+func nonNegative(add func(string, string, ...any), key string, v float64) {
+	if !(v >= 0) {
+		add(key, "must not be negative (got %v)", v)
+	}
+}

@@ -1,0 +1,187 @@
+package experiments
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/resexp/resexp/internal/data"
+	"github.com/resexp/resexp/internal/nn/models"
+	"github.com/resexp/resexp/internal/runfiles"
+)
+
+// Version is resexp's release version, shown by `resexp version` and
+// recorded in meta.json.
+const Version = "0.1.0-dev"
+
+// checkRunDir refuses a directory that already holds a run unless force.
+func checkRunDir(dir string, force bool) error {
+	_, err := os.Stat(filepath.Join(dir, runfiles.MetaFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return BadInput(fmt.Errorf("run directory %s: %w", dir, err))
+	case force:
+		return nil
+	}
+	return BadInput(fmt.Errorf("run directory %s already holds a run; pass --force to replace it, --out to choose another directory, or --resume %s to continue it", dir, dir))
+}
+
+// createFiles makes the run directory and writes config.yaml, meta.json and
+// the CSV headers. With force, the previous run's files are removed first.
+func (t *Trainer) createFiles(force bool) error {
+	if force {
+		for _, f := range []string{runfiles.MetricsFile, runfiles.GradNormsFile, runfiles.ResponsesFile, runfiles.MetaFile} {
+			if err := os.Remove(filepath.Join(t.Dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+		return BadInput(fmt.Errorf("run directory %s: %w", t.Dir, err))
+	}
+	cfg, err := yaml.Marshal(&t.Cfg)
+	if err != nil {
+		return err
+	}
+	if err := runfiles.WriteFileAtomic(filepath.Join(t.Dir, runfiles.ConfigFile), cfg); err != nil {
+		return err
+	}
+	t.meta = newMeta(t)
+	if err := runfiles.WriteMeta(t.Dir, &t.meta); err != nil {
+		return err
+	}
+	t.files, err = openRunWriter(t.Dir)
+	return err
+}
+
+func newMeta(t *Trainer) runfiles.Meta {
+	rev, _ := revision()
+	return runfiles.Meta{
+		Name: filepath.Base(t.Dir), Label: t.Model.Spec.Label(),
+		Dataset: t.Cfg.Data.Dataset, Depth: t.Cfg.Model.Depth, Residual: t.Cfg.Model.Residual,
+		Params: t.Model.NumParams(), Version: Version, Revision: rev,
+		GoVersion: runtime.Version(), CPU: CPUName(), Seed: t.Cfg.Seed,
+		Start: time.Now(), Status: "running", DataFiles: fileSums(t.train, t.test),
+	}
+}
+
+func fileSums(sets ...*data.Set) []runfiles.FileSum {
+	var out []runfiles.FileSum
+	for _, s := range sets {
+		for _, f := range s.Files {
+			out = append(out, runfiles.FileSum{Path: f.Path, SHA256: f.SHA256, Size: f.Size})
+		}
+	}
+	return out
+}
+
+// revision returns the VCS revision the binary was built from ("+dirty"
+// when the tree had changes), or "" when the build has none.
+func revision() (string, bool) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	return rev + dirty, rev != ""
+}
+
+// Revision is the VCS revision of this binary, or "unknown".
+func Revision() string {
+	if r, ok := revision(); ok {
+		return r
+	}
+	return "unknown"
+}
+
+// CPUName is the processor's model name from /proc/cpuinfo, or GOARCH where
+// that is not available.
+func CPUName() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// runWriter holds a run's open CSV files.
+type runWriter struct {
+	metricsW, gradsW, respW *runfiles.CSVWriter
+	grads                   []runfiles.GradNormRow
+	resp                    []runfiles.ResponseRow
+}
+
+func openRunWriter(dir string) (*runWriter, error) {
+	var w runWriter
+	var err error
+	if w.metricsW, err = runfiles.OpenMetrics(dir); err != nil {
+		return nil, err
+	}
+	if w.gradsW, err = runfiles.OpenGradNorms(dir); err != nil {
+		return nil, err
+	}
+	if w.respW, err = runfiles.OpenResponses(dir); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// metrics appends a row and flushes, so a crashed run keeps its curves.
+func (w *runWriter) metrics(r runfiles.MetricsRow) error {
+	if err := w.metricsW.WriteMetrics(r); err != nil {
+		return err
+	}
+	return errors.Join(w.metricsW.Flush(), w.gradsW.Flush(), w.respW.Flush())
+}
+
+func (w *runWriter) gradNorms(step int, layers []models.Weighted, norms []float64) error {
+	w.grads = w.grads[:0]
+	for i, l := range layers {
+		w.grads = append(w.grads, runfiles.GradNormRow{Step: step, Index: i, Layer: l.Name, Norm: norms[i]})
+	}
+	return w.gradsW.WriteGradNorms(w.grads)
+}
+
+func (w *runWriter) responses(step int, rs []models.Response) error {
+	w.resp = w.resp[:0]
+	for i, r := range rs {
+		mean, std := responseStats(r.BN.Output().Data)
+		w.resp = append(w.resp, runfiles.ResponseRow{Step: step, Index: i, Layer: r.Name, Mean: mean, Std: std})
+	}
+	return w.respW.WriteResponses(w.resp)
+}
+
+func (w *runWriter) close() error {
+	if w == nil {
+		return nil
+	}
+	return errors.Join(w.metricsW.Close(), w.gradsW.Close(), w.respW.Close())
+}

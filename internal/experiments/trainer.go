@@ -1,0 +1,248 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/resexp/resexp/internal/data"
+	"github.com/resexp/resexp/internal/nn"
+	"github.com/resexp/resexp/internal/nn/models"
+	"github.com/resexp/resexp/internal/nn/optim"
+	"github.com/resexp/resexp/internal/runfiles"
+)
+
+// Hooks attach to the training loop; any may be nil.
+type Hooks struct {
+	// Start is called once the run directory is written, before step 1.
+	Start func(t *Trainer)
+	// Step is called after every iteration with its training loss.
+	Step func(step int, loss float64)
+	// Log is called with every metrics row written.
+	Log func(row runfiles.MetricsRow)
+}
+
+// Trainer is one prepared run: data, model, optimiser and open run files.
+type Trainer struct {
+	Cfg   Config
+	Dir   string
+	Model *models.Model
+	Total int // iterations
+
+	train, test *data.Set
+	norm        *data.Normalizer
+	loader      *data.Loader
+	loss        *nn.SoftmaxCrossEntropy
+	opt         *optim.SGD
+	sched       optim.Schedule
+	files       *runWriter
+	meta        runfiles.Meta
+
+	x      *nn.Tensor
+	y      []uint8
+	gnorms []float64
+	window window
+	start  time.Time
+}
+
+// Options are the choices of a train command that are not part of the
+// experiment itself.
+type Options struct {
+	Dir   string // run directory; "" means runs/<name>
+	Force bool   // replace an existing run directory
+}
+
+// Prepare validates cfg, loads the data and builds the model, then creates
+// the run directory. Every problem with the input is an InputError and
+// leaves the file system untouched.
+func Prepare(cfg Config, opt Options) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, BadInput(err)
+	}
+	t := &Trainer{Cfg: cfg, Dir: opt.Dir}
+	if t.Dir == "" {
+		t.Dir = "runs/" + cfg.RunName()
+	}
+	if err := checkRunDir(t.Dir, opt.Force); err != nil {
+		return nil, err
+	}
+	if err := t.setup(); err != nil {
+		return nil, err
+	}
+	if err := t.createFiles(opt.Force); err != nil {
+		t.loader.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Trainer) setup() error {
+	var err error
+	if t.train, t.test, err = data.Load(t.Cfg.Data.Dataset, t.Cfg.DataDir()); err != nil {
+		return BadInput(err)
+	}
+	if t.norm, err = data.NewNormalizer(t.Cfg.Data.Normalize, t.train); err != nil {
+		return BadInput(fmt.Errorf("key data.normalize: %w", err))
+	}
+	s := t.train
+	bs := t.Cfg.Train.BatchSize
+	if bs > s.Len() {
+		return BadInput(fmt.Errorf("key train.batch_size: %d is larger than the %d training images of %s", bs, s.Len(), s.Name))
+	}
+	if t.Model, err = models.Build(t.Cfg.Spec(s.C, s.H, s.W, s.Classes)); err != nil {
+		return BadInput(err)
+	}
+	rng := rand.New(rand.NewPCG(t.Cfg.Seed, 0x5eed))
+	if err = t.Model.Init(rng, t.Cfg.Model.Init); err != nil {
+		return BadInput(fmt.Errorf("key model.init: %w", err))
+	}
+	aug := data.Augment{PadCrop: t.Cfg.Data.PadCrop, FlipH: t.Cfg.Data.Flip}
+	t.loader = data.NewLoader(s, bs, t.Cfg.Seed, t.norm, aug)
+	t.Total = t.Cfg.Train.Steps
+	if t.Cfg.Train.Epochs > 0 {
+		t.Total = t.Cfg.Train.Epochs * t.loader.StepsPerEpoch()
+	}
+	tc := t.Cfg.Train
+	if t.sched, err = optim.NewSchedule(tc.Schedule, tc.LR, tc.Gamma, tc.Milestones, tc.WarmupSteps, tc.WarmupLR, t.Total); err != nil {
+		return BadInput(fmt.Errorf("key train.schedule: %w", err))
+	}
+	t.opt = optim.NewSGD(t.Model.Params(), float32(tc.Momentum), float32(tc.WeightDecay), tc.Nesterov)
+	t.loss = nn.NewSoftmaxCrossEntropy()
+	t.x = nn.NewTensor(bs, s.C, s.H, s.W)
+	t.y = make([]uint8, bs)
+	t.gnorms = make([]float64, len(t.Model.Weighted))
+	return nil
+}
+
+// Run trains for Total iterations, recording as configured, and finishes the
+// run directory's meta.json with the run's status. It returns an error
+// wrapping ErrDiverged or ErrInterrupted when the run stopped early.
+func (t *Trainer) Run(ctx context.Context, h Hooks) (err error) {
+	defer t.loader.Close()
+	defer func() { err = t.finish(err) }()
+	if h.Start != nil {
+		h.Start(t)
+	}
+	t.start = time.Now()
+	t.window.reset(t.start)
+	for step := 1; step <= t.Total; step++ {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w at step %d", ErrInterrupted, step)
+		}
+		loss, err := t.step(step)
+		if err != nil {
+			return err
+		}
+		if h.Step != nil {
+			h.Step(step, loss)
+		}
+		if err := t.maybeLog(step, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// step runs one iteration: forward, loss, backward, recording, update.
+func (t *Trainer) step(step int) (float64, error) {
+	t.loader.Next(t.x.Data, t.y)
+	out := t.Model.Net.Forward(t.x, true)
+	loss, wrong := t.loss.Forward(out, t.y)
+	t.Model.Net.Backward(t.loss.Backward())
+	t.window.add(loss, wrong, len(t.y))
+	gradNorms(t.gnorms, t.Model.Weighted)
+	if err := t.record(step); err != nil {
+		return loss, err
+	}
+	if err := divergence(step, loss, t.gnorms, t.Model.Weighted); err != nil {
+		return loss, err
+	}
+	t.opt.Step(float32(t.sched.LR(step)))
+	return loss, nil
+}
+
+// record writes gradient norms and response spreads at their intervals (and
+// always at step 1, the net at initialisation).
+func (t *Trainer) record(step int) error {
+	l := t.Cfg.Log
+	if step == 1 || step%l.GradNormEvery == 0 || step == t.Total {
+		if err := t.files.gradNorms(step, t.Model.Weighted, t.gnorms); err != nil {
+			return err
+		}
+	}
+	if step == 1 || step%l.ResponseEvery == 0 || step == t.Total {
+		return t.files.responses(step, t.Model.Responses)
+	}
+	return nil
+}
+
+func (t *Trainer) maybeLog(step int, h Hooks) error {
+	l := t.Cfg.Log
+	evalNow := step%l.EvalEvery == 0 || step == t.Total
+	if step%l.Every != 0 && !evalNow {
+		return nil
+	}
+	row := t.window.row(step, time.Now())
+	row.Epoch = float64(step*t.Cfg.Train.BatchSize) / float64(t.train.Len())
+	row.LR = t.sched.LR(step)
+	row.TestLoss, row.TestErr = math.NaN(), math.NaN()
+	if evalNow {
+		limit := l.EvalSamples
+		if step == t.Total {
+			limit = 0
+		}
+		row.TestLoss, row.TestErr = t.Evaluate(t.test, limit)
+	}
+	row.ElapsedS = time.Since(t.start).Seconds()
+	if err := t.files.metrics(row); err != nil {
+		return err
+	}
+	if h.Log != nil {
+		h.Log(row)
+	}
+	t.window.reset(time.Now())
+	return nil
+}
+
+// Evaluate returns the mean loss and error of the model in inference mode on
+// the first limit images of s (all when limit is 0).
+func (t *Trainer) Evaluate(s *data.Set, limit int) (loss, errRate float64) {
+	n := s.Len()
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	bs := t.Cfg.Train.BatchSize
+	var sum float64
+	wrong := 0
+	for lo := 0; lo < n; lo += bs {
+		hi := min(lo+bs, n)
+		x := t.x
+		if hi-lo != bs {
+			x = nn.NewTensor(hi-lo, s.C, s.H, s.W)
+		}
+		s.Fill(x.Data, t.y[:hi-lo], lo, hi, t.norm)
+		l, w := t.loss.Forward(t.Model.Net.Forward(x, false), t.y[:hi-lo])
+		sum += l * float64(hi-lo)
+		wrong += w
+	}
+	return sum / float64(n), float64(wrong) / float64(n)
+}
+
+// finish closes the run files and writes the final status into meta.json.
+func (t *Trainer) finish(runErr error) error {
+	now := time.Now()
+	t.meta.End = &now
+	t.meta.Status = status(runErr)
+	if runErr != nil {
+		t.meta.Message = runErr.Error()
+	}
+	if err := t.files.close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := runfiles.WriteMeta(t.Dir, &t.meta); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}

@@ -1,0 +1,141 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/resexp/resexp/internal/runfiles"
+)
+
+func tinyConfig() Config {
+	c := Default()
+	c.Model.Depth = 8
+	c.Train.Steps = 40
+	c.Train.BatchSize = 32
+	c.Log = LogConfig{Every: 10, EvalEvery: 20, EvalSamples: 128, GradNormEvery: 5, ResponseEvery: 10}
+	return c
+}
+
+func train(t *testing.T, cfg Config, dir string) error {
+	t.Helper()
+	tr, err := Prepare(cfg, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Run(context.Background(), Hooks{})
+}
+
+// TestTrainLearns checks that a small residual net learns the synthetic set:
+// the training error of the last interval is well below chance (90%).
+func TestTrainLearns(t *testing.T) {
+	dir := t.TempDir()
+	if err := train(t, tinyConfig(), dir); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := runfiles.ReadMetrics(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("%d metrics rows, want 4 (every 10 of 40 steps)", len(rows))
+	}
+	first, last := rows[0], rows[len(rows)-1]
+	if !(last.TrainLoss < first.TrainLoss) || last.TrainErr > 0.5 {
+		t.Errorf("no learning: loss %.3f -> %.3f, train error %.2f -> %.2f", first.TrainLoss, last.TrainLoss, first.TrainErr, last.TrainErr)
+	}
+	if last.TestErr > 0.5 {
+		t.Errorf("final test error %.2f, want < 0.5", last.TestErr)
+	}
+	m, err := runfiles.ReadMeta(dir)
+	if err != nil || m.Status != "completed" || m.Label != "resnet-8" || m.Params == 0 {
+		t.Errorf("meta %+v, err %v", m, err)
+	}
+}
+
+// TestDeterministic checks that the same config and seed give identical
+// gradient norms and training curves (timing columns aside).
+func TestDeterministic(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Train.Steps = 10
+	a, b := t.TempDir(), t.TempDir()
+	for _, d := range []string{a, b} {
+		if err := train(t, cfg, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ga, _ := os.ReadFile(filepath.Join(a, runfiles.GradNormsFile))
+	gb, _ := os.ReadFile(filepath.Join(b, runfiles.GradNormsFile))
+	if len(ga) == 0 || string(ga) != string(gb) {
+		t.Error("gradnorms.csv differs between two runs with the same seed")
+	}
+	ma, _ := runfiles.ReadMetrics(a)
+	mb, _ := runfiles.ReadMetrics(b)
+	for i := range ma {
+		if ma[i].TrainLoss != mb[i].TrainLoss || ma[i].TestLoss != mb[i].TestLoss {
+			t.Errorf("metrics row %d differs: %+v vs %+v", i, ma[i], mb[i])
+		}
+	}
+}
+
+// TestDivergence checks that a non-finite loss or gradient stops the run as
+// diverged, naming the step, and leaves readable files.
+func TestDivergence(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.Norm = "none"
+	cfg.Train.LR = 1e6
+	dir := t.TempDir()
+	err := train(t, cfg, dir)
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "at step") {
+		t.Fatalf("err = %v, want diverged at a step", err)
+	}
+	m, _ := runfiles.ReadMeta(dir)
+	if m.Status != "diverged" || !strings.Contains(m.Message, "step") {
+		t.Errorf("meta status %q message %q", m.Status, m.Message)
+	}
+	if _, err := runfiles.ReadGradNorms(dir); err != nil {
+		t.Errorf("gradnorms after divergence: %v", err)
+	}
+}
+
+func TestRefusesExistingRun(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyConfig()
+	cfg.Train.Steps = 2
+	if err := train(t, cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Prepare(cfg, Options{Dir: dir})
+	if !IsBadInput(err) || !strings.Contains(err.Error(), "already holds a run") {
+		t.Errorf("err = %v, want a refusal", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		mutate func(*Config)
+		key    string
+	}{
+		{func(c *Config) { c.Model.Depth = 21 }, "model.depth"},
+		{func(c *Config) { c.Train.BatchSize = 0 }, "train.batch_size"},
+		{func(c *Config) { c.Train.LR = -1 }, "train.lr"},
+		{func(c *Config) { c.Data.Dataset = "imagenet" }, "data.dataset"},
+		{func(c *Config) { c.Train.Epochs = 3 }, "train.steps"},
+		{func(c *Config) { c.Train.Milestones = []int{50, 10} }, "train.milestones"},
+		{func(c *Config) { c.Model.Activation = "gelu" }, "model.activation"},
+		{func(c *Config) { c.Log.Every = 0 }, "log.every"},
+	} {
+		cfg := Default()
+		c.mutate(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.HasPrefix(err.Error(), "key "+c.key+":") {
+			t.Errorf("want an error naming %s, got %v", c.key, err)
+		}
+	}
+	def := Default()
+	if err := def.Validate(); err != nil {
+		t.Errorf("default config: %v", err)
+	}
+}

@@ -1,0 +1,127 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// ActKind names an elementwise nonlinearity.
+type ActKind int
+
+// The nonlinearities: ReLU max(0, x), Tanh tanh(x), Sigmoid 1/(1+e^-x).
+const (
+	ReLU ActKind = iota
+	Tanh
+	Sigmoid
+)
+
+var actNames = [...]string{ReLU: "relu", Tanh: "tanh", Sigmoid: "sigmoid"}
+
+// ParseActKind returns the kind named "relu", "tanh" or "sigmoid".
+func ParseActKind(s string) (ActKind, error) {
+	for k, name := range actNames {
+		if s == name {
+			return ActKind(k), nil
+		}
+	}
+	return 0, fmt.Errorf("nn: unknown activation %q (want relu, tanh or sigmoid)", s)
+}
+
+// String returns the name ParseActKind accepts.
+func (k ActKind) String() string {
+	if k < 0 || int(k) >= len(actNames) {
+		return fmt.Sprintf("ActKind(%d)", int(k))
+	}
+	return actNames[k]
+}
+
+// Activation applies Kind elementwise: out = f(x), dx = dout * f'(x), with
+// f' computed from the output (ReLU: out > 0; Tanh: 1-out²; Sigmoid:
+// out*(1-out)). Non-finite inputs stay non-finite (ReLU passes NaN through).
+type Activation struct {
+	Kind ActKind
+
+	x, out, dout, dx *Tensor
+	fwdFn, bwdFn     func(c, lo, hi int)
+}
+
+// NewActivation returns an activation layer of kind k.
+func NewActivation(k ActKind) *Activation {
+	if k < ReLU || k > Sigmoid {
+		panic("nn: NewActivation: unknown kind")
+	}
+	return &Activation{Kind: k}
+}
+
+// Params returns nil: an activation has no parameters.
+func (l *Activation) Params() []*Param { return nil }
+
+// Forward returns f(x), of x's shape.
+func (l *Activation) Forward(x *Tensor, train bool) *Tensor {
+	if l.fwdFn == nil {
+		l.fwdFn, l.bwdFn = l.forwardChunk, l.backwardChunk
+	}
+	l.x = x
+	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
+	parallelFor(x.N, l.fwdFn)
+	return l.out
+}
+
+func (l *Activation) forwardChunk(_, lo, hi int) {
+	sz := l.x.Size()
+	src, dst := l.x.Data[lo*sz:hi*sz], l.out.Data[lo*sz:hi*sz]
+	switch l.Kind {
+	case ReLU:
+		for i, v := range src {
+			if v < 0 {
+				v = 0
+			}
+			dst[i] = v
+		}
+	case Tanh:
+		for i, v := range src {
+			dst[i] = float32(math.Tanh(float64(v)))
+		}
+	case Sigmoid:
+		for i, v := range src {
+			dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	}
+}
+
+// Backward returns dx = dout * f'(x) for the latest Forward.
+func (l *Activation) Backward(dout *Tensor) *Tensor {
+	if l.out == nil {
+		panic("nn: Activation: Backward before Forward")
+	}
+	if !dout.SameShape(l.out) {
+		panic("nn: Activation: dout shape differs from the output's")
+	}
+	l.dout = dout
+	l.dx = ensure(l.dx, dout.N, dout.C, dout.H, dout.W)
+	parallelFor(dout.N, l.bwdFn)
+	return l.dx
+}
+
+func (l *Activation) backwardChunk(_, lo, hi int) {
+	sz := l.out.Size()
+	y, d, dst := l.out.Data[lo*sz:hi*sz], l.dout.Data[lo*sz:hi*sz], l.dx.Data[lo*sz:hi*sz]
+	switch l.Kind {
+	case ReLU:
+		for i, v := range y {
+			g := d[i]
+			if !(v > 0) {
+				g = 0
+			}
+			dst[i] = g
+		}
+	case Tanh:
+		for i, v := range y {
+			dst[i] = d[i] * (1 - v*v)
+		}
+	case Sigmoid:
+		for i, v := range y {
+			dst[i] = d[i] * v * (1 - v)
+		}
+	}
+}

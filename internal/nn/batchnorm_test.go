@@ -1,0 +1,91 @@
+package nn
+
+import (
+	"math"
+	"testing"
+)
+
+// TestBatchNorm2DRunningStats checks one training step by hand on
+// x = [1 2 3 4] (one channel, M = 4): mean 2.5, biased variance 1.25 for the
+// output, unbiased variance 5/3 for the running estimate, as PyTorch's
+// BatchNorm2d(momentum=0.1) does: running_mean = 0.9*0 + 0.1*2.5 = 0.25,
+// running_var = 0.9*1 + 0.1*5/3 = 1.0666667.
+func TestBatchNorm2DRunningStats(t *testing.T) {
+	l := NewBatchNorm2D("bn", 1)
+	l.Gamma.Data[0], l.Beta.Data[0] = 2, 0.5
+	x := &Tensor{N: 2, C: 1, H: 1, W: 2, Data: []float32{1, 2, 3, 4}}
+	out := l.Forward(x, true)
+	sd := math.Sqrt(1.25 + 1e-5)
+	for i, v := range x.Data {
+		want := 2*(float64(v)-2.5)/sd + 0.5
+		if math.Abs(float64(out.Data[i])-want) > 1e-6 {
+			t.Errorf("train out[%d] = %.7g, want %.7g", i, out.Data[i], want)
+		}
+	}
+	if got := l.RunningMean[0]; math.Abs(float64(got)-0.25) > 1e-7 {
+		t.Errorf("RunningMean = %.8g, want 0.25", got)
+	}
+	if got := l.RunningVar[0]; math.Abs(float64(got)-(0.9+0.1*5.0/3)) > 1e-7 {
+		t.Errorf("RunningVar = %.8g, want 1.0666667", got)
+	}
+	out = l.Forward(x, false)
+	sd = math.Sqrt(0.9 + 0.1*5.0/3 + 1e-5)
+	for i, v := range x.Data {
+		want := 2*(float64(v)-0.25)/sd + 0.5
+		if math.Abs(float64(out.Data[i])-want) > 1e-6 {
+			t.Errorf("eval out[%d] = %.7g, want %.7g", i, out.Data[i], want)
+		}
+	}
+	if l.RunningMean[0] != float32(0.25) {
+		t.Errorf("eval Forward changed RunningMean to %g", l.RunningMean[0])
+	}
+}
+
+// TestBatchNorm2DBatchStats compares training-mode output with float64
+// per-channel statistics on a batch with a large mean, where a one-pass
+// E[x²]-E[x]² variance in float32 would lose the digits.
+func TestBatchNorm2DBatchStats(t *testing.T) {
+	rng := newRand(5)
+	x := randTensor(rng, 11, 3, 4, 5)
+	for i := range x.Data {
+		x.Data[i] = 1000 + x.Data[i]
+	}
+	l := NewBatchNorm2D("bn", 3)
+	out := l.Forward(x, true)
+	if l.Output() != out {
+		t.Fatal("Output() is not the latest Forward's result")
+	}
+	for c := range 3 {
+		var s, s2 float64
+		for n := range x.N {
+			for _, v := range plane(x, n, c) {
+				s += float64(v)
+			}
+		}
+		m := float64(x.N * x.H * x.W)
+		mean := s / m
+		for n := range x.N {
+			for _, v := range plane(x, n, c) {
+				s2 += (float64(v) - mean) * (float64(v) - mean)
+			}
+		}
+		sd := math.Sqrt(s2/m + 1e-5)
+		for n := range x.N {
+			for i, v := range plane(x, n, c) {
+				want := (float64(v) - mean) / sd
+				if got := plane(out, n, c)[i]; math.Abs(float64(got)-want) > 1e-3 {
+					t.Fatalf("out[%d,%d,%d] = %g, want %g", n, c, i, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestBatchNorm2DSingleValuePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("training on one value per channel did not panic")
+		}
+	}()
+	NewBatchNorm2D("bn", 2).Forward(NewTensor(1, 2, 1, 1), true)
+}

@@ -1,0 +1,252 @@
+package nn
+
+// Conv2D is a 2-D convolution without bias, as PyTorch's nn.Conv2d(C, OC,
+// (KH, KW), Stride, Pad, bias=False):
+//
+//	out[n, o, oh, ow] = Σ_{c,i,j} Weight[o, c, i, j] * x[n, c, oh*Stride-Pad+i, ow*Stride-Pad+j]
+//
+// with x zero outside the image; x is [N, C, H, W], out [N, OC, OH, OW] with
+// OH, OW from OutShape. Forward and Backward equal the direct loops of
+// convNaive in conv2d_test.go up to float32 rounding. Each image is one GEMM:
+// Weight [OC, C*KH*KW] times its im2col matrix [C*KH*KW, OH*OW], or times the
+// image itself for a 1x1, stride-1, unpadded (pointwise) convolution.
+type Conv2D struct {
+	Name                       string
+	C, OC, KH, KW, Stride, Pad int
+	Weight                     *Param
+
+	g                  convGeom
+	x, out, dout, dx   *Tensor
+	col                [Chunks][]float32 // per-chunk im2col scratch [C*KH*KW, OH*OW]
+	dw                 []float32         // per-chunk weight-gradient partials [Chunks][OC*C*KH*KW]
+	fwdChunk, bwdChunk func(c, lo, hi int)
+}
+
+// NewConv2D returns a k×k convolution from c to oc channels with the given
+// stride and zero padding. Its weight, [oc, c, k, k] named name+".weight",
+// is zero; the model initialises it.
+func NewConv2D(name string, c, oc, k, stride, pad int) *Conv2D {
+	if c < 1 || oc < 1 || k < 1 || stride < 1 || pad < 0 {
+		panic("nn: NewConv2D: sizes must be positive and padding non-negative")
+	}
+	return &Conv2D{Name: name, C: c, OC: oc, KH: k, KW: k, Stride: stride, Pad: pad,
+		Weight: NewParam(name+".weight", oc, c, k, k)}
+}
+
+// OutShape returns the output height and width for an h×w input:
+// OH = (h+2*Pad-KH)/Stride + 1, OW likewise.
+func (l *Conv2D) OutShape(h, w int) (oh, ow int) {
+	return (h+2*l.Pad-l.KH)/l.Stride + 1, (w+2*l.Pad-l.KW)/l.Stride + 1
+}
+
+// Params returns [Weight].
+func (l *Conv2D) Params() []*Param { return []*Param{l.Weight} }
+
+func (l *Conv2D) pointwise() bool {
+	return l.KH == 1 && l.KW == 1 && l.Stride == 1 && l.Pad == 0
+}
+
+// Forward returns the convolution of x [N, C, H, W]: [N, OC, OH, OW].
+func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	if x.C != l.C {
+		panic("nn: Conv2D: input channels differ from C")
+	}
+	if x.H+2*l.Pad < l.KH || x.W+2*l.Pad < l.KW {
+		panic("nn: Conv2D: input smaller than the kernel")
+	}
+	if l.fwdChunk == nil {
+		l.fwdChunk, l.bwdChunk = l.forwardChunk, l.backwardChunk
+	}
+	oh, ow := l.OutShape(x.H, x.W)
+	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
+	l.x = x
+	l.out = ensure(l.out, x.N, l.OC, oh, ow)
+	l.ensureCols(numChunks(x.N))
+	parallelFor(x.N, l.fwdChunk)
+	return l.out
+}
+
+func (l *Conv2D) ensureCols(k int) {
+	if l.pointwise() {
+		return
+	}
+	size := l.g.rows() * l.g.oh * l.g.ow
+	for c := range k {
+		if len(l.col[c]) != size {
+			l.col[c] = make([]float32, size)
+		}
+	}
+}
+
+func (l *Conv2D) forwardChunk(c, lo, hi int) {
+	k, p, osz := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow
+	for n := lo; n < hi; n++ {
+		col := l.colOf(c, n)
+		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
+	}
+}
+
+// colOf returns the im2col matrix of image n, built in chunk c's scratch.
+func (l *Conv2D) colOf(c, n int) []float32 {
+	sz := l.x.Size()
+	xn := l.x.Data[n*sz : (n+1)*sz]
+	if l.pointwise() {
+		return xn
+	}
+	l.g.im2col(l.col[c], xn)
+	return l.col[c]
+}
+
+// Backward takes dout [N, OC, OH, OW], sets Weight.Grad to
+// Σ_n dout_n · col_nᵀ and returns dx = col2im(Weightᵀ · dout_n) per image.
+func (l *Conv2D) Backward(dout *Tensor) *Tensor {
+	if l.x == nil {
+		panic("nn: Conv2D: Backward before Forward")
+	}
+	if !dout.SameShape(l.out) {
+		panic("nn: Conv2D: dout shape differs from the output's")
+	}
+	x := l.x
+	l.dout = dout
+	l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
+	k := numChunks(x.N)
+	nw := len(l.Weight.Data)
+	if len(l.dw) != Chunks*nw {
+		l.dw = make([]float32, Chunks*nw)
+	}
+	parallelFor(x.N, l.bwdChunk)
+	sumChunks(l.Weight.Grad, l.dw, k)
+	return l.dx
+}
+
+func (l *Conv2D) backwardChunk(c, lo, hi int) {
+	k, p := l.g.rows(), l.g.oh*l.g.ow
+	osz, xsz := l.OC*p, l.x.Size()
+	w := l.Weight.Data
+	dw := l.dw[c*len(w) : (c+1)*len(w)]
+	for n := lo; n < hi; n++ {
+		col := l.colOf(c, n)
+		dn := l.dout.Data[n*osz : (n+1)*osz]
+		dxn := l.dx.Data[n*xsz : (n+1)*xsz]
+		var beta float32
+		if n > lo {
+			beta = 1
+		}
+		gemm(false, true, l.OC, k, p, 1, dn, p, col, p, beta, dw, k)
+		if l.pointwise() {
+			gemm(true, false, k, p, l.OC, 1, w, k, dn, p, 0, dxn, p)
+			continue
+		}
+		gemm(true, false, k, p, l.OC, 1, w, k, dn, p, 0, col, p)
+		l.g.col2im(dxn, col)
+	}
+}
+
+// sumChunks sets dst to the sum of the first k len(dst)-sized slices of
+// parts, added in order.
+func sumChunks(dst, parts []float32, k int) {
+	n := len(dst)
+	copy(dst, parts[:n])
+	for c := 1; c < k; c++ {
+		for i, v := range parts[c*n : (c+1)*n] {
+			dst[i] += v
+		}
+	}
+}
+
+// convGeom is the geometry of one image's convolution: c channels of h×w,
+// a kh×kw kernel with stride s and padding p, output oh×ow.
+type convGeom struct{ c, h, w, kh, kw, s, p, oh, ow int }
+
+// rows is the number of im2col rows, C*KH*KW.
+func (g *convGeom) rows() int { return g.c * g.kh * g.kw }
+
+// im2col writes the patches of one image x [C, H, W] to col
+// [C*KH*KW, OH*OW]: col[(c*KH+i)*KW+j, oh*OW+ow] = x[c, oh*S-P+i, ow*S-P+j],
+// or 0 where that falls outside the image.
+func (g *convGeom) im2col(col, x []float32) {
+	p := g.oh * g.ow
+	for c := range g.c {
+		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := range g.kh {
+			for j := range g.kw {
+				r := (c*g.kh+i)*g.kw + j
+				g.im2colRow(col[r*p:(r+1)*p], xc, i, j)
+			}
+		}
+	}
+}
+
+func (g *convGeom) im2colRow(row, xc []float32, i, j int) {
+	lo, hi := g.validCols(j)
+	for oh := range g.oh {
+		r := row[oh*g.ow : (oh+1)*g.ow]
+		ih := oh*g.s - g.p + i
+		if ih < 0 || ih >= g.h {
+			clear(r)
+			continue
+		}
+		clear(r[:lo])
+		clear(r[hi:])
+		xr := xc[ih*g.w : (ih+1)*g.w]
+		if g.s == 1 {
+			copy(r[lo:hi], xr[lo-g.p+j:])
+			continue
+		}
+		for ow := lo; ow < hi; ow++ {
+			r[ow] = xr[ow*g.s-g.p+j]
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it sets x [C, H, W] to the sum, over the
+// entries of col that im2col would read from each pixel, of those entries.
+func (g *convGeom) col2im(x, col []float32) {
+	clear(x)
+	p := g.oh * g.ow
+	for c := range g.c {
+		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := range g.kh {
+			for j := range g.kw {
+				r := (c*g.kh+i)*g.kw + j
+				g.col2imRow(xc, col[r*p:(r+1)*p], i, j)
+			}
+		}
+	}
+}
+
+func (g *convGeom) col2imRow(xc, row []float32, i, j int) {
+	lo, hi := g.validCols(j)
+	for oh := range g.oh {
+		ih := oh*g.s - g.p + i
+		if ih < 0 || ih >= g.h {
+			continue
+		}
+		r := row[oh*g.ow : (oh+1)*g.ow]
+		xr := xc[ih*g.w : (ih+1)*g.w]
+		if g.s == 1 {
+			dst := xr[lo-g.p+j : hi-g.p+j]
+			for k, v := range r[lo:hi] {
+				dst[k] += v
+			}
+			continue
+		}
+		for ow := lo; ow < hi; ow++ {
+			xr[ow*g.s-g.p+j] += r[ow]
+		}
+	}
+}
+
+// validCols returns the output columns [lo, hi) whose input column
+// ow*S-P+j lies inside the image for kernel column j.
+func (g *convGeom) validCols(j int) (lo, hi int) {
+	if d := g.p - j; d > 0 {
+		lo = (d + g.s - 1) / g.s
+	}
+	if e := g.w - 1 + g.p - j; e >= 0 {
+		hi = e/g.s + 1
+	}
+	lo = min(lo, g.ow)
+	hi = max(min(hi, g.ow), lo)
+	return lo, hi
+}

@@ -1,0 +1,141 @@
+package nn
+
+import (
+	"fmt"
+	"testing"
+)
+
+// convNaive is the oracle for Conv2D: the direct loops of the convolution
+// and of its two gradients, accumulated in float64.
+//
+//	out[n,o,oh,ow] = Σ_{c,i,j} w[o,c,i,j] * x[n,c,oh*s-p+i,ow*s-p+j]
+//	dw[o,c,i,j]    = Σ_{n,oh,ow} dout[n,o,oh,ow] * x[n,c,oh*s-p+i,ow*s-p+j]
+//	dx[n,c,ih,iw]  = Σ dout[n,o,oh,ow] * w[o,c,i,j] over ih = oh*s-p+i, iw = ow*s-p+j
+func convNaive(x, dout *Tensor, w []float32, oc, k, s, p int) (out, dx *Tensor, dw []float32) {
+	oh, ow := (x.H+2*p-k)/s+1, (x.W+2*p-k)/s+1
+	out = NewTensor(x.N, oc, oh, ow)
+	dx = NewTensor(x.N, x.C, x.H, x.W)
+	dx64 := make([]float64, len(dx.Data))
+	dw64 := make([]float64, len(w))
+	for n := range x.N {
+		for o := range oc {
+			for y := range oh {
+				for z := range ow {
+					oi := ((n*oc+o)*oh+y)*ow + z
+					var sum float64
+					for c := range x.C {
+						for i := range k {
+							for j := range k {
+								ih, iw := y*s-p+i, z*s-p+j
+								if ih < 0 || ih >= x.H || iw < 0 || iw >= x.W {
+									continue
+								}
+								xi, wi := ((n*x.C+c)*x.H+ih)*x.W+iw, ((o*x.C+c)*k+i)*k+j
+								sum += float64(w[wi]) * float64(x.Data[xi])
+								dw64[wi] += float64(dout.Data[oi]) * float64(x.Data[xi])
+								dx64[xi] += float64(dout.Data[oi]) * float64(w[wi])
+							}
+						}
+					}
+					out.Data[oi] = float32(sum)
+				}
+			}
+		}
+	}
+	dw = make([]float32, len(w))
+	for i, v := range dw64 {
+		dw[i] = float32(v)
+	}
+	for i, v := range dx64 {
+		dx.Data[i] = float32(v)
+	}
+	return out, dx, dw
+}
+
+func TestConv2DMatchesNaive(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, oc, k, s, p int }{
+		{3, 5, 9, 7, 6, 3, 1, 1},
+		{3, 5, 9, 7, 6, 3, 2, 1},
+		{2, 4, 8, 8, 3, 3, 2, 1},
+		{3, 5, 9, 7, 6, 1, 1, 0},
+		{3, 5, 9, 7, 6, 1, 2, 0},
+		{2, 3, 7, 6, 4, 3, 2, 0},
+		{2, 3, 6, 5, 2, 5, 1, 2},
+		{2, 2, 5, 5, 3, 3, 3, 2},
+		{11, 2, 4, 3, 3, 3, 1, 1},
+		{1, 1, 1, 1, 1, 1, 1, 0},
+	} {
+		name := fmt.Sprintf("N%dC%d_%dx%d_OC%d_k%ds%dp%d", tc.n, tc.c, tc.h, tc.w, tc.oc, tc.k, tc.s, tc.p)
+		t.Run(name, func(t *testing.T) {
+			rng := newRand(3)
+			l := NewConv2D("conv", tc.c, tc.oc, tc.k, tc.s, tc.p)
+			randomize(l, rng)
+			x := randTensor(rng, tc.n, tc.c, tc.h, tc.w)
+			out := l.Forward(x, true)
+			dout := randTensor(rng, out.N, out.C, out.H, out.W)
+			dx := l.Backward(dout)
+			wantOut, wantDx, wantDw := convNaive(x, dout, l.Weight.Data, tc.oc, tc.k, tc.s, tc.p)
+			if !out.SameShape(wantOut) {
+				t.Fatalf("output shape %v, want %v", out, wantOut)
+			}
+			expectClose(t, "out", out.Data, wantOut.Data, 1e-5)
+			expectClose(t, "dx", dx.Data, wantDx.Data, 1e-5)
+			expectClose(t, "dW", l.Weight.Grad, wantDw, 1e-5)
+		})
+	}
+}
+
+// expectClose fails unless max|got-want| <= tol * max(1, max|want|).
+func expectClose(t *testing.T, name string, got, want []float32, tol float64) {
+	t.Helper()
+	diff, scale := maxAbsDiff(got, want)
+	if diff > tol*max(1, scale) || diff != diff {
+		i := worstIndex(got, want)
+		t.Errorf("%s[%d] = %g, want %g (max abs diff %.3g, scale %.3g)", name, i, got[i], want[i], diff, scale)
+	}
+}
+
+func TestConv2DOutShape(t *testing.T) {
+	for _, tc := range []struct{ h, w, k, s, p, oh, ow int }{
+		{32, 32, 3, 1, 1, 32, 32},
+		{32, 32, 3, 2, 1, 16, 16},
+		{28, 28, 3, 2, 1, 14, 14},
+		{14, 14, 3, 2, 1, 7, 7},
+		{32, 32, 1, 2, 0, 16, 16},
+		{5, 7, 3, 2, 0, 2, 3},
+	} {
+		l := NewConv2D("c", 1, 1, tc.k, tc.s, tc.p)
+		if oh, ow := l.OutShape(tc.h, tc.w); oh != tc.oh || ow != tc.ow {
+			t.Errorf("k%d s%d p%d on %dx%d: OutShape = %dx%d, want %dx%d", tc.k, tc.s, tc.p, tc.h, tc.w, oh, ow, tc.oh, tc.ow)
+		}
+	}
+}
+
+func BenchmarkConv2D(b *testing.B) {
+	for _, tc := range []struct{ n, c, hw, oc, k, s, p int }{
+		{32, 16, 32, 16, 3, 1, 1},
+		{32, 16, 32, 32, 3, 2, 1},
+		{32, 64, 8, 64, 3, 1, 1},
+		{32, 64, 8, 64, 1, 1, 0},
+	} {
+		name := fmt.Sprintf("N%d_%dx%dx%d_OC%d_k%ds%d", tc.n, tc.c, tc.hw, tc.hw, tc.oc, tc.k, tc.s)
+		rng := newRand(4)
+		l := NewConv2D("conv", tc.c, tc.oc, tc.k, tc.s, tc.p)
+		randomize(l, rng)
+		x := randTensor(rng, tc.n, tc.c, tc.hw, tc.hw)
+		out := l.Forward(x, true)
+		dout := randTensor(rng, out.N, out.C, out.H, out.W)
+		b.Run(name+"/forward", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Forward(x, true)
+			}
+		})
+		b.Run(name+"/backward", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Backward(dout)
+			}
+		})
+	}
+}

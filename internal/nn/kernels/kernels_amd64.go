@@ -1,0 +1,114 @@
+package kernels
+
+//go:generate go run asm_gen.go
+
+import "golang.org/x/sys/cpu"
+
+// kernel8x32AVX512 computes the 8×32 tile
+//
+//	C[i*ldc+j] = alpha*Σ_p a[p*8+i]*b[p*bstride+j] + beta*C[i*ldc+j]
+//
+// for i < 8, j < 32, p < k, with AVX-512 FMA. a is a packed A micro-panel,
+// b points at k rows of 32 floats bstride apart; the kernel prefetches the
+// rows bnext floats further on (the next B panel). When beta is ±0, C is
+// written without being read.
+//
+//go:noescape
+func kernel8x32AVX512(k int, a, b *float32, bstride, bnext int, c *float32, ldc int, alpha, beta float32)
+
+// kernel6x16AVX2 is kernel8x32AVX512 for a 6×16 tile with AVX2 and FMA.
+//
+//go:noescape
+func kernel6x16AVX2(k int, a, b *float32, bstride, bnext int, c *float32, ldc int, alpha, beta float32)
+
+// transpose16x16AVX512 sets dst[q*ldd+r] = src[r*lds+q] for r, q < 16.
+//
+//go:noescape
+func transpose16x16AVX512(dst *float32, ldd int, src *float32, lds int)
+
+// transpose16x16SplitAVX512 sets dst0[q*8+r] = src[r*lds+q] for r < 8 and
+// dst1[q*8+r-8] = src[r*lds+q] for 8 ≤ r < 16, q < 16.
+//
+//go:noescape
+func transpose16x16SplitAVX512(dst0, dst1 *float32, src *float32, lds int)
+
+var (
+	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, 8, 32, a, b, bstride, c, ldc)
+		kernel8x32AVX512(k, &a[0], &b[0], bstride, bnext, &c[0], ldc, alpha, beta)
+	}}
+	avx2Kernel = &microKernel{name: "avx2", mr: 6, nr: 16, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, 6, 16, a, b, bstride, c, ldc)
+		kernel6x16AVX2(k, &a[0], &b[0], bstride, bnext, &c[0], ldc, alpha, beta)
+	}}
+)
+
+// archKernels lists the assembly kernels this CPU can run, fastest first.
+func archKernels() []*microKernel {
+	var ks []*microKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Kernel)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Kernel)
+	}
+	return ks
+}
+
+// hasAVX512 reports whether transpose16x16AVX512 may run.
+var hasAVX512 = cpu.X86.HasAVX512F
+
+// packBT packs one transposed panel of B: panel[p*nr+j] = b[j*ldb+p] for
+// p < kb, j < nw, and zero for nw ≤ j < nr. Whole 16×16 blocks go through
+// transpose16x16AVX512 when the CPU has AVX-512.
+func packBT(panel, b []float32, ldb, kb, nw, nr int) {
+	if !hasAVX512 || nr%16 != 0 || kb < 16 || nw < 16 {
+		packBTGo(panel, b, ldb, kb, nw, nr)
+		return
+	}
+	j16, p16 := nw&^15, kb&^15
+	_ = panel[kb*nr-1]
+	_ = b[(nw-1)*ldb+kb-1]
+	for j := 0; j < j16; j += 16 {
+		for p := 0; p < p16; p += 16 {
+			transpose16x16AVX512(&panel[p*nr+j], nr, &b[j*ldb+p], ldb)
+		}
+	}
+	packBTRange(panel, b, ldb, nr, 0, j16, p16, kb)
+	packBTRange(panel, b, ldb, nr, j16, nw, 0, kb)
+	if nw < nr {
+		for p := 0; p < kb; p++ {
+			clear(panel[p*nr+nw : p*nr+nr])
+		}
+	}
+}
+
+// packARows packs the first rows of A[i0:i0+mb, p0:p0+kb] (not transposed)
+// into 8-row micro-panels as packA does, 16 rows (two panels) at a time with
+// transpose16x16SplitAVX512, and returns how many rows it packed (a multiple
+// of 16, or 0 without AVX-512 or for another MR); packA packs the rest.
+func packARows(dst, a []float32, lda, i0, mb, p0, kb, mr int) int {
+	if !hasAVX512 || mr != 8 || kb < 16 || mb < 16 {
+		return 0
+	}
+	m16, p16 := mb&^15, kb&^15
+	_ = dst[m16*kb-1]
+	_ = a[(i0+m16-1)*lda+p0+kb-1]
+	for ir := 0; ir < m16; ir += 16 {
+		p0d, p1d := dst[ir*kb:], dst[(ir+8)*kb:]
+		for p := 0; p < p16; p += 16 {
+			transpose16x16SplitAVX512(&p0d[p*8], &p1d[p*8], &a[(i0+ir)*lda+p0+p], lda)
+		}
+		for i := 0; i < 16; i++ {
+			d := p0d
+			if i >= 8 {
+				d = p1d
+			}
+			row := a[(i0+ir+i)*lda+p0+p16 : (i0+ir+i)*lda+p0+kb]
+			for p, v := range row {
+				d[(p16+p)*8+i%8] = v
+			}
+		}
+	}
+	return m16
+}

@@ -1,0 +1,321 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Figures of the per-layer gradient norms: gradnorm-profile.png,
+// gradnorm-heatmap-<run>.png and gradnorm-ratio.png.
+
+var columnNames = []string{"first", "middle", "last"}
+
+// depthGroups returns the indices of the known runs with gradient norms,
+// grouped by depth in increasing order, plain nets first within a group.
+func depthGroups(runs []*Run) [][]int {
+	var idx []int
+	for i, r := range runs {
+		if r.known() && len(r.Grads) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ma, mb := runs[a].Meta, runs[b].Meta
+		if ma.Depth != mb.Depth {
+			return ma.Depth - mb.Depth
+		}
+		return b2i(ma.Residual) - b2i(mb.Residual)
+	})
+	var groups [][]int
+	for k, i := range idx {
+		if k == 0 || runs[i].Meta.Depth != runs[idx[k-1]].Meta.Depth {
+			groups = append(groups, nil)
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], i)
+	}
+	return groups
+}
+
+// profileSteps returns, for each run of a group, the steps of the figure's
+// columns: the first, middle and last of the steps all of them recorded, or
+// of each run's own steps if they share none. shared tells which.
+func profileSteps(group []*Run) (steps [][]int, shared bool) {
+	lists := make([][]int, len(group))
+	for i, r := range group {
+		lists[i] = gradSteps(r.Grads)
+	}
+	common := selectSteps(commonSteps(lists...))
+	steps = make([][]int, len(group))
+	for i := range group {
+		steps[i] = common
+		if len(common) == 0 {
+			steps[i] = selectSteps(lists[i])
+		}
+	}
+	return steps, len(common) > 0
+}
+
+// profileFigure shows the gradient norm of every layer against its index at
+// the first, a middle and the last recorded step, one row of panels per
+// depth with its plain and residual nets together: where along the depth
+// does the gradient shrink or grow, and does that change during training?
+// nil if no known run has gradient norms.
+func profileFigure(runs []*Run, styles []runStyle) *figure {
+	groups := depthGroups(runs)
+	if len(groups) == 0 {
+		return nil
+	}
+	type curve struct {
+		run        int
+		idx, norms []float64
+	}
+	panels := make([][][]curve, len(groups))
+	titles := make([][]string, len(groups))
+	var all [][]float64
+	for g, members := range groups {
+		group := pick(runs, members)
+		steps, shared := profileSteps(group)
+		panels[g], titles[g] = make([][]curve, 3), make([]string, 3)
+		for col := range 3 {
+			for k, i := range members {
+				if col >= len(steps[k]) {
+					continue
+				}
+				idx, norms := profileAt(runs[i].Grads, steps[k][col])
+				panels[g][col] = append(panels[g][col], curve{i, idx, norms})
+				all = append(all, norms)
+				titles[g][col] = panelTitle(group[0].Meta.Depth, columnNames[col], steps[k][col], shared)
+			}
+		}
+	}
+	floor, ceil := logBounds(all...)
+	grid := make([][]*plot.Plot, len(groups))
+	clampedAny := false
+	var drawn []plotter.XYs
+	for g := range groups {
+		grid[g] = make([]*plot.Plot, 3)
+		for col, curves := range panels[g] {
+			if len(curves) == 0 {
+				continue
+			}
+			p := newPlot(titles[g][col], "layer index (input → fc)", "")
+			for _, cv := range curves {
+				s := styles[cv.run]
+				pts, cl := clampLog(cv.idx, cv.norms, floor, ceil, false)
+				addLine(p, pts, s.lineStyle(vg.Points(1.2)))
+				addGlyphs(p, pts, draw.GlyphStyle{Color: s.Color, Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}})
+				addGlyphs(p, cl, clampGlyph(s.Color))
+				clampedAny = clampedAny || len(cl) > 0
+				drawn = append(drawn, pts)
+			}
+			grid[g][col] = p
+		}
+	}
+	for _, row := range grid {
+		for _, p := range row {
+			if p != nil {
+				logY(p, floor, ceil, drawn...)
+			}
+		}
+	}
+	leg := runLegend(runs, styles, groups, clampedAny)
+	return &figure{
+		name:    "gradnorm-profile",
+		caption: "Per-layer gradient norm ||dL/dW||₂ against layer index at the first, a middle and the last recorded step; one row per depth, plain (dashed) and residual (solid) together; log scale.",
+		w:       11 * vg.Inch, h: vg.Length(0.7+3.1*float64(len(groups))) * vg.Inch,
+		draw: func(c draw.Canvas) {
+			c = withTitle(c, "Where does the gradient go? Per-layer gradient norm ||dL/dW||₂")
+			tile(withYLabel(withLegend(c, leg), "gradient norm ||dL/dW||₂ (log scale)"), grid)
+		},
+	}
+}
+
+func pick(runs []*Run, idx []int) []*Run {
+	out := make([]*Run, len(idx))
+	for k, i := range idx {
+		out[k] = runs[i]
+	}
+	return out
+}
+
+func panelTitle(depth int, which string, step int, shared bool) string {
+	if shared {
+		return fmt.Sprintf("depth %d · step %d (%s recorded)", depth, step, which)
+	}
+	return fmt.Sprintf("depth %d · %s recorded step of each run", depth, which)
+}
+
+// runLegend lists the runs of groups with their line style, and the clamp
+// marker if clampedAny.
+func runLegend(runs []*Run, styles []runStyle, groups [][]int, clampedAny bool) plot.Legend {
+	leg := newLegend()
+	for _, g := range groups {
+		for _, i := range g {
+			leg.Add(styles[i].Label, lineThumb(styles[i].lineStyle(vg.Points(1.5))))
+		}
+	}
+	if clampedAny {
+		leg.Add(clampLabel, clampThumb())
+	}
+	return leg
+}
+
+// ratioFigure shows, per run, the first conv layer's gradient norm divided
+// by the fc layer's against the iteration, log scale: does the start of the
+// net get as much gradient as its end (1), far less (vanishing) or far more
+// (exploding)? nil if no run has gradient norms for two layers.
+func ratioFigure(runs []*Run, styles []runStyle) *figure {
+	xs, ys := make([][]float64, len(runs)), make([][]float64, len(runs))
+	for i, r := range runs {
+		xs[i], ys[i] = ratioSeries(r.Grads)
+	}
+	floor, ceil := logBounds(ys...)
+	p := newPlot("", "iteration", "")
+	leg := newLegend()
+	var drawn []plotter.XYs
+	clampedAny, xmax := false, 0.0
+	for i := range runs {
+		if len(xs[i]) == 0 {
+			continue
+		}
+		pts, cl := clampLog(xs[i], ys[i], floor, ceil, false)
+		addLine(p, pts, styles[i].lineStyle(vg.Points(1.4)))
+		addGlyphs(p, cl, clampGlyph(styles[i].Color))
+		leg.Add(styles[i].Label, lineThumb(styles[i].lineStyle(vg.Points(1.4))))
+		drawn, clampedAny = append(drawn, pts), clampedAny || len(cl) > 0
+		xmax = max(xmax, xs[i][len(xs[i])-1])
+	}
+	if len(drawn) == 0 {
+		return nil
+	}
+	ref := draw.LineStyle{Color: grey, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(1), vg.Points(3)}}
+	horizontal(p, 1, 0, max(xmax, 1), ref)
+	leg.Add("ratio 1 (equal norms)", lineThumb(ref))
+	if clampedAny {
+		leg.Add(clampLabel, clampThumb())
+	}
+	logY(p, floor, ceil, append(drawn, plotter.XYs{{Y: 1}})...)
+	xRange(p, 0, xmax)
+	return &figure{
+		name:    "gradnorm-ratio",
+		caption: "Gradient norm of the first conv layer divided by that of the fc layer, per recorded step; log scale, 1 = equal norms.",
+		w:       9 * vg.Inch, h: 5.4 * vg.Inch,
+		draw: func(c draw.Canvas) {
+			c = withTitle(c, "Does the first layer get as much gradient as the last? ||dL/dW_first|| / ||dL/dW_fc||")
+			p.Draw(withYLabel(withLegend(c, leg), "gradient norm ratio: first conv layer / fc layer (log scale)"))
+		},
+	}
+}
+
+// Colours of heat-map cells outside the colour scale.
+var (
+	zeroCellColor = color.Black
+	infCellColor  = rgb(0xFF, 0x00, 0x00)
+	nanCellColor  = lightGrey
+)
+
+// viridisLike returns a perceptually ordered colour map from dark purple to
+// yellow (the control points of matplotlib's viridis), which leaves black,
+// red and grey free for zero, +Inf and NaN cells.
+func viridisLike() palette.ColorMap {
+	cm, err := moreland.NewLuminance([]color.Color{
+		rgb(0x44, 0x01, 0x54), rgb(0x3B, 0x52, 0x8B), rgb(0x21, 0x91, 0x8C), rgb(0x5E, 0xC9, 0x62), rgb(0xFD, 0xE7, 0x25),
+	})
+	if err != nil {
+		panic("plots: " + err.Error()) // the control points are constant
+	}
+	return cm
+}
+
+// heatmapFigure shows one run's log10 gradient norm for every layer (y) and
+// recorded step (x), with a colour bar: which layers get how much gradient,
+// and when? Zero, +Inf and NaN (or unrecorded) cells get colours of their
+// own, explained beside the colour bar.
+func heatmapFigure(r *Run, s runStyle, name string) *figure {
+	g := newHeatGrid(r.Grads)
+	lo, hi := g.zRange()
+	cm := viridisLike()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	pal := cm.Palette(256).Colors()
+	colorOf := func(z float64) color.Color {
+		return cellColor(z, lo, hi, pal, zeroCellColor, infCellColor, nanCellColor)
+	}
+	cols, rows := g.Dims()
+	img := heatImage(g, colorOf, imageSide(cols, 1600, 4000), imageSide(rows, 1000, 4000))
+	xmin, xmax, ymin, ymax := g.bounds()
+
+	p := newPlot("", "iteration", "layer (input at bottom, fc at top)")
+	p.Add(plotter.NewImage(img, xmin, ymin, xmax, ymax))
+	p.X.Padding, p.Y.Padding = 0, 0
+	p.Y.Tick.Marker = plot.ConstantTicks(layerTicks(g.layers, g.names, float64(len(g.layers))/24))
+
+	cb := newPlot("", "", "log10 gradient norm")
+	cb.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	cb.HideX()
+	cb.Y.Padding = 0
+
+	leg := cellLegend(g)
+	return &figure{
+		name:    "gradnorm-heatmap-" + name,
+		caption: fmt.Sprintf("%s: log10 gradient norm per layer (y) and recorded step (x); black = 0, red = +Inf, grey = NaN or not recorded.", s.Label),
+		w:       10 * vg.Inch, h: 5.6 * vg.Inch,
+		draw: func(c draw.Canvas) {
+			c = withTitle(c, fmt.Sprintf("%s: which layers get how much gradient, and when? log10 ||dL/dW||₂", s.Label))
+			drawWithColorBar(withLegend(c, leg), p, cb)
+		},
+	}
+}
+
+// cellLegend explains the heat map's special colours, with cell counts.
+func cellLegend(g *heatGrid) plot.Legend {
+	zero, inf, nan := g.counts()
+	leg := newLegend()
+	leg.Add("norm 0: "+cellCount(zero), swatch{zeroCellColor})
+	leg.Add("norm +Inf: "+cellCount(inf), swatch{infCellColor})
+	leg.Add("NaN or not recorded: "+cellCount(nan), swatch{nanCellColor})
+	return leg
+}
+
+// drawWithColorBar draws p over c leaving a column at the right for the
+// colour-bar plot cb, whose bar spans exactly p's data area.
+func drawWithColorBar(c draw.Canvas, p, cb *plot.Plot) {
+	cbWidth := vg.Points(80)
+	main := draw.Crop(c, 0, -cbWidth, 0, 0)
+	p.Draw(main)
+	data := p.DataCanvas(main)
+	bar := draw.Crop(c, c.Max.X-c.Min.X-cbWidth+vg.Points(12), 0, 0, 0)
+	bar.Min.Y, bar.Max.Y = data.Min.Y, data.Max.Y
+	inner := cb.DataCanvas(bar)
+	bar.Min.Y -= inner.Min.Y - bar.Min.Y
+	bar.Max.Y += bar.Max.Y - inner.Max.Y
+	inner = cb.DataCanvas(bar)
+	bar.Max.X -= (inner.Max.X - inner.Min.X) - vg.Points(16) // a bar 16pt wide
+	cb.Draw(bar)
+}
+
+// swatch is a legend thumbnail filled with one colour.
+type swatch struct{ c color.Color }
+
+// Thumbnail implements plot.Thumbnailer.
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	pts := []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}}
+	c.FillPolygon(s.c, pts)
+	c.StrokeLines(draw.LineStyle{Color: grey, Width: vg.Points(0.5)}, append(pts, r.Min))
+}
+
+func cellCount(n int) string {
+	if n == 1 {
+		return "1 cell"
+	}
+	return fmt.Sprintf("%d cells", n)
+}

@@ -1,0 +1,112 @@
+package plots
+
+import (
+	"github.com/resexp/resexp/internal/runfiles"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// lastResponseStep returns the largest step of rows; ok is false if rows is
+// empty.
+func lastResponseStep(rows []runfiles.ResponseRow) (step int, ok bool) {
+	for i, r := range rows {
+		if i == 0 || r.Step > step {
+			step = r.Step
+		}
+	}
+	return step, len(rows) > 0
+}
+
+// responsesFigure is the paper's Fig. 7: the standard deviation of each
+// layer's response at each run's last recorded step, by layer index (left)
+// and sorted by magnitude (right), runs overlaid: do residual branches
+// respond more weakly than plain layers? The axis is logarithmic (with
+// clamping) when a value is not finite or they span more than two decades,
+// linear from 0 otherwise. nil if no run has responses.
+func responsesFigure(runs []*Run, styles []runStyle) *figure {
+	type curve struct {
+		run              int
+		idx, std, sorted []float64
+	}
+	var curves []curve
+	var all []float64
+	for i, r := range runs {
+		step, ok := lastResponseStep(r.Responses)
+		if !ok {
+			continue
+		}
+		idx, std := responseProfile(r.Responses, step)
+		curves = append(curves, curve{i, idx, std, sortedDesc(std)})
+		all = append(all, std...)
+	}
+	if len(curves) == 0 {
+		return nil
+	}
+	left := newPlot("by layer (last recorded step)", "layer index", "")
+	right := newPlot("sorted by magnitude", "rank (largest std first)", "")
+	useLog := wantLog(all)
+	floor, ceil := logBounds(all)
+	leg := newLegend()
+	var drawn []plotter.XYs
+	clampedAny := false
+	for _, cv := range curves {
+		s := styles[cv.run]
+		for k, pair := range [][2][]float64{{cv.idx, cv.std}, {ranks(len(cv.sorted)), cv.sorted}} {
+			p := []*plot.Plot{left, right}[k]
+			pts, cl := responsePoints(pair[0], pair[1], useLog, floor, ceil)
+			addLine(p, pts, s.lineStyle(vg.Points(1.3)))
+			addGlyphs(p, pts, draw.GlyphStyle{Color: s.Color, Radius: vg.Points(1.4), Shape: draw.CircleGlyph{}})
+			addGlyphs(p, cl, clampGlyph(s.Color))
+			drawn, clampedAny = append(drawn, pts), clampedAny || len(cl) > 0
+		}
+		leg.Add(s.Label, lineThumb(s.lineStyle(vg.Points(1.5))))
+	}
+	if clampedAny {
+		leg.Add(clampLabel, clampThumb())
+	}
+	for _, p := range []*plot.Plot{left, right} {
+		if useLog {
+			logY(p, floor, ceil, drawn...)
+		} else {
+			p.Y.Min = 0
+		}
+	}
+	if !useLog {
+		right.Y.Max = max(left.Y.Max, right.Y.Max)
+		left.Y.Max = right.Y.Max
+	}
+	yLabel := "std of layer response"
+	if useLog {
+		yLabel += " (log scale)"
+	}
+	return &figure{
+		name:    "responses",
+		caption: "Fig. 7 style: standard deviation of each 3x3 conv layer's response (after BN, before the nonlinearity/addition) at the last recorded step, by layer and sorted by magnitude.",
+		w:       11 * vg.Inch, h: 5 * vg.Inch,
+		draw: func(c draw.Canvas) {
+			c = withTitle(c, "How strongly does each layer respond? Std of layer responses (Fig. 7)")
+			tile(withYLabel(withLegend(c, leg), yLabel), [][]*plot.Plot{{left, right}})
+		},
+	}
+}
+
+// responsePoints returns the drawable points of xs, ys: clamped as on a log
+// axis if useLog, else the finite ones (with useLog false all are finite).
+func responsePoints(xs, ys []float64, useLog bool, floor, ceil float64) (pts, clamped plotter.XYs) {
+	if useLog {
+		return clampLog(xs, ys, floor, ceil, false)
+	}
+	return finitePoints(xs, ys), nil
+}
+
+// ranks returns 1, 2, ..., n as floats.
+func ranks(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = float64(i + 1)
+	}
+	return out
+}

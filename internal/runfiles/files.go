@@ -1,0 +1,65 @@
+package runfiles
+
+// Names of the files and folders inside a run directory.
+const (
+	ConfigFile    = "config.yaml"
+	MetaFile      = "meta.json"
+	MetricsFile   = "metrics.csv"
+	GradNormsFile = "gradnorms.csv"
+	ResponsesFile = "responses.csv"
+	CheckpointDir = "checkpoint"
+)
+
+// MetricsRow is one row of metrics.csv. A NaN field means "not measured at
+// this row". Errors are fractions in [0, 1].
+type MetricsRow struct {
+	Step         int
+	Epoch        float64
+	LR           float64
+	TrainLoss    float64
+	TrainErr     float64
+	TestLoss     float64
+	TestErr      float64
+	ImagesPerSec float64
+	ElapsedS     float64
+}
+
+// GradNormRow is one row of gradnorms.csv: the L2 norm of dLoss/dW of the
+// layer with depth-order Index and name Layer at training step Step. Norm may
+// be 0, NaN or ±Inf; those are data, not errors.
+type GradNormRow struct {
+	Step  int
+	Index int
+	Layer string
+	Norm  float64
+}
+
+// ResponseRow is one row of responses.csv: the mean and standard deviation of
+// a layer's responses (DESIGN.md §1) at training step Step.
+type ResponseRow struct {
+	Step  int
+	Index int
+	Layer string
+	Mean  float64
+	Std   float64
+}
+
+// Header rows, in column order.
+var (
+	metricsHeader   = []string{"step", "epoch", "lr", "train_loss", "train_err", "test_loss", "test_err", "images_per_sec", "elapsed_s"}
+	gradNormsHeader = []string{"step", "index", "layer", "norm"}
+	responsesHeader = []string{"step", "index", "layer", "mean", "std"}
+)
+
+// headerFor returns the header of the CSV file with the given base name.
+func headerFor(name string) []string {
+	switch name {
+	case MetricsFile:
+		return metricsHeader
+	case GradNormsFile:
+		return gradNormsHeader
+	case ResponsesFile:
+		return responsesHeader
+	}
+	panic("runfiles: no CSV header for " + name)
+}
