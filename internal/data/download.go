@@ -290,6 +290,9 @@ func save(dir, name string, r io.Reader) (string, int64, error) {
 		return "", 0, fmt.Errorf("cannot create a temporary file: %w", err)
 	}
 	n, err := io.Copy(tf, r)
+	if err == nil {
+		err = tf.Chmod(0o644) // CreateTemp makes 0600; data files are for everyone
+	}
 	if cerr := tf.Close(); err == nil {
 		err = cerr
 	}

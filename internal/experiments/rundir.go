@@ -66,11 +66,10 @@ func (t *Trainer) createFiles(force bool) error {
 }
 
 func newMeta(t *Trainer) runfiles.Meta {
-	rev, _ := revision()
 	return runfiles.Meta{
 		Name: filepath.Base(t.Dir), Label: t.Model.Spec.Label(),
 		Dataset: t.Cfg.Data.Dataset, Depth: t.Cfg.Model.Depth, Residual: t.Cfg.Model.Residual,
-		Params: t.Model.NumParams(), Version: Version, Revision: rev,
+		Params: t.Model.NumParams(), Version: Version, Revision: Revision(),
 		GoVersion: runtime.Version(), CPU: CPUName(), Seed: t.Cfg.Seed,
 		Start: time.Now(), Status: "running", DataFiles: fileSums(t.train, t.test),
 	}

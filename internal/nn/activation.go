@@ -86,6 +86,8 @@ func (l *Activation) forwardChunk(_, lo, hi int) {
 		for i, v := range src {
 			dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
 		}
+	default:
+		panic("nn: Activation: unknown kind")
 	}
 }
 
@@ -123,5 +125,7 @@ func (l *Activation) backwardChunk(_, lo, hi int) {
 		for i, v := range y {
 			dst[i] = d[i] * v * (1 - v)
 		}
+	default:
+		panic("nn: Activation: unknown kind")
 	}
 }

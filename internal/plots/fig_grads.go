@@ -16,7 +16,18 @@ import (
 // Figures of the per-layer gradient norms: gradnorm-profile.png,
 // gradnorm-heatmap-<run>.png and gradnorm-ratio.png.
 
-var columnNames = []string{"first", "middle", "last"}
+// columnName names column col of n selected steps (see selectSteps).
+func columnName(col, n int) string {
+	switch {
+	case n == 1:
+		return "only"
+	case col == 0:
+		return "first"
+	case col == n-1:
+		return "last"
+	}
+	return "middle"
+}
 
 // depthGroups returns the indices of the known runs with gradient norms,
 // grouped by depth in increasing order, plain nets first within a group.
@@ -92,7 +103,7 @@ func profileFigure(runs []*Run, styles []runStyle) *figure {
 				idx, norms := profileAt(runs[i].Grads, steps[k][col])
 				panels[g][col] = append(panels[g][col], curve{i, idx, norms})
 				all = append(all, norms)
-				titles[g][col] = panelTitle(group[0].Meta.Depth, columnNames[col], steps[k][col], shared)
+				titles[g][col] = panelTitle(group[0].Meta.Depth, columnName(col, len(steps[k])), steps[k][col], shared)
 			}
 		}
 	}
@@ -106,7 +117,7 @@ func profileFigure(runs []*Run, styles []runStyle) *figure {
 			if len(curves) == 0 {
 				continue
 			}
-			p := newPlot(titles[g][col], "layer index (input → fc)", "")
+			p := newPlot(titles[g][col], "layer index (input to fc)", "")
 			for _, cv := range curves {
 				s := styles[cv.run]
 				pts, cl := clampLog(cv.idx, cv.norms, floor, ceil, false)
@@ -129,11 +140,11 @@ func profileFigure(runs []*Run, styles []runStyle) *figure {
 	leg := runLegend(runs, styles, groups, clampedAny)
 	return &figure{
 		name:    "gradnorm-profile",
-		caption: "Per-layer gradient norm ||dL/dW||₂ against layer index at the first, a middle and the last recorded step; one row per depth, plain (dashed) and residual (solid) together; log scale.",
+		caption: "Per-layer gradient norm ||dL/dW|| against layer index at the first, a middle and the last recorded step; one row per depth, plain (dashed) and residual (solid) together; log scale.",
 		w:       11 * vg.Inch, h: vg.Length(0.7+3.1*float64(len(groups))) * vg.Inch,
 		draw: func(c draw.Canvas) {
-			c = withTitle(c, "Where does the gradient go? Per-layer gradient norm ||dL/dW||₂")
-			tile(withYLabel(withLegend(c, leg), "gradient norm ||dL/dW||₂ (log scale)"), grid)
+			c = withTitle(c, "Where does the gradient go? Per-layer gradient norm ||dL/dW||")
+			tile(withYLabel(withLegend(c, leg), "gradient norm ||dL/dW|| (log scale)"), grid)
 		},
 	}
 }
@@ -148,9 +159,9 @@ func pick(runs []*Run, idx []int) []*Run {
 
 func panelTitle(depth int, which string, step int, shared bool) string {
 	if shared {
-		return fmt.Sprintf("depth %d · step %d (%s recorded)", depth, step, which)
+		return fmt.Sprintf("depth %d, step %d (%s recorded)", depth, step, which)
 	}
-	return fmt.Sprintf("depth %d · %s recorded step of each run", depth, which)
+	return fmt.Sprintf("depth %d, %s recorded step of each run", depth, which)
 }
 
 // runLegend lists the runs of groups with their line style, and the clamp
@@ -269,7 +280,7 @@ func heatmapFigure(r *Run, s runStyle, name string) *figure {
 		caption: fmt.Sprintf("%s: log10 gradient norm per layer (y) and recorded step (x); black = 0, red = +Inf, grey = NaN or not recorded.", s.Label),
 		w:       10 * vg.Inch, h: 5.6 * vg.Inch,
 		draw: func(c draw.Canvas) {
-			c = withTitle(c, fmt.Sprintf("%s: which layers get how much gradient, and when? log10 ||dL/dW||₂", s.Label))
+			c = withTitle(c, fmt.Sprintf("%s: which layers get how much gradient, and when? log10 ||dL/dW||", s.Label))
 			drawWithColorBar(withLegend(c, leg), p, cb)
 		},
 	}
@@ -286,19 +297,21 @@ func cellLegend(g *heatGrid) plot.Legend {
 }
 
 // drawWithColorBar draws p over c leaving a column at the right for the
-// colour-bar plot cb, whose bar spans exactly p's data area.
+// colour-bar plot cb, whose bar (barWidth wide) spans exactly p's data area
+// and whose tick labels get the room they need.
 func drawWithColorBar(c draw.Canvas, p, cb *plot.Plot) {
-	cbWidth := vg.Points(80)
-	main := draw.Crop(c, 0, -cbWidth, 0, 0)
+	const barWidth, gap = vg.Length(16), vg.Length(14)
+	probe := draw.Crop(c, c.Max.X-c.Min.X-vg.Points(200), 0, 0, 0)
+	labels := cb.DataCanvas(probe).Min.X - probe.Min.X
+	main := draw.Crop(c, 0, -(gap + labels + barWidth), 0, 0)
 	p.Draw(main)
 	data := p.DataCanvas(main)
-	bar := draw.Crop(c, c.Max.X-c.Min.X-cbWidth+vg.Points(12), 0, 0, 0)
-	bar.Min.Y, bar.Max.Y = data.Min.Y, data.Max.Y
+	bar := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: main.Max.X + gap, Y: data.Min.Y},
+		Max: vg.Point{X: main.Max.X + gap + labels + barWidth, Y: data.Max.Y}}}
 	inner := cb.DataCanvas(bar)
 	bar.Min.Y -= inner.Min.Y - bar.Min.Y
 	bar.Max.Y += bar.Max.Y - inner.Max.Y
-	inner = cb.DataCanvas(bar)
-	bar.Max.X -= (inner.Max.X - inner.Min.X) - vg.Points(16) // a bar 16pt wide
 	cb.Draw(bar)
 }
 

@@ -1,12 +1,12 @@
 package plots
 
 import (
-	"github.com/resexp/resexp/internal/runfiles"
-
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/resexp/resexp/internal/runfiles"
 )
 
 // lastResponseStep returns the largest step of rows; ok is false if rows is

@@ -140,7 +140,7 @@ func layerTicks(idx []float64, names []string, minGap float64) []plot.Tick {
 	for i := range idx {
 		g := group(names[i])
 		if i == 0 || g != group(names[i-1]) {
-			ticks = append(ticks, plot.Tick{Value: idx[i], Label: fmt.Sprintf("%s (%g)", g, idx[i])})
+			ticks = append(ticks, plot.Tick{Value: idx[i], Label: layerLabel(g, idx[i])})
 		}
 	}
 	last := math.Inf(1)
@@ -156,10 +156,15 @@ func layerTicks(idx []float64, names []string, minGap float64) []plot.Tick {
 
 func group(name string) string {
 	g, _, _ := strings.Cut(name, ".")
-	if g == "" {
-		return "?"
-	}
 	return g
+}
+
+// layerLabel is "group (index)", or the index alone for an unnamed layer.
+func layerLabel(group string, index float64) string {
+	if group == "" {
+		return fmt.Sprint(index)
+	}
+	return fmt.Sprintf("%s (%g)", group, index)
 }
 
 // bounds returns the data extent of the grid as plotter.HeatMap draws it:
@@ -217,10 +222,10 @@ func heatImage(g *heatGrid, colorOf func(z float64) color.Color, w, h int) *imag
 
 // imageSide returns the pixel count of an image side showing n cells: the
 // smallest multiple of n that is >= target, so all cells get equal pixels,
-// but at most max(n, limit).
+// but at most limit (then some cells get no pixel of their own: a heat map
+// of more than limit steps shows a sample of them).
 func imageSide(n, target, limit int) int {
-	side := n * max(1, (target+n-1)/n)
-	return min(side, max(n, limit))
+	return min(n*max(1, (target+n-1)/n), limit)
 }
 
 // cellColor returns the colour of a cell of value z on a colour scale over

@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"path/filepath"
@@ -40,7 +41,7 @@ func newCanvas(format string, w, h vg.Length) (vg.CanvasWriterTo, error) {
 	case "svg":
 		return vgsvg.New(w, h), nil
 	case "pdf":
-		return vgpdf.New(w, h), nil
+		return flippedImages{vgpdf.New(w, h)}, nil
 	}
 	return nil, fmt.Errorf("plots: unknown format %q (want png, svg or pdf)", format)
 }
@@ -66,7 +67,38 @@ func (f *figure) write(outDir, format string) (path string, err error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", fmt.Errorf("plots: encoding %s: %w", path, err)
 	}
-	return path, runfiles.WriteFileAtomic(path, buf.Bytes())
+	data := buf.Bytes()
+	if format == "svg" {
+		data = fixSVGImageType(data)
+	}
+	return path, runfiles.WriteFileAtomic(path, data)
+}
+
+// fixSVGImageType corrects the media type vgsvg gives embedded PNG images
+// ("image/jpg"), with which some SVG renderers refuse to draw them.
+func fixSVGImageType(svg []byte) []byte {
+	return bytes.ReplaceAll(svg, []byte("data:image/jpg;base64,iVBOR"), []byte("data:image/png;base64,iVBOR"))
+}
+
+// flippedImages works around vgpdf drawing images upside down (it flips the
+// page's y axis but not the images): it flips every image before drawing.
+type flippedImages struct{ *vgpdf.Canvas }
+
+// DrawImage implements vg.Canvas.
+func (c flippedImages) DrawImage(rect vg.Rectangle, img image.Image) {
+	c.Canvas.DrawImage(rect, flipVertical(img))
+}
+
+// flipVertical returns a copy of img upside down.
+func flipVertical(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			out.Set(x, b.Dy()-1-y, img.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	return out
 }
 
 func fillBackground(c draw.Canvas, col color.Color) {
@@ -122,8 +154,9 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font.Size = vg.Points(10)
 		a.Tick.Label.Font.Size = vg.Points(9)
-		a.Tick.Marker = niceTicks{}
 	}
+	p.X.Tick.Marker = niceTicks{Integer: true} // iterations, layer indices, ranks
+	p.Y.Tick.Marker = niceTicks{}
 	return p
 }
 

@@ -14,7 +14,7 @@ import (
 const maxLinePoints = 4000
 
 // clampLabel is the legend entry of clamped points.
-const clampLabel = "clamped (0, NaN, ±Inf)"
+const clampLabel = "clamped (0, NaN, +/-Inf)"
 
 // clampGlyph marks a clamped point in the colour of its series.
 func clampGlyph(c color.Color) draw.GlyphStyle {
@@ -42,8 +42,7 @@ func clampThumb() plot.Thumbnailer {
 
 // lineThumb is a legend thumbnail showing a line style.
 func lineThumb(sty draw.LineStyle) plot.Thumbnailer {
-	l := &plotter.Line{LineStyle: sty}
-	return l
+	return &plotter.Line{LineStyle: sty}
 }
 
 // glyphThumb is a legend thumbnail showing a glyph.

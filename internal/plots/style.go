@@ -131,7 +131,7 @@ func firstNonEmpty(ss ...string) string {
 
 // decadeTicks marks a log axis at powers of ten: at most about 7 labelled
 // decades (every k-th decade when the axis spans many), the other decades as
-// unlabelled ticks, and 2..9 times each decade as ticks when the axis spans
+// unlabelled ticks if the axis spans at most 30 decades, and 2..9 times each decade as ticks when the axis spans
 // at most 3 decades (2 and 5 times labelled). Only
 // ticks within [axisMin, axisMax] are returned; powers of ten that float64
 // cannot hold are skipped.
@@ -147,11 +147,12 @@ func (decadeTicks) Ticks(axisMin, axisMax float64) []plot.Tick {
 		if v == 0 || math.IsInf(v, 0) {
 			continue
 		}
-		t := plot.Tick{Value: v}
-		if k%every == 0 {
-			t.Label = decadeLabel(k)
+		switch {
+		case k%every == 0:
+			ticks = append(ticks, plot.Tick{Value: v, Label: decadeLabel(k)})
+		case hi-lo <= 30:
+			ticks = append(ticks, plot.Tick{Value: v})
 		}
-		ticks = append(ticks, t)
 		for m := 2; m <= 9 && hi-lo <= 3; m++ {
 			t := plot.Tick{Value: float64(m) * v}
 			if m == 2 || m == 5 {
@@ -170,23 +171,28 @@ func inRange(ticks []plot.Tick, lo, hi float64) []plot.Tick {
 }
 
 // niceTicks marks a linear axis with about 5 to 10 labelled ticks at
-// multiples of 1, 2 or 5 times a power of ten, labelled without trailing
-// zeros, and unlabelled ticks halfway between them.
-type niceTicks struct{}
+// multiples of 1, 2 or 5 times a power of ten (at least 1 if Integer),
+// labelled with at most 10 significant digits, and unlabelled ticks halfway
+// between them (at integers only, if Integer).
+type niceTicks struct{ Integer bool }
 
 // Ticks implements plot.Ticker.
-func (niceTicks) Ticks(axisMin, axisMax float64) []plot.Tick {
+func (t niceTicks) Ticks(axisMin, axisMax float64) []plot.Tick {
 	step := niceStep((axisMax - axisMin) / 6)
+	if t.Integer {
+		step = max(step, 1)
+	}
 	if !(step > 0) || math.IsInf(step, 0) {
 		return nil
 	}
 	var ticks []plot.Tick
 	for i := math.Ceil(axisMin/step) * 2; i <= math.Floor(axisMax/step)*2+1; i++ {
-		t := plot.Tick{Value: i*step/2 + 0} // + 0 turns -0 into 0
+		v := i*step/2 + 0 // + 0 turns -0 into 0
 		if math.Mod(i, 2) == 0 {
-			t.Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 10, 64)})
+		} else if !t.Integer || step >= 2 {
+			ticks = append(ticks, plot.Tick{Value: v})
 		}
-		ticks = append(ticks, t)
 	}
 	return inRange(ticks, axisMin, axisMax)
 }

@@ -284,7 +284,7 @@ func TestCellColor(t *testing.T) {
 }
 
 func TestImageSide(t *testing.T) {
-	tests := []struct{ n, want int }{{1, 1600}, {3, 1602}, {2000, 2000}, {5000, 5000}, {1600, 1600}}
+	tests := []struct{ n, want int }{{1, 1600}, {3, 1602}, {2000, 2000}, {5000, 4000}, {1600, 1600}}
 	for _, tc := range tests {
 		if got := imageSide(tc.n, 1600, 4000); got != tc.want {
 			t.Errorf("imageSide(%d) = %d, want %d", tc.n, got, tc.want)
@@ -320,6 +320,7 @@ func TestDecadeTicks(t *testing.T) {
 		{1e-13, 2e3, []string{"1e-12", "1e-9", "1e-6", "1e-3", "1", "1000"}, 17},
 		{0.05, 4.6, []string{"0.05", "0.1", "0.2", "0.5", "1", "2"}, 18},
 		{1e-320, 1e-300, []string{"1e-318", "1e-315", "1e-312", "1e-309", "1e-306", "1e-303", "1e-300"}, 21},
+		{1e-300, 1e300, []string{"1e-258", "1e-172", "1e-86", "1", "1e86", "1e172", "1e258"}, 7},
 		{1e300, math.MaxFloat64, []string{"1e300", "1e302", "1e304", "1e306", "1e308"}, 9},
 	}
 	for _, tc := range tests {
@@ -349,6 +350,14 @@ func TestNiceTicks(t *testing.T) {
 	}
 	if got := (niceTicks{}).Ticks(0, 0); len(got) != 0 {
 		t.Errorf("empty range: %v", got)
+	}
+	got = (niceTicks{}).Ticks(0, 1)
+	if got[6].Value != 0.6000000000000001 || got[6].Label != "0.6" {
+		t.Errorf("rounding: tick %+v", got[6])
+	}
+	got = (niceTicks{Integer: true}).Ticks(-0.5, 1.5)
+	if want := []plot.Tick{{Value: 0, Label: "0"}, {Value: 1, Label: "1"}}; !slices.Equal(got, want) {
+		t.Errorf("integer ticks %v, want %v", got, want)
 	}
 }
 
