@@ -3,6 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +19,7 @@ type trainOptions struct {
 	sets            []string
 	out             string
 	force           bool
+	resume          string
 	loader          *configLoader
 }
 
@@ -47,6 +51,7 @@ the -c config file, built-in defaults. With no arguments it trains the built-in 
 	f.String("name", "", "run name (default <label>-<dataset>, e.g. resnet-56-mnist)")
 	f.StringVar(&o.out, "out", "", "run directory (default runs/<name>)")
 	f.BoolVar(&o.force, "force", false, "replace an existing run directory")
+	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this directory from its checkpoint, exactly")
 	f.StringArrayVar(&o.sets, "set", nil, "set any config key, e.g. --set model.norm=none (repeatable)")
 	for flag, key := range map[string]string{"depth": "model.depth", "dataset": "data.dataset", "data-dir": "data.dir",
 		"steps": "train.steps", "epochs": "train.epochs", "batch-size": "train.batch_size", "lr": "train.lr",
@@ -86,11 +91,13 @@ func (o *trainOptions) config(c *cobra.Command) (experiments.Config, error) {
 }
 
 func (o *trainOptions) run(c *cobra.Command) error {
-	cfg, err := o.config(c)
-	if err != nil {
-		return err
+	var t *experiments.Trainer
+	var err error
+	if o.resume != "" {
+		t, err = o.prepareResume(c)
+	} else {
+		t, err = o.prepare(c)
 	}
-	t, err := experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force})
 	if err != nil {
 		return err
 	}
@@ -109,8 +116,39 @@ func (o *trainOptions) run(c *cobra.Command) error {
 	return nil
 }
 
+func (o *trainOptions) prepare(c *cobra.Command) (*experiments.Trainer, error) {
+	cfg, err := o.config(c)
+	if err != nil {
+		return nil, err
+	}
+	return experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force})
+}
+
+// prepareResume continues a run with the config it was started with; any
+// flag that would change the experiment is refused.
+func (o *trainOptions) prepareResume(c *cobra.Command) (*experiments.Trainer, error) {
+	var changed []string
+	c.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name != "resume" {
+			changed = append(changed, "--"+f.Name)
+		}
+	})
+	if len(changed) > 0 {
+		return nil, &usageError{msg: fmt.Sprintf("train --resume continues a run with its own config.yaml; drop %s", strings.Join(changed, " "))}
+	}
+	cfg, err := runConfig(o.resume)
+	if err != nil {
+		return nil, err
+	}
+	return experiments.Prepare(cfg, experiments.Options{Dir: o.resume, Resume: true})
+}
+
 func printStart(w io.Writer, t *experiments.Trainer) {
-	fmt.Fprintf(w, "%s on %s: %d parameters, %d iterations of batch %d, seed %d -> %s/{%s,%s}\n",
+	from := ""
+	if t.StartStep() > 0 {
+		from = fmt.Sprintf(", resuming after step %d", t.StartStep())
+	}
+	fmt.Fprintf(w, "%s on %s: %d parameters, %d iterations of batch %d, seed %d%s -> %s/{%s,%s}\n",
 		t.Model.Spec.Label(), t.Cfg.Data.Dataset, t.Model.NumParams(), t.Total, t.Cfg.Train.BatchSize,
-		t.Cfg.Seed, t.Dir, runfiles.MetricsFile, runfiles.GradNormsFile)
+		t.Cfg.Seed, from, t.Dir, runfiles.MetricsFile, runfiles.GradNormsFile)
 }

@@ -22,13 +22,20 @@ type Config struct {
 	Log   LogConfig   `mapstructure:"log" yaml:"log"`
 }
 
-// ModelConfig selects the network.
+// ModelConfig selects the network; see models.Spec for the meaning of each
+// key. Block is basic or bottleneck, Shortcut A, B or C (residual nets
+// only), PreAct the pre-activation ordering, ZeroInitResidual zeroes the
+// last scale of each residual branch at initialisation (residual nets only).
 type ModelConfig struct {
-	Depth      int    `mapstructure:"depth" yaml:"depth"`
-	Residual   bool   `mapstructure:"residual" yaml:"residual"`
-	Norm       string `mapstructure:"norm" yaml:"norm"`
-	Activation string `mapstructure:"activation" yaml:"activation"`
-	Init       string `mapstructure:"init" yaml:"init"`
+	Depth            int    `mapstructure:"depth" yaml:"depth"`
+	Residual         bool   `mapstructure:"residual" yaml:"residual"`
+	Block            string `mapstructure:"block" yaml:"block"`
+	Shortcut         string `mapstructure:"shortcut" yaml:"shortcut"`
+	PreAct           bool   `mapstructure:"preact" yaml:"preact"`
+	Norm             string `mapstructure:"norm" yaml:"norm"`
+	Activation       string `mapstructure:"activation" yaml:"activation"`
+	Init             string `mapstructure:"init" yaml:"init"`
+	ZeroInitResidual bool   `mapstructure:"zero_init_residual" yaml:"zero_init_residual"`
 }
 
 // DataConfig selects the data set and its preprocessing.
@@ -66,6 +73,9 @@ type LogConfig struct {
 	EvalSamples   int `mapstructure:"eval_samples" yaml:"eval_samples"`
 	GradNormEvery int `mapstructure:"gradnorm_every" yaml:"gradnorm_every"`
 	ResponseEvery int `mapstructure:"response_every" yaml:"response_every"`
+	// CheckpointEvery is the interval of checkpoints; one is also written at
+	// the end and when the run is interrupted.
+	CheckpointEvery int `mapstructure:"checkpoint_every" yaml:"checkpoint_every"`
 }
 
 // Default is the built-in experiment: a residual 20-layer net on the
@@ -73,13 +83,13 @@ type LogConfig struct {
 func Default() Config {
 	return Config{
 		Seed:  1,
-		Model: ModelConfig{Depth: 20, Residual: true, Norm: "batch", Activation: "relu", Init: "he"},
+		Model: ModelConfig{Depth: 20, Residual: true, Block: "basic", Shortcut: "A", Norm: "batch", Activation: "relu", Init: "he"},
 		Data:  DataConfig{Dataset: "synthetic", Normalize: "channel"},
 		Train: TrainConfig{
 			Steps: 200, BatchSize: 128, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
 			Schedule: "multistep", Gamma: 0.1, Milestones: []int{}, WarmupLR: 0.01,
 		},
-		Log: LogConfig{Every: 20, EvalEvery: 100, GradNormEvery: 10, ResponseEvery: 50},
+		Log: LogConfig{Every: 20, EvalEvery: 100, GradNormEvery: 10, ResponseEvery: 50, CheckpointEvery: 1000},
 	}
 }
 
@@ -105,8 +115,10 @@ func (c *Config) DataDir() string {
 // Spec is the model spec for inputs of c×h×w and the given classes.
 func (c *Config) Spec(inC, h, w, classes int) models.Spec {
 	act, _ := nn.ParseActKind(c.Model.Activation)
-	return models.Spec{Depth: c.Model.Depth, Residual: c.Model.Residual, Norm: c.Model.Norm,
-		Activation: act, InC: inC, H: h, W: w, Classes: classes}
+	m := c.Model
+	return models.Spec{Depth: m.Depth, Residual: m.Residual, Block: m.Block, Shortcut: m.Shortcut,
+		PreAct: m.PreAct, Norm: m.Norm, Activation: act, ZeroInitResidual: m.ZeroInitResidual,
+		InC: inC, H: h, W: w, Classes: classes}
 }
 
 // Validate checks every value before any work starts. The error (the first
@@ -116,12 +128,7 @@ func (c *Config) Validate() error {
 	add := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("key %s: "+format, append([]any{key}, args...)...))
 	}
-	if _, err := models.BlocksPerStage(c.Model.Depth); err != nil {
-		add("model.depth", "%v", err)
-	}
-	oneOf(add, "model.norm", c.Model.Norm, "batch", "none")
-	oneOf(add, "model.activation", c.Model.Activation, "relu", "tanh", "sigmoid")
-	oneOf(add, "model.init", c.Model.Init, models.InitSchemes...)
+	c.Model.validate(add)
 	oneOf(add, "data.dataset", c.Data.Dataset, data.Names()...)
 	oneOf(add, "data.normalize", c.Data.Normalize, "none", "channel", "pixel")
 	oneOf(add, "train.schedule", c.Train.Schedule, optim.ScheduleNames...)
@@ -130,6 +137,38 @@ func (c *Config) Validate() error {
 		return errs[0]
 	}
 	return nil
+}
+
+// validate checks the model keys: each value is one of those allowed, the
+// depth fits the block (6n+2 basic, 9n+2 bottleneck), and the options of
+// residual nets are not set on a plain net.
+func (m *ModelConfig) validate(add func(key, format string, args ...any)) {
+	oneOf(add, "model.block", m.Block, models.Blocks...)
+	if slices.Contains(models.Blocks, m.Block) {
+		if _, err := models.StageBlocks(m.Block, m.Depth); err != nil {
+			add("model.depth", "%v%s", err, otherBlockHint(m.Block, m.Depth))
+		}
+	}
+	oneOf(add, "model.shortcut", m.Shortcut, models.Shortcuts...)
+	if !m.Residual && m.Shortcut != "A" && slices.Contains(models.Shortcuts, m.Shortcut) {
+		add("model.shortcut", "%s applies to residual nets; set model.residual: true or drop it", m.Shortcut)
+	}
+	if !m.Residual && m.ZeroInitResidual {
+		add("model.zero_init_residual", "applies to residual nets; set model.residual: true or drop it")
+	}
+	oneOf(add, "model.norm", m.Norm, "batch", "none")
+	oneOf(add, "model.activation", m.Activation, "relu", "tanh", "sigmoid")
+	oneOf(add, "model.init", m.Init, models.InitSchemes...)
+}
+
+// otherBlockHint suggests the other block kind when depth fits it.
+func otherBlockHint(block string, depth int) string {
+	for _, b := range models.Blocks {
+		if _, err := models.StageBlocks(b, depth); b != block && err == nil {
+			return fmt.Sprintf("; %d fits model.block: %s", depth, b)
+		}
+	}
+	return ""
 }
 
 func (c *Config) validateNumbers(add func(key, format string, args ...any)) {
@@ -163,7 +202,7 @@ func (c *Config) validateNumbers(add func(key, format string, args ...any)) {
 	for _, kv := range []struct {
 		key string
 		v   int
-	}{{"log.every", l.Every}, {"log.eval_every", l.EvalEvery}, {"log.gradnorm_every", l.GradNormEvery}, {"log.response_every", l.ResponseEvery}} {
+	}{{"log.every", l.Every}, {"log.eval_every", l.EvalEvery}, {"log.gradnorm_every", l.GradNormEvery}, {"log.response_every", l.ResponseEvery}, {"log.checkpoint_every", l.CheckpointEvery}} {
 		if kv.v < 1 {
 			add(kv.key, "must be at least 1 (got %d)", kv.v)
 		}

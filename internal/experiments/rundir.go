@@ -50,6 +50,9 @@ func (t *Trainer) createFiles(force bool) error {
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return BadInput(fmt.Errorf("run directory %s: %w", t.Dir, err))
 	}
+	if err := t.lock(); err != nil {
+		return err
+	}
 	cfg, err := yaml.Marshal(&t.Cfg)
 	if err != nil {
 		return err
@@ -61,6 +64,39 @@ func (t *Trainer) createFiles(force bool) error {
 	if err := runfiles.WriteMeta(t.Dir, &t.meta); err != nil {
 		return err
 	}
+	t.files, err = openRunWriter(t.Dir)
+	return err
+}
+
+// resume restores the run in t.Dir from its checkpoint: model, optimiser,
+// data position and metrics window; run-file rows after the checkpoint's
+// step (written before a crash) are dropped.
+func (t *Trainer) resume() error {
+	if _, err := os.Stat(filepath.Join(t.Dir, runfiles.MetaFile)); err != nil {
+		return BadInput(fmt.Errorf("--resume %s: not a run directory (no %s)", t.Dir, runfiles.MetaFile))
+	}
+	if err := t.lock(); err != nil {
+		return err
+	}
+	pos, err := t.loadCheckpoint()
+	if err != nil {
+		return err
+	}
+	meta, err := runfiles.ReadMeta(t.Dir)
+	if err != nil {
+		return BadInput(err)
+	}
+	if err := runfiles.TruncateAfter(t.Dir, pos.Step); err != nil {
+		return err
+	}
+	t.meta = *meta
+	t.meta.Status, t.meta.End, t.meta.Message = runfiles.StatusRunning, nil, ""
+	if err := runfiles.WriteMeta(t.Dir, &t.meta); err != nil {
+		return err
+	}
+	t.loader.Seek(pos.Epoch, pos.Pos)
+	t.startStep, t.elapsed0 = pos.Step, pos.ElapsedS
+	t.window = window{loss: pos.Loss, wrong: pos.Wrong, images: pos.Images, steps: pos.Steps}
 	t.files, err = openRunWriter(t.Dir)
 	return err
 }
@@ -158,7 +194,7 @@ func (w *runWriter) metrics(r runfiles.MetricsRow) error {
 	if err := w.metricsW.WriteMetrics(r); err != nil {
 		return err
 	}
-	return errors.Join(w.metricsW.Flush(), w.gradsW.Flush(), w.respW.Flush())
+	return w.flush()
 }
 
 func (w *runWriter) gradNorms(step int, layers []models.Weighted, norms []float64) error {
@@ -176,6 +212,10 @@ func (w *runWriter) responses(step int, rs []models.Response) error {
 		w.resp = append(w.resp, runfiles.ResponseRow{Step: step, Index: i, Layer: r.Name, Mean: mean, Std: std})
 	}
 	return w.respW.WriteResponses(w.resp)
+}
+
+func (w *runWriter) flush() error {
+	return errors.Join(w.metricsW.Flush(), w.gradsW.Flush(), w.respW.Flush())
 }
 
 func (w *runWriter) close() error {

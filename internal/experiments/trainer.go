@@ -45,37 +45,58 @@ type Trainer struct {
 	gnorms []float64
 	window window
 	start  time.Time
+
+	startStep int     // iterations done before this process (resume)
+	elapsed0  float64 // seconds of training before this process
+	unlock    func()
 }
 
 // Options are the choices of a train command that are not part of the
 // experiment itself.
 type Options struct {
-	Dir   string // run directory; "" means runs/<name>
-	Force bool   // replace an existing run directory
+	Dir    string // run directory; "" means runs/<name>
+	Force  bool   // replace an existing run directory
+	Resume bool   // continue the run in Dir from its checkpoint
 }
 
 // Prepare validates cfg, loads the data and builds the model, then creates
-// the run directory. Every problem with the input is an InputError and
-// leaves the file system untouched.
+// the run directory, or with opt.Resume restores the run in opt.Dir from its
+// checkpoint. Every problem with the input is an InputError and leaves the
+// file system untouched. The run directory stays locked against other
+// processes until Run returns (or Close, if Run is never called).
 func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, BadInput(err)
 	}
-	t := &Trainer{Cfg: cfg, Dir: opt.Dir}
+	t := &Trainer{Cfg: cfg, Dir: opt.Dir, unlock: func() {}}
 	if t.Dir == "" {
 		t.Dir = "runs/" + cfg.RunName()
 	}
-	if err := checkRunDir(t.Dir, opt.Force); err != nil {
-		return nil, err
+	if !opt.Resume {
+		if err := checkRunDir(t.Dir, opt.Force); err != nil {
+			return nil, err
+		}
 	}
 	if err := t.setup(); err != nil {
 		return nil, err
 	}
-	if err := t.createFiles(opt.Force); err != nil {
-		t.loader.Close()
+	var err error
+	if opt.Resume {
+		err = t.resume()
+	} else {
+		err = t.createFiles(opt.Force)
+	}
+	if err != nil {
+		t.Close()
 		return nil, err
 	}
 	return t, nil
+}
+
+// Close releases the data loader and the run directory's lock. Run calls it.
+func (t *Trainer) Close() {
+	t.loader.Close()
+	t.unlock()
 }
 
 func (t *Trainer) setup() error {
@@ -120,16 +141,16 @@ func (t *Trainer) setup() error {
 // run directory's meta.json with the run's status. It returns an error
 // wrapping ErrDiverged or ErrInterrupted when the run stopped early.
 func (t *Trainer) Run(ctx context.Context, h Hooks) (err error) {
-	defer t.loader.Close()
+	defer t.Close()
 	defer func() { err = t.finish(err) }()
 	if h.Start != nil {
 		h.Start(t)
 	}
 	t.start = time.Now()
-	t.window.reset(t.start)
-	for step := 1; step <= t.Total; step++ {
+	t.window.since = t.start
+	for step := t.startStep + 1; step <= t.Total; step++ {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w at step %d", ErrInterrupted, step)
+			return t.interrupt(step - 1)
 		}
 		loss, err := t.step(step)
 		if err != nil {
@@ -141,9 +162,30 @@ func (t *Trainer) Run(ctx context.Context, h Hooks) (err error) {
 		if err := t.maybeLog(step, h); err != nil {
 			return err
 		}
+		if step%t.Cfg.Log.CheckpointEvery == 0 || step == t.Total {
+			if err := t.saveCheckpoint(step); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
+
+// StartStep is the number of iterations done before this process: 0 for a
+// new run, the checkpoint's step for a resumed one.
+func (t *Trainer) StartStep() int { return t.startStep }
+
+// interrupt saves a checkpoint after done iterations and returns the error
+// of an interrupted run.
+func (t *Trainer) interrupt(done int) error {
+	if err := t.saveCheckpoint(done); err != nil {
+		return fmt.Errorf("%w at step %d; saving the checkpoint failed: %v", ErrInterrupted, done+1, err)
+	}
+	return fmt.Errorf("%w after step %d; checkpoint saved, continue with: resexp train --resume %s", ErrInterrupted, done, t.Dir)
+}
+
+// elapsed is the run's training time in seconds, across resumes.
+func (t *Trainer) elapsed() float64 { return t.elapsed0 + time.Since(t.start).Seconds() }
 
 // step runs one iteration: forward, loss, backward, recording, update.
 func (t *Trainer) step(step int) (float64, error) {
@@ -195,7 +237,7 @@ func (t *Trainer) maybeLog(step int, h Hooks) error {
 		}
 		row.TestLoss, row.TestErr = t.Evaluate(t.test, limit)
 	}
-	row.ElapsedS = time.Since(t.start).Seconds()
+	row.ElapsedS = t.elapsed()
 	if err := t.files.metrics(row); err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func tinyConfig() Config {
 	c.Model.Depth = 8
 	c.Train.Steps = 40
 	c.Train.BatchSize = 32
-	c.Log = LogConfig{Every: 10, EvalEvery: 20, EvalSamples: 128, GradNormEvery: 5, ResponseEvery: 10}
+	c.Log = LogConfig{Every: 10, EvalEvery: 20, EvalSamples: 128, GradNormEvery: 5, ResponseEvery: 10, CheckpointEvery: 1000}
 	return c
 }
 

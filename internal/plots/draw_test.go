@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,5 +148,45 @@ func checkIndex(t *testing.T, path, format string) {
 	}
 	if !strings.Contains(s, "loss."+format) {
 		t.Errorf("index.html does not link loss.%s", format)
+	}
+}
+
+func TestFixSVGImages(t *testing.T) {
+	in := []byte(`<g><image x="1" xlink:href="data:image/jpg;base64,iVBORw0K" /></g>`)
+	want := `<g><image preserveAspectRatio="none" x="1" xlink:href="data:image/png;base64,iVBORw0K" /></g>`
+	if got := string(fixSVGImages(in)); got != want {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestFlipVertical(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 2, 3))
+	img.Pix = []uint8{1, 2, 3, 4, 5, 6}
+	got := flipVertical(img)
+	want := []uint8{5, 6, 3, 4, 1, 2}
+	for i, w := range want {
+		if r := got.RGBAAt(i%2, i/2).R; r != w {
+			t.Errorf("pixel %d = %d, want %d", i, r, w)
+		}
+	}
+}
+
+// BenchmarkDrawResNet110 draws the figures of a plain and a residual
+// ResNet-110-sized run: 6,400 metrics rows and 640 recorded steps × 110
+// layers of gradient norms each.
+func BenchmarkDrawResNet110(b *testing.B) {
+	root := b.TempDir()
+	for _, residual := range []bool{false, true} {
+		writeFakeRun(b, root, fakeRun{depth: 110, residual: residual, steps: 6400, every: 10})
+	}
+	out := b.TempDir()
+	for b.Loop() {
+		runs, err := LoadRuns([]string{root}, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Draw(runs, out, Options{Smooth: 20}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

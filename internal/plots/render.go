@@ -69,15 +69,19 @@ func (f *figure) write(outDir, format string) (path string, err error) {
 	}
 	data := buf.Bytes()
 	if format == "svg" {
-		data = fixSVGImageType(data)
+		data = fixSVGImages(data)
 	}
 	return path, runfiles.WriteFileAtomic(path, data)
 }
 
-// fixSVGImageType corrects the media type vgsvg gives embedded PNG images
-// ("image/jpg"), with which some SVG renderers refuse to draw them.
-func fixSVGImageType(svg []byte) []byte {
-	return bytes.ReplaceAll(svg, []byte("data:image/jpg;base64,iVBOR"), []byte("data:image/png;base64,iVBOR"))
+// fixSVGImages corrects two things vgsvg does with embedded PNG images: it
+// declares them "image/jpg", which some renderers refuse, and leaves the
+// default preserveAspectRatio, with which conforming renderers letterbox an
+// image into its rectangle instead of filling it (a colour bar, 1 pixel wide,
+// becomes a hairline).
+func fixSVGImages(svg []byte) []byte {
+	svg = bytes.ReplaceAll(svg, []byte("data:image/jpg;base64,iVBOR"), []byte("data:image/png;base64,iVBOR"))
+	return bytes.ReplaceAll(svg, []byte("<image "), []byte(`<image preserveAspectRatio="none" `))
 }
 
 // flippedImages works around vgpdf drawing images upside down (it flips the
