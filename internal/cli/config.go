@@ -57,7 +57,7 @@ type configLoader struct {
 	v     *viper.Viper
 	file  string
 	flags map[string]*pflag.Flag // config key -> flag
-	sets  map[string]bool        // keys given with --set
+	sets  map[string]string      // keys set explicitly -> where from ("--set model.norm")
 }
 
 func newConfigLoader() *configLoader {
@@ -69,7 +69,7 @@ func newConfigLoader() *configLoader {
 	for _, k := range configKeys() {
 		v.SetDefault(k.key, def.FieldByIndex(k.index).Interface())
 	}
-	return &configLoader{v: v, flags: map[string]*pflag.Flag{}, sets: map[string]bool{}}
+	return &configLoader{v: v, flags: map[string]*pflag.Flag{}, sets: map[string]string{}}
 }
 
 // bind makes flag name set config key.
@@ -92,6 +92,16 @@ func (l *configLoader) readFile(path string) error {
 	if err := file.ReadInConfig(); err != nil {
 		return badInput("config file %s: not valid YAML: %s", path, oneLine(err.Error()))
 	}
+	return l.merge(file.AllSettings(), path)
+}
+
+// merge applies a nested map of config values read from the file named
+// path, refusing keys that do not exist.
+func (l *configLoader) merge(settings map[string]any, path string) error {
+	file := viper.New()
+	if err := file.MergeConfigMap(settings); err != nil {
+		return badInput("config file %s: %v", path, err)
+	}
 	known := keyNames()
 	for _, k := range file.AllKeys() {
 		if !slices.Contains(known, k) {
@@ -102,6 +112,16 @@ func (l *configLoader) readFile(path string) error {
 	return l.v.MergeConfigMap(file.AllSettings())
 }
 
+// setFrom sets key to value, naming origin in error messages.
+func (l *configLoader) setFrom(key string, value any, origin string) error {
+	if !slices.Contains(keyNames(), key) {
+		return badInput("%s: unknown key %q; known keys: %s", origin, key, strings.Join(keyNames(), ", "))
+	}
+	l.v.Set(key, value)
+	l.sets[key] = origin
+	return nil
+}
+
 // set applies one --set key=value; the value is read as YAML.
 func (l *configLoader) set(kv string) error {
 	k, val, ok := strings.Cut(kv, "=")
@@ -109,9 +129,6 @@ func (l *configLoader) set(kv string) error {
 		return badInput("--set %q: expected key=value, e.g. --set model.norm=none", kv)
 	}
 	k = strings.ToLower(strings.TrimSpace(k))
-	if !slices.Contains(keyNames(), k) {
-		return badInput("--set %s: unknown key %q; known keys: %s", kv, k, strings.Join(keyNames(), ", "))
-	}
 	var parsed any
 	if err := yaml.Unmarshal([]byte(val), &parsed); err != nil {
 		return badInput("--set %s: value is not valid YAML: %s", kv, oneLine(err.Error()))
@@ -119,9 +136,7 @@ func (l *configLoader) set(kv string) error {
 	if parsed == nil {
 		parsed = ""
 	}
-	l.v.Set(k, parsed)
-	l.sets[k] = true
-	return nil
+	return l.setFrom(k, parsed, "--set "+k)
 }
 
 // resolve decodes every key into a Config and validates it.
@@ -150,8 +165,8 @@ func (l *configLoader) sourceOf(msg string) string {
 // source names where the value of key came from.
 func (l *configLoader) source(key string) string {
 	switch {
-	case l.sets[key]:
-		return "--set " + key
+	case l.sets[key] != "":
+		return l.sets[key]
 	case l.flags[key] != nil && l.flags[key].Changed:
 		return "flag --" + l.flags[key].Name
 	}

@@ -73,8 +73,13 @@ func (o *trainOptions) config(c *cobra.Command) (experiments.Config, error) {
 		return experiments.Config{}, &usageError{msg: "train: --residual and --plain exclude each other"}
 	}
 	if o.residual || o.plain {
-		l.v.Set("model.residual", o.residual)
-		l.sets["model.residual"] = true
+		flag := "flag --plain"
+		if o.residual {
+			flag = "flag --residual"
+		}
+		if err := l.setFrom("model.residual", o.residual, flag); err != nil {
+			return experiments.Config{}, err
+		}
 	}
 	if c.Flags().Changed("steps") && !c.Flags().Changed("epochs") {
 		l.v.Set("train.epochs", 0)

@@ -40,18 +40,18 @@ func checkRunDir(dir string, force bool) error {
 // createFiles makes the run directory and writes config.yaml, meta.json and
 // the CSV headers. With force, the previous run's files are removed first.
 func (t *Trainer) createFiles(force bool) error {
-	if force {
-		for _, f := range []string{runfiles.MetricsFile, runfiles.GradNormsFile, runfiles.ResponsesFile, runfiles.MetaFile} {
-			if err := os.Remove(filepath.Join(t.Dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-		}
-	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return BadInput(fmt.Errorf("run directory %s: %w", t.Dir, err))
 	}
 	if err := t.lock(); err != nil {
 		return err
+	}
+	if force {
+		for _, f := range []string{runfiles.MetricsFile, runfiles.GradNormsFile, runfiles.ResponsesFile, runfiles.MetaFile, filepath.Join(runfiles.CheckpointDir, CheckpointName)} {
+			if err := os.Remove(filepath.Join(t.Dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
 	}
 	cfg, err := yaml.Marshal(&t.Cfg)
 	if err != nil {

@@ -1,0 +1,145 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/resexp/resexp/internal/runfiles"
+)
+
+// Result summarises one run for a results table (He et al. 2015, Table 6
+// style). Errors are fractions; NaN where the run has none yet.
+type Result struct {
+	Name     string
+	Label    string
+	Dataset  string
+	Depth    int
+	Residual bool
+	Params   int
+	Steps    int
+	TrainErr float64 // last metrics row
+	TestErr  float64 // last evaluation
+	BestTest float64 // lowest evaluation
+	WallS    float64 // training time, across resumes
+	Status   string
+}
+
+// Results reads every run directory directly inside dir (those with a
+// meta.json), sorted by plain/residual, depth and name.
+func Results(dir string) ([]Result, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		r, err := result(filepath.Join(dir, e.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Residual != b.Residual {
+			return !a.Residual
+		}
+		if a.Depth != b.Depth {
+			return a.Depth < b.Depth
+		}
+		return a.Name < b.Name
+	})
+	return out, nil
+}
+
+func result(dir string) (Result, error) {
+	m, err := runfiles.ReadMeta(dir)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Name: filepath.Base(dir), Label: m.Label, Dataset: m.Dataset, Depth: m.Depth, Residual: m.Residual,
+		Params: m.Params, Status: m.Status, TrainErr: math.NaN(), TestErr: math.NaN(), BestTest: math.NaN()}
+	rows, err := runfiles.ReadMetrics(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return r, err
+	}
+	for _, row := range rows {
+		r.Steps, r.TrainErr, r.WallS = row.Step, row.TrainErr, row.ElapsedS
+		if !math.IsNaN(row.TestErr) {
+			r.TestErr = row.TestErr
+			if math.IsNaN(r.BestTest) || row.TestErr < r.BestTest {
+				r.BestTest = row.TestErr
+			}
+		}
+	}
+	return r, nil
+}
+
+// WriteResults writes results.csv and results.md for rs into dir, atomically.
+func WriteResults(dir string, rs []Result) error {
+	if err := runfiles.WriteFileAtomic(filepath.Join(dir, "results.csv"), resultsCSV(rs)); err != nil {
+		return err
+	}
+	return runfiles.WriteFileAtomic(filepath.Join(dir, "results.md"), resultsMarkdown(rs))
+}
+
+func resultsCSV(rs []Result) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"name", "label", "dataset", "depth", "residual", "params", "steps", "train_err", "test_err", "best_test_err", "wall_s", "status"})
+	for _, r := range rs {
+		w.Write([]string{r.Name, r.Label, r.Dataset, strconv.Itoa(r.Depth), strconv.FormatBool(r.Residual),
+			strconv.Itoa(r.Params), strconv.Itoa(r.Steps), csvFloat(r.TrainErr), csvFloat(r.TestErr),
+			csvFloat(r.BestTest), csvFloat(r.WallS), r.Status})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+func csvFloat(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return formatFloat(v)
+}
+
+func resultsMarkdown(rs []Result) []byte {
+	var b bytes.Buffer
+	b.WriteString("| net | depth | params | iterations | train error | test error | best test error | wall time | status |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, r := range rs {
+		fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %s | %s | %s |\n", r.Name, r.Depth, millions(r.Params),
+			r.Steps, percent(r.TrainErr), percent(r.TestErr), percent(r.BestTest), duration(r.WallS), r.Status)
+	}
+	return b.Bytes()
+}
+
+func percent(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f%%", 100*v)
+}
+
+func millions(n int) string { return fmt.Sprintf("%.2fM", float64(n)/1e6) }
+
+func duration(s float64) string {
+	if s < 60 {
+		return fmt.Sprintf("%.0fs", s)
+	}
+	return fmt.Sprintf("%dm%02.0fs", int(s)/60, math.Mod(s, 60))
+}

@@ -1,0 +1,132 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/resexp/resexp/internal/runfiles"
+)
+
+// SweepRun is one point of a grid: a stable run name and its resolved
+// config.
+type SweepRun struct {
+	Name string
+	Cfg  Config
+}
+
+// SweepOptions control a sweep. Runs i with i%Shards == Shard are this
+// process's; Parallel of them train at once. Log receives one line per
+// event (start, finish, skip) and per metrics row.
+type SweepOptions struct {
+	Dir      string
+	Parallel int
+	Shard    int
+	Shards   int
+	Log      io.Writer
+}
+
+// Sweep trains this shard's runs in opt.Dir/<name>, skipping completed,
+// diverged and failed runs and resuming interrupted ones from their
+// checkpoints, so the same command can be repeated until the grid is done.
+// A diverged run is a result, not an error. Sweep stops at the first input
+// error or interruption.
+func Sweep(ctx context.Context, runs []SweepRun, opt SweepOptions) error {
+	var mine []int
+	for i := range runs {
+		if i%opt.Shards == opt.Shard {
+			mine = append(mine, i)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, max(1, opt.Parallel))
+	)
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(opt.Log, format+"\n", args...)
+	}
+	for n, i := range mine {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(n int, r SweepRun) {
+			defer func() { <-sem; wg.Done() }()
+			tag := fmt.Sprintf("[%d/%d] %s", n+1, len(mine), r.Name)
+			if err := sweepOne(ctx, r, filepath.Join(opt.Dir, r.Name), tag, logf); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", r.Name, err))
+				mu.Unlock()
+				if IsBadInput(err) || errors.Is(err, ErrInterrupted) {
+					cancel()
+				}
+			}
+		}(n, runs[i])
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// sweepOne brings one run of a sweep forward: new, resumed or skipped.
+func sweepOne(ctx context.Context, r SweepRun, dir, tag string, logf func(string, ...any)) error {
+	opt, skip, err := sweepAction(dir)
+	if err != nil || skip != "" {
+		if skip != "" {
+			logf("%s: %s, skipped", tag, skip)
+		}
+		return err
+	}
+	t, err := Prepare(r.Cfg, opt)
+	if err != nil {
+		return err
+	}
+	verb := "started"
+	if opt.Resume {
+		verb = fmt.Sprintf("resumed after step %d", t.StartStep())
+	}
+	logf("%s: %s, %d iterations -> %s", tag, verb, t.Total, dir)
+	err = t.Run(ctx, Hooks{Log: func(row runfiles.MetricsRow) {
+		logf("%s: step %d/%d loss %.4f err %.2f%% %.0f img/s", tag, row.Step, t.Total, row.TrainLoss, 100*row.TrainErr, row.ImagesPerSec)
+	}})
+	switch {
+	case errors.Is(err, ErrDiverged):
+		logf("%s: %v", tag, err)
+		return nil
+	case err != nil:
+		return err
+	}
+	logf("%s: completed", tag)
+	return nil
+}
+
+// sweepAction decides what to do with the run directory dir: start it,
+// resume it, or skip it (with the reason).
+func sweepAction(dir string) (Options, string, error) {
+	m, err := runfiles.ReadMeta(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Options{Dir: dir, Force: true}, "", nil
+	case err != nil:
+		return Options{}, "", BadInput(fmt.Errorf("%s: %v; delete the directory to run it again", dir, err))
+	}
+	switch m.Status {
+	case runfiles.StatusCompleted, runfiles.StatusDiverged, runfiles.StatusFailed:
+		return Options{}, m.Status + " before (delete " + dir + " to run it again)", nil
+	}
+	if _, err := os.Stat(CheckpointPath(dir)); err == nil {
+		return Options{Dir: dir, Resume: true}, "", nil
+	}
+	return Options{Dir: dir, Force: true}, "", nil
+}
