@@ -30,6 +30,39 @@ type BenchResult struct {
 // Each mode runs 2 warm-up steps, then steps until minTime has passed (and at
 // least 3 steps).
 func Bench(ctx context.Context, spec models.Spec, batch int, minTime time.Duration) ([]BenchResult, error) {
+	st, err := NewBenchSteps(spec, batch)
+	if err != nil {
+		return nil, err
+	}
+	var out []BenchResult
+	for _, mode := range []struct {
+		name  string
+		fn    func()
+		flops float64
+	}{{"train", st.Train, 6}, {"eval", st.Eval, 2}} {
+		steps, secs, err := timeSteps(ctx, mode.fn, minTime)
+		if err != nil {
+			return out, err
+		}
+		ips := float64(steps*batch) / secs
+		out = append(out, BenchResult{Label: spec.Label(), Batch: batch, Mode: mode.name, ImagesPerSec: ips,
+			GFLOPS: ips * mode.flops * float64(st.MACs) / 1e9, Steps: steps, SecondsPerRun: secs})
+	}
+	return out, nil
+}
+
+// BenchSteps holds one benchmark network and its fixed random batch. Train
+// runs one training step (forward, cross-entropy, backward, SGD update),
+// Eval one inference-mode forward pass with the loss; MACs is the network's
+// forward multiply-accumulates per image.
+type BenchSteps struct {
+	Train, Eval func()
+	MACs        int64
+}
+
+// NewBenchSteps builds spec's network with He initialisation and a batch of
+// N(0,1) images with random labels, as Bench measures them.
+func NewBenchSteps(spec models.Spec, batch int) (*BenchSteps, error) {
 	m, err := models.Build(spec)
 	if err != nil {
 		return nil, BadInput(err)
@@ -48,27 +81,15 @@ func Bench(ctx context.Context, spec models.Spec, batch int, minTime time.Durati
 	}
 	loss := nn.NewSoftmaxCrossEntropy()
 	opt := optim.NewSGD(m.Params(), 0.9, 1e-4, false)
-	train := func() {
-		loss.Forward(m.Net.Forward(x, true), y)
-		m.Net.Backward(loss.Backward())
-		opt.Step(0.01)
-	}
-	eval := func() { loss.Forward(m.Net.Forward(x, false), y) }
-	var out []BenchResult
-	for _, mode := range []struct {
-		name  string
-		fn    func()
-		flops float64
-	}{{"train", train, 6}, {"eval", eval, 2}} {
-		steps, secs, err := timeSteps(ctx, mode.fn, minTime)
-		if err != nil {
-			return out, err
-		}
-		ips := float64(steps*batch) / secs
-		out = append(out, BenchResult{Label: spec.Label(), Batch: batch, Mode: mode.name, ImagesPerSec: ips,
-			GFLOPS: ips * mode.flops * float64(m.MACs()) / 1e9, Steps: steps, SecondsPerRun: secs})
-	}
-	return out, nil
+	return &BenchSteps{
+		Train: func() {
+			loss.Forward(m.Net.Forward(x, true), y)
+			m.Net.Backward(loss.Backward())
+			opt.Step(0.01)
+		},
+		Eval: func() { loss.Forward(m.Net.Forward(x, false), y) },
+		MACs: m.MACs(),
+	}, nil
 }
 
 func timeSteps(ctx context.Context, fn func(), minTime time.Duration) (int, float64, error) {

@@ -43,7 +43,10 @@ type DataConfig struct {
 	Dataset   string `mapstructure:"dataset" yaml:"dataset"`
 	Dir       string `mapstructure:"dir" yaml:"dir"`
 	Normalize string `mapstructure:"normalize" yaml:"normalize"`
-	PadCrop   int    `mapstructure:"pad_crop" yaml:"pad_crop"`
+	// Validation holds out the last N training images as a validation
+	// split (the paper's 45k/5k CIFAR-10 split is 5000).
+	Validation int    `mapstructure:"validation" yaml:"validation"`
+	PadCrop    int    `mapstructure:"pad_crop" yaml:"pad_crop"`
 	Flip      bool   `mapstructure:"flip" yaml:"flip"`
 }
 
@@ -194,6 +197,9 @@ func (c *Config) validateNumbers(add func(key, format string, args ...any)) {
 	}
 	if !slices.IsSorted(t.Milestones) || slices.ContainsFunc(t.Milestones, func(m int) bool { return m < 1 }) {
 		add("train.milestones", "must be increasing positive iterations (got %v)", t.Milestones)
+	}
+	if c.Data.Validation < 0 {
+		add("data.validation", "must not be negative (got %d)", c.Data.Validation)
 	}
 	if c.Data.PadCrop < 0 {
 		add("data.pad_crop", "must not be negative (got %d)", c.Data.PadCrop)

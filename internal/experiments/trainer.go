@@ -32,6 +32,7 @@ type Trainer struct {
 	Total int // iterations
 
 	train, test *data.Set
+	val         *data.Set // nil without data.validation
 	norm        *data.Normalizer
 	loader      *data.Loader
 	loss        *nn.SoftmaxCrossEntropy
@@ -104,6 +105,9 @@ func (t *Trainer) setup() error {
 	if t.train, t.test, err = data.Load(t.Cfg.Data.Dataset, t.Cfg.DataDir()); err != nil {
 		return BadInput(err)
 	}
+	if err := t.splitValidation(); err != nil {
+		return err
+	}
 	if t.norm, err = data.NewNormalizer(t.Cfg.Data.Normalize, t.train); err != nil {
 		return BadInput(fmt.Errorf("key data.normalize: %w", err))
 	}
@@ -134,6 +138,20 @@ func (t *Trainer) setup() error {
 	t.x = nn.NewTensor(bs, s.C, s.H, s.W)
 	t.y = make([]uint8, bs)
 	t.gnorms = make([]float64, len(t.Model.Weighted))
+	return nil
+}
+
+// splitValidation holds out the last data.validation training images.
+func (t *Trainer) splitValidation() error {
+	v, n := t.Cfg.Data.Validation, t.train.Len()
+	if v == 0 {
+		return nil
+	}
+	if v > n-t.Cfg.Train.BatchSize {
+		return BadInput(fmt.Errorf("key data.validation: %d leaves fewer than one batch of the %d training images of %s", v, n, t.train.Name))
+	}
+	t.val = t.train.Slice(n-v, n)
+	t.train = t.train.Slice(0, n-v)
 	return nil
 }
 
@@ -230,12 +248,16 @@ func (t *Trainer) maybeLog(step int, h Hooks) error {
 	row.Epoch = float64(step*t.Cfg.Train.BatchSize) / float64(t.train.Len())
 	row.LR = t.sched.LR(step)
 	row.TestLoss, row.TestErr = math.NaN(), math.NaN()
+	row.ValLoss, row.ValErr = math.NaN(), math.NaN()
 	if evalNow {
 		limit := l.EvalSamples
 		if step == t.Total {
 			limit = 0
 		}
 		row.TestLoss, row.TestErr = t.Evaluate(t.test, limit)
+		if t.val != nil {
+			row.ValLoss, row.ValErr = t.Evaluate(t.val, limit)
+		}
 	}
 	row.ElapsedS = t.elapsed()
 	if err := t.files.metrics(row); err != nil {

@@ -139,3 +139,28 @@ func TestValidate(t *testing.T) {
 		t.Errorf("default config: %v", err)
 	}
 }
+
+// TestValidationSplit checks that data.validation holds out images whose
+// loss and error are recorded beside the test set's, and that a split
+// leaving less than a batch is refused.
+func TestValidationSplit(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Train.Steps = 20
+	cfg.Data.Validation = 256
+	dir := t.TempDir()
+	if err := train(t, cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := runfiles.ReadMetrics(dir)
+	last := rows[len(rows)-1]
+	if last.ValErr != last.ValErr || last.ValLoss <= 0 || last.TestErr != last.TestErr {
+		t.Errorf("last row %+v: want validation and test metrics", last)
+	}
+	if rows[0].ValErr == rows[0].ValErr {
+		t.Errorf("first row %+v: validation measured outside an eval step", rows[0])
+	}
+	cfg.Data.Validation = 2040
+	if _, err := Prepare(cfg, Options{Dir: t.TempDir()}); !IsBadInput(err) || !strings.Contains(err.Error(), "data.validation") {
+		t.Errorf("too large a split: err = %v", err)
+	}
+}

@@ -3,7 +3,7 @@
 //
 //	config.yaml     the resolved config (written by the caller, see WriteFileAtomic)
 //	meta.json       Meta, rewritten atomically by WriteMeta
-//	metrics.csv     MetricsRow   step,epoch,lr,train_loss,train_err,test_loss,test_err,images_per_sec,elapsed_s
+//	metrics.csv     MetricsRow   step,epoch,lr,train_loss,train_err,test_loss,test_err,images_per_sec,elapsed_s,val_loss,val_err
 //	gradnorms.csv   GradNormRow  step,index,layer,norm
 //	responses.csv   ResponseRow  step,index,layer,mean,std
 //	checkpoint/     the latest checkpoint (written by the caller)

@@ -22,6 +22,10 @@ type MetricsRow struct {
 	TestErr      float64
 	ImagesPerSec float64
 	ElapsedS     float64
+	// ValLoss and ValErr are measured on the held-out validation split
+	// (data.validation); NaN without one.
+	ValLoss float64
+	ValErr  float64
 }
 
 // GradNormRow is one row of gradnorms.csv: the L2 norm of dLoss/dW of the
@@ -46,7 +50,7 @@ type ResponseRow struct {
 
 // Header rows, in column order.
 var (
-	metricsHeader   = []string{"step", "epoch", "lr", "train_loss", "train_err", "test_loss", "test_err", "images_per_sec", "elapsed_s"}
+	metricsHeader   = []string{"step", "epoch", "lr", "train_loss", "train_err", "test_loss", "test_err", "images_per_sec", "elapsed_s", "val_loss", "val_err"}
 	gradNormsHeader = []string{"step", "index", "layer", "norm"}
 	responsesHeader = []string{"step", "index", "layer", "mean", "std"}
 )

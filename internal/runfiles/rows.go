@@ -7,14 +7,14 @@ import "strconv"
 func metricsRecord(r MetricsRow) []string {
 	f := func(v float64) string { return formatFloat(v, "") }
 	return []string{strconv.Itoa(r.Step), f(r.Epoch), f(r.LR), f(r.TrainLoss), f(r.TrainErr),
-		f(r.TestLoss), f(r.TestErr), f(r.ImagesPerSec), f(r.ElapsedS)}
+		f(r.TestLoss), f(r.TestErr), f(r.ImagesPerSec), f(r.ElapsedS), f(r.ValLoss), f(r.ValErr)}
 }
 
 func parseMetrics(fields []string) (MetricsRow, error) {
 	p := cellParser{header: metricsHeader, fields: fields}
 	r := MetricsRow{Step: p.int(0), Epoch: p.float(1), LR: p.float(2), TrainLoss: p.float(3),
 		TrainErr: p.float(4), TestLoss: p.float(5), TestErr: p.float(6),
-		ImagesPerSec: p.float(7), ElapsedS: p.float(8)}
+		ImagesPerSec: p.float(7), ElapsedS: p.float(8), ValLoss: p.float(9), ValErr: p.float(10)}
 	return r, p.err
 }
 
