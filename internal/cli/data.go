@@ -41,7 +41,7 @@ func newDataCmd() *cobra.Command {
 			if err := knownSet(args[0]); err != nil {
 				return err
 			}
-			if err := data.Download(c.Context(), args[0], dirFor(args[0]), c.ErrOrStderr()); err != nil {
+			if err := data.Download(c.Context(), args[0], dirFor(args[0]), data.Lines(c.ErrOrStderr())); err != nil {
 				return badInput("%v", err)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%s is in %s\n", args[0], dirFor(args[0]))

@@ -1,20 +1,25 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/resexp/resexp/internal/nn"
+	"github.com/resexp/resexp/internal/experiments"
 	"github.com/resexp/resexp/internal/nn/models"
 )
 
 type modelOptions struct {
 	depth           int
 	residual, plain bool
+	block, shortcut string
+	preact          bool
+	norm            string
 	dataset         string
 	asJSON          bool
 }
@@ -22,40 +27,68 @@ type modelOptions struct {
 func newModelCmd() *cobra.Command {
 	o := &modelOptions{}
 	c := &cobra.Command{
-		Use:   "model --depth N [--residual|--plain] [--dataset NAME] [--json]",
+		Use: "model --depth N [--residual|--plain] [--block basic|bottleneck] [--shortcut A|B|C] [--preact] " +
+			"[--norm batch|none] [--dataset NAME] [--json]",
 		Short: "Print a network's layer table: shapes, parameters, multiply-accumulates",
-		Args:  exactArgs(0),
-		RunE:  func(c *cobra.Command, _ []string) error { return o.run(c.OutOrStdout()) },
+		Long: `Print a network's layer table: index, the stable layer name that gradnorms.csv and
+responses.csv use, type, output shape (channels x height x width), parameters and
+multiply-accumulates per image, with totals. The options are the model.* config keys.`,
+		Args: exactArgs(0),
+		RunE: func(c *cobra.Command, _ []string) error { return o.run(c.OutOrStdout()) },
 	}
 	f := c.Flags()
-	f.IntVar(&o.depth, "depth", 20, "network depth, 6n+2")
-	f.BoolVar(&o.residual, "residual", false, "identity shortcuts (the default)")
+	f.IntVar(&o.depth, "depth", 20, "network depth: 6n+2 for basic blocks, 9n+2 for bottleneck blocks")
+	f.BoolVar(&o.residual, "residual", false, "shortcuts (the default)")
 	f.BoolVar(&o.plain, "plain", false, "no shortcuts")
+	f.StringVar(&o.block, "block", "basic", "basic (two 3x3 convs) or bottleneck (1x1, 3x3, 1x1 with 4x expansion)")
+	f.StringVar(&o.shortcut, "shortcut", "A", "A (zero-padded identity), B (projection where dimensions change) or C (projection everywhere)")
+	f.BoolVar(&o.preact, "preact", false, "pre-activation blocks (BN-ReLU-conv, He et al. 2016)")
+	f.StringVar(&o.norm, "norm", "batch", "batch or none")
 	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape: cifar10 (3x32x32) or mnist, fashion-mnist, synthetic (1x28x28)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	return c
 }
 
-func (o *modelOptions) run(w io.Writer) error {
+// modelFlags maps the model keys to the flags of `resexp model`.
+var modelFlags = map[string]string{"model.depth": "--depth", "model.block": "--block",
+	"model.shortcut": "--shortcut", "model.norm": "--norm"}
+
+// spec validates the options as the model.* config keys and returns the
+// spec of the net for the dataset's input shape.
+func (o *modelOptions) spec() (models.Spec, error) {
 	if o.residual && o.plain {
-		return &usageError{msg: "model: --residual and --plain exclude each other"}
+		return models.Spec{}, &usageError{msg: "model: --residual and --plain exclude each other"}
 	}
-	s := models.Spec{Depth: o.depth, Residual: !o.plain, Norm: "batch", Activation: nn.ReLU, InC: 1, H: 28, W: 28, Classes: 10}
+	cfg := experiments.Default()
+	cfg.Model.Depth, cfg.Model.Residual, cfg.Model.PreAct = o.depth, !o.plain, o.preact
+	cfg.Model.Block, cfg.Model.Shortcut, cfg.Model.Norm = o.block, o.shortcut, o.norm
+	if err := cfg.Validate(); err != nil {
+		k, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "key "), ":")
+		return models.Spec{}, badInput("flag %s: %v", cmp.Or(modelFlags[k], "--"+k), err)
+	}
 	switch o.dataset {
 	case "cifar10":
-		s.InC, s.H, s.W = 3, 32, 32
+		return cfg.Spec(3, 32, 32, 10), nil
 	case "mnist", "fashion-mnist", "synthetic":
-	default:
-		return badInput("--dataset %q: expected cifar10, mnist, fashion-mnist or synthetic", o.dataset)
+		return cfg.Spec(1, 28, 28, 10), nil
+	}
+	return models.Spec{}, badInput("flag --dataset: %q is not one of cifar10, mnist, fashion-mnist, synthetic", o.dataset)
+}
+
+func (o *modelOptions) run(w io.Writer) error {
+	s, err := o.spec()
+	if err != nil {
+		return err
 	}
 	m, err := models.Build(s)
 	if err != nil {
-		return badInput("--depth: %v", err)
+		return badInput("%v", err)
 	}
 	if o.asJSON {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		return e.Encode(map[string]any{"label": s.Label(), "dataset": o.dataset, "params": m.NumParams(), "macs": m.MACs(), "layers": m.Table})
+		return e.Encode(map[string]any{"label": s.Label(), "dataset": o.dataset, "block": o.block, "shortcut": o.shortcut,
+			"preact": o.preact, "norm": o.norm, "params": m.NumParams(), "macs": m.MACs(), "layers": m.Table})
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "index\tname\ttype\toutput\tparams\tMACs\t\n")

@@ -45,9 +45,9 @@ type DataConfig struct {
 	Normalize string `mapstructure:"normalize" yaml:"normalize"`
 	// Validation holds out the last N training images as a validation
 	// split (the paper's 45k/5k CIFAR-10 split is 5000).
-	Validation int    `mapstructure:"validation" yaml:"validation"`
-	PadCrop    int    `mapstructure:"pad_crop" yaml:"pad_crop"`
-	Flip      bool   `mapstructure:"flip" yaml:"flip"`
+	Validation int  `mapstructure:"validation" yaml:"validation"`
+	PadCrop    int  `mapstructure:"pad_crop" yaml:"pad_crop"`
+	Flip       bool `mapstructure:"flip" yaml:"flip"`
 }
 
 // TrainConfig is the optimisation recipe. Steps and Epochs are exclusive;
@@ -62,9 +62,12 @@ type TrainConfig struct {
 	Nesterov    bool    `mapstructure:"nesterov" yaml:"nesterov"`
 	Schedule    string  `mapstructure:"schedule" yaml:"schedule"`
 	Milestones  []int   `mapstructure:"milestones" yaml:"milestones"`
-	Gamma       float64 `mapstructure:"gamma" yaml:"gamma"`
-	WarmupSteps int     `mapstructure:"warmup_steps" yaml:"warmup_steps"`
-	WarmupLR    float64 `mapstructure:"warmup_lr" yaml:"warmup_lr"`
+	// MilestoneEpochs gives the multistep milestones in epochs instead of
+	// iterations (exclusive with Milestones).
+	MilestoneEpochs []int   `mapstructure:"milestone_epochs" yaml:"milestone_epochs"`
+	Gamma           float64 `mapstructure:"gamma" yaml:"gamma"`
+	WarmupSteps     int     `mapstructure:"warmup_steps" yaml:"warmup_steps"`
+	WarmupLR        float64 `mapstructure:"warmup_lr" yaml:"warmup_lr"`
 }
 
 // LogConfig sets what is recorded and how often (in iterations).
@@ -90,7 +93,7 @@ func Default() Config {
 		Data:  DataConfig{Dataset: "synthetic", Normalize: "channel"},
 		Train: TrainConfig{
 			Steps: 200, BatchSize: 128, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
-			Schedule: "multistep", Gamma: 0.1, Milestones: []int{}, WarmupLR: 0.01,
+			Schedule: "multistep", Gamma: 0.1, Milestones: []int{}, MilestoneEpochs: []int{}, WarmupLR: 0.01,
 		},
 		Log: LogConfig{Every: 20, EvalEvery: 100, GradNormEvery: 10, ResponseEvery: 50, CheckpointEvery: 1000},
 	}
@@ -197,6 +200,12 @@ func (c *Config) validateNumbers(add func(key, format string, args ...any)) {
 	}
 	if !slices.IsSorted(t.Milestones) || slices.ContainsFunc(t.Milestones, func(m int) bool { return m < 1 }) {
 		add("train.milestones", "must be increasing positive iterations (got %v)", t.Milestones)
+	}
+	if !slices.IsSorted(t.MilestoneEpochs) || slices.ContainsFunc(t.MilestoneEpochs, func(m int) bool { return m < 1 }) {
+		add("train.milestone_epochs", "must be increasing positive epochs (got %v)", t.MilestoneEpochs)
+	}
+	if len(t.Milestones) > 0 && len(t.MilestoneEpochs) > 0 {
+		add("train.milestone_epochs", "and train.milestones are exclusive; give milestones in iterations or in epochs (got %v and %v)", t.Milestones, t.MilestoneEpochs)
 	}
 	if c.Data.Validation < 0 {
 		add("data.validation", "must not be negative (got %d)", c.Data.Validation)

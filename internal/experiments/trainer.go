@@ -130,7 +130,11 @@ func (t *Trainer) setup() error {
 		t.Total = t.Cfg.Train.Epochs * t.loader.StepsPerEpoch()
 	}
 	tc := t.Cfg.Train
-	if t.sched, err = optim.NewSchedule(tc.Schedule, tc.LR, tc.Gamma, tc.Milestones, tc.WarmupSteps, tc.WarmupLR, t.Total); err != nil {
+	milestones := tc.Milestones
+	for _, e := range tc.MilestoneEpochs {
+		milestones = append(milestones, e*t.loader.StepsPerEpoch())
+	}
+	if t.sched, err = optim.NewSchedule(tc.Schedule, tc.LR, tc.Gamma, milestones, tc.WarmupSteps, tc.WarmupLR, t.Total); err != nil {
 		return BadInput(fmt.Errorf("key train.schedule: %w", err))
 	}
 	t.opt = optim.NewSGD(t.Model.Params(), float32(tc.Momentum), float32(tc.WeightDecay), tc.Nesterov)

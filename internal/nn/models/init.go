@@ -20,6 +20,15 @@ var InitSchemes = []string{"he", "xavier"}
 // weights N(0, 2/(fan_in+fan_out)). The fc layer takes PyTorch's default for
 // both: weight and bias uniform in ±1/sqrt(fan_in). BatchNorm starts at
 // gamma 1, beta 0.
+//
+// With Spec.ZeroInitResidual, every residual branch then starts as zero, so
+// that each block starts as its shortcut and a deep net without
+// normalisation starts stable (Goyal et al. 2017; Zhang et al. 2019,
+// "Fixup"): the branch's last BN gamma is set to 0 in a post-activation net
+// with BN, otherwise the weight of its last conv (in a pre-activation net a
+// zero gamma would be followed by a ReLU and stop its own gradient). The
+// zeroed weights are drawn first, so the RNG stream and every other weight
+// are the same as without the option.
 func (m *Model) Init(rng *rand.Rand, scheme string) error {
 	std, err := stdFunc(scheme)
 	if err != nil {
@@ -39,6 +48,11 @@ func (m *Model) Init(rng *rand.Rand, scheme string) error {
 	for _, p := range []*nn.Param{fc.Weight, fc.Bias} {
 		for i := range p.Data {
 			p.Data[i] = float32((2*rng.Float64() - 1) * bound)
+		}
+	}
+	if m.Spec.ZeroInitResidual {
+		for _, p := range m.branchEnds {
+			clear(p.Data)
 		}
 	}
 	return nil

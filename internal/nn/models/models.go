@@ -1,41 +1,108 @@
 package models
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/resexp/resexp/internal/nn"
 )
 
-// Spec describes a network. Depth must be 6n+2 with n >= 1. InC, H and W are
-// the input's channels, height and width; Classes is the number of outputs.
+// Spec describes a network.
+//
+// Depth must be 6n+2 for basic blocks and 9n+2 for bottleneck blocks, with
+// n >= 1 blocks per stage. Block is "basic" (two 3x3 convs) or "bottleneck"
+// (1x1 reduce, 3x3, 1x1 expand to 4x the stage width); empty means basic.
+// Shortcut is the residual nets' shortcut option of He et al. 2015, §3.3:
+// "A" identity, zero-padded where dimensions change (empty means A); "B" a
+// 1x1 projection conv (with BN in a post-activation net) where dimensions
+// change, identity elsewhere; "C" a projection on every shortcut. A plain
+// net takes no option but A. A bottleneck net changes dimensions at the
+// first block of every stage (16 to 64 channels in stage 1): option A pads
+// there, and He et al. 2016's ResNet-164 and -1001 are option B.
+// PreAct selects He et al. 2016's pre-activation ordering (BN-act-conv,
+// nothing after the addition, a final BN-act before pooling). Norm is
+// "batch" or "none". ZeroInitResidual makes Init zero the last scale of each
+// residual branch (residual nets only; see Init). InC, H and W are the
+// input's channels, height and width; Classes is the number of outputs.
 type Spec struct {
-	Depth      int
-	Residual   bool
-	Norm       string // "batch" or "none"
-	Activation nn.ActKind
-	InC, H, W  int
-	Classes    int
+	Depth            int
+	Residual         bool
+	Block            string
+	Shortcut         string
+	PreAct           bool
+	Norm             string // "batch" or "none"
+	Activation       nn.ActKind
+	ZeroInitResidual bool
+	InC, H, W        int
+	Classes          int
 }
+
+// Blocks and Shortcuts list the values Spec.Block and Spec.Shortcut accept.
+var (
+	Blocks    = []string{"basic", "bottleneck"}
+	Shortcuts = []string{"A", "B", "C"}
+)
 
 // Widths are the filter counts of the three stages (the paper's 16, 32, 64).
+// In a bottleneck block they are the widths of the 1x1 reduce and the 3x3
+// conv; the block's output has Expansion times as many channels (64, 128,
+// 256, as He et al. 2016's CIFAR ResNet-164).
 var Widths = [3]int{16, 32, 64}
 
-// Label names a net the way the paper's figures do: "resnet-56" or "plain-20".
+// Expansion is the ratio of a bottleneck block's output channels to its
+// stage width.
+const Expansion = 4
+
+// block returns Block, with empty meaning "basic".
+func (s Spec) block() string { return cmp.Or(s.Block, "basic") }
+
+// shortcut returns Shortcut, with empty meaning "A".
+func (s Spec) shortcut() string { return cmp.Or(s.Shortcut, "A") }
+
+// Label names a net the way the paper's figures do: "resnet-56" or
+// "plain-20", with the non-default architecture choices appended, as in
+// "resnet-164-bottleneck-B-preact".
 func (s Spec) Label() string {
+	l := fmt.Sprintf("plain-%d", s.Depth)
 	if s.Residual {
-		return fmt.Sprintf("resnet-%d", s.Depth)
+		l = fmt.Sprintf("resnet-%d", s.Depth)
 	}
-	return fmt.Sprintf("plain-%d", s.Depth)
+	if s.block() != "basic" {
+		l += "-" + s.block()
+	}
+	if s.Residual && s.shortcut() != "A" {
+		l += "-" + s.shortcut()
+	}
+	if s.PreAct {
+		l += "-preact"
+	}
+	return l
 }
 
-// BlocksPerStage returns n for depth = 6n+2, or an error naming the nearest
-// valid depths.
-func BlocksPerStage(depth int) (int, error) {
-	if depth < 8 || (depth-2)%6 != 0 {
-		lo := max(8, depth-((depth-2)%6+6)%6)
-		return 0, fmt.Errorf("depth %d is not 6n+2 with n >= 1 (e.g. %d or %d; the paper uses 20, 32, 44, 56, 110, 1202)", depth, lo, lo+6)
+// BlocksPerStage returns n for depth = 6n+2 (basic blocks), or an error
+// naming the nearest valid depths.
+func BlocksPerStage(depth int) (int, error) { return StageBlocks("basic", depth) }
+
+// StageBlocks returns the number of blocks per stage n of a net of block
+// kind and depth: depth = 6n+2 for "basic", 9n+2 for "bottleneck" (each
+// block holds 2 or 3 convs, plus the first conv and the fc layer). The error
+// names the nearest valid depths.
+func StageBlocks(block string, depth int) (int, error) {
+	per, examples := 6, "20, 32, 44, 56, 110, 1202"
+	switch block {
+	case "basic", "":
+	case "bottleneck":
+		per, examples = 9, "164, 1001"
+	default:
+		return 0, fmt.Errorf("block %q is not one of %s", block, strings.Join(Blocks, ", "))
 	}
-	return (depth - 2) / 6, nil
+	if depth < per+2 || (depth-2)%per != 0 {
+		lo := max(per+2, depth-((depth-2)%per+per)%per)
+		return 0, fmt.Errorf("depth %d is not %dn+2 with n >= 1 for %s blocks (e.g. %d or %d; the papers use %s)",
+			depth, per, cmp.Or(block, "basic"), lo, lo+per, examples)
+	}
+	return (depth - 2) / per, nil
 }
 
 // Weighted is a layer whose weight tensor is recorded (conv or fc), in depth
@@ -46,7 +113,10 @@ type Weighted struct {
 }
 
 // Response is a 3x3 conv's normalised output (after BN, before the
-// nonlinearity or the addition): the quantity of the paper's Fig. 7.
+// nonlinearity or the addition): the quantity of the paper's Fig. 7. In a
+// pre-activation net it is the BN that follows the conv inside its branch,
+// so a branch's last conv, whose output goes unnormalised into the
+// addition, has none.
 type Response struct {
 	Name string
 	BN   *nn.BatchNorm2D
@@ -60,6 +130,10 @@ type Model struct {
 	Responses []Response
 	BNs       []*nn.BatchNorm2D
 	Table     []Row
+
+	// branchEnds holds, per residual branch, the scale Init zeroes for
+	// Spec.ZeroInitResidual.
+	branchEnds []*nn.Param
 }
 
 // Row describes one layer for `resexp model`: Shape is the output's
