@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/resexp/resexp/internal/nn/kernels"
 )
 
 // ActKind names an elementwise nonlinearity.
@@ -72,12 +74,7 @@ func (l *Activation) forwardChunk(_, lo, hi int) {
 	src, dst := l.x.Data[lo*sz:hi*sz], l.out.Data[lo*sz:hi*sz]
 	switch l.Kind {
 	case ReLU:
-		for i, v := range src {
-			if v < 0 {
-				v = 0
-			}
-			dst[i] = v
-		}
+		kernels.ReLU(dst, src)
 	case Tanh:
 		for i, v := range src {
 			dst[i] = float32(math.Tanh(float64(v)))
@@ -110,13 +107,7 @@ func (l *Activation) backwardChunk(_, lo, hi int) {
 	y, d, dst := l.out.Data[lo*sz:hi*sz], l.dout.Data[lo*sz:hi*sz], l.dx.Data[lo*sz:hi*sz]
 	switch l.Kind {
 	case ReLU:
-		for i, v := range y {
-			g := d[i]
-			if !(v > 0) {
-				g = 0
-			}
-			dst[i] = g
-		}
+		kernels.ReLUBackward(dst, y, d)
 	case Tanh:
 		for i, v := range y {
 			dst[i] = d[i] * (1 - v*v)

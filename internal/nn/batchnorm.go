@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/resexp/resexp/internal/nn/kernels"
+)
 
 // BatchNorm2D normalises each channel of x [N, C, H, W], as PyTorch's
 // nn.BatchNorm2d(C):
@@ -149,11 +153,7 @@ func (l *BatchNorm2D) sumChunk(ch, lo, hi int) {
 	clear(p)
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			var s float64
-			for _, v := range plane(l.x, n, c) {
-				s += float64(v)
-			}
-			p[c] += s
+			p[c] += kernels.Sum64(plane(l.x, n, c))
 		}
 	}
 }
@@ -163,13 +163,7 @@ func (l *BatchNorm2D) sqChunk(ch, lo, hi int) {
 	clear(p)
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			var s float64
-			mu := l.mean[c]
-			for _, v := range plane(l.x, n, c) {
-				d := float64(v) - mu
-				s += d * d
-			}
-			p[c] += s
+			p[c] += kernels.SqDev64(plane(l.x, n, c), l.mean[c])
 		}
 	}
 }
@@ -177,11 +171,7 @@ func (l *BatchNorm2D) sqChunk(ch, lo, hi int) {
 func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			mu, a, b := l.mu[c], l.scale[c], l.Beta.Data[c]
-			dst := plane(l.out, n, c)
-			for i, v := range plane(l.x, n, c) {
-				dst[i] = (v-mu)*a + b
-			}
+			kernels.ScaleShift(plane(l.out, n, c), plane(l.x, n, c), l.mu[c], l.scale[c], l.Beta.Data[c], false)
 		}
 	}
 }
@@ -237,15 +227,9 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 	clear(p)
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			var db, dg float64
-			mu, is := l.mean[c], l.invStd[c]
-			xs := plane(l.x, n, c)
-			for i, d := range plane(l.dout, n, c) {
-				db += float64(d)
-				dg += float64(d) * (float64(xs[i]) - mu) * is
-			}
+			db, dg := kernels.DotDev64(plane(l.dout, n, c), plane(l.x, n, c), l.mean[c])
 			p[c] += db
-			p[l.C+c] += dg
+			p[l.C+c] += dg * l.invStd[c]
 		}
 	}
 }
@@ -253,11 +237,8 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 func (l *BatchNorm2D) dxChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			mu, a, b, k := l.mu[c], l.scale[c], l.coefX[c], l.coefC[c]
-			xs, dst := plane(l.x, n, c), plane(l.dx, n, c)
-			for i, d := range plane(l.dout, n, c) {
-				dst[i] = a*d + b*(xs[i]-mu) + k
-			}
+			kernels.BNBackward(plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c),
+				l.mu[c], l.scale[c], l.coefX[c], l.coefC[c])
 		}
 	}
 }

@@ -10,14 +10,26 @@ package nn
 // convNaive in conv2d_test.go up to float32 rounding. Each image is one GEMM:
 // Weight [OC, C*KH*KW] times its im2col matrix [C*KH*KW, OH*OW], or times the
 // image itself for a 1x1, stride-1, unpadded (pointwise) convolution.
+//
+// For a stride-1 convolution that keeps the size (OH = H, OW = W: 3x3 with
+// Pad 1), Backward computes dx as the same kind of convolution of dout with
+// the flipped, transposed kernel, dx = conv(dout, Wf) with
+// Wf[c, o, i, j] = Weight[o, c, KH-1-i, KW-1-j], again one GEMM per image;
+// other convolutions use Weightᵀ·dout and col2im.
+//
+// NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
+// first layer, whose input needs no gradient.
 type Conv2D struct {
 	Name                       string
 	C, OC, KH, KW, Stride, Pad int
 	Weight                     *Param
+	NoInputGrad                bool
 
-	g                  convGeom
+	g, gT              convGeom // gT: the geometry of the dx convolution of dout
 	x, out, dout, dx   *Tensor
 	col                [Chunks][]float32 // per-chunk im2col scratch [C*KH*KW, OH*OW]
+	dcol               [Chunks][]float32 // per-chunk im2col scratch of dout [OC*KH*KW, H*W]
+	wf                 []float32         // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32         // per-chunk weight-gradient partials [Chunks][OC*C*KH*KW]
 	fwdChunk, bwdChunk func(c, lo, hi int)
 }
@@ -46,6 +58,9 @@ func (l *Conv2D) pointwise() bool {
 	return l.KH == 1 && l.KW == 1 && l.Stride == 1 && l.Pad == 0
 }
 
+// flipDx reports whether Backward computes dx as a convolution of dout.
+func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
+
 // Forward returns the convolution of x [N, C, H, W]: [N, OC, OH, OW].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	if x.C != l.C {
@@ -70,7 +85,7 @@ func (l *Conv2D) ensureCols(k int) {
 	if l.pointwise() {
 		return
 	}
-	size := l.g.rows() * l.g.oh * l.g.ow
+	size := l.g.rows() * l.g.ld()
 	for c := range k {
 		if len(l.col[c]) != size {
 			l.col[c] = make([]float32, size)
@@ -79,14 +94,23 @@ func (l *Conv2D) ensureCols(k int) {
 }
 
 func (l *Conv2D) forwardChunk(c, lo, hi int) {
-	k, p, osz := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow
+	k, p, osz, ld := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow, l.colLd()
 	for n := lo; n < hi; n++ {
 		col := l.colOf(c, n)
-		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
+		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, ld, 0, l.out.Data[n*osz:(n+1)*osz], p)
 	}
 }
 
-// colOf returns the im2col matrix of image n, built in chunk c's scratch.
+// colLd is the leading dimension of the matrix colOf returns.
+func (l *Conv2D) colLd() int {
+	if l.pointwise() {
+		return l.g.oh * l.g.ow
+	}
+	return l.g.ld()
+}
+
+// colOf returns the im2col matrix of image n, built in chunk c's scratch,
+// with leading dimension colLd.
 func (l *Conv2D) colOf(c, n int) []float32 {
 	sz := l.x.Size()
 	xn := l.x.Data[n*sz : (n+1)*sz]
@@ -108,7 +132,12 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	}
 	x := l.x
 	l.dout = dout
-	l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
+	if !l.NoInputGrad {
+		l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
+		if l.flipDx() {
+			l.prepareFlip(numChunks(x.N))
+		}
+	}
 	k := numChunks(x.N)
 	nw := len(l.Weight.Data)
 	if len(l.dw) != Chunks*nw {
@@ -116,28 +145,73 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	}
 	parallelFor(x.N, l.bwdChunk)
 	sumChunks(l.Weight.Grad, l.dw, k)
+	if l.NoInputGrad {
+		return nil
+	}
 	return l.dx
 }
 
+// prepareFlip sets Wf from Weight, gT and the dout im2col scratch of the
+// first k chunks.
+func (l *Conv2D) prepareFlip(k int) {
+	kk := l.KH * l.KW
+	if len(l.wf) != len(l.Weight.Data) {
+		l.wf = make([]float32, len(l.Weight.Data))
+	}
+	for o := range l.OC {
+		for c := range l.C {
+			src := l.Weight.Data[(o*l.C+c)*kk : (o*l.C+c+1)*kk]
+			dst := l.wf[(c*l.OC+o)*kk : (c*l.OC+o+1)*kk]
+			for i := range kk {
+				dst[i] = src[kk-1-i]
+			}
+		}
+	}
+	g := l.g
+	l.gT = convGeom{c: l.OC, h: g.oh, w: g.ow, kh: g.kh, kw: g.kw, s: 1, p: g.kh - 1 - g.p, oh: g.h, ow: g.w}
+	size := l.gT.rows() * l.gT.ld()
+	for c := range k {
+		if len(l.dcol[c]) != size {
+			l.dcol[c] = make([]float32, size)
+		}
+	}
+}
+
 func (l *Conv2D) backwardChunk(c, lo, hi int) {
-	k, p := l.g.rows(), l.g.oh*l.g.ow
-	osz, xsz := l.OC*p, l.x.Size()
+	k, p, ld := l.g.rows(), l.g.oh*l.g.ow, l.colLd()
+	osz := l.OC * p
 	w := l.Weight.Data
 	dw := l.dw[c*len(w) : (c+1)*len(w)]
 	for n := lo; n < hi; n++ {
 		col := l.colOf(c, n)
 		dn := l.dout.Data[n*osz : (n+1)*osz]
-		dxn := l.dx.Data[n*xsz : (n+1)*xsz]
 		var beta float32
 		if n > lo {
 			beta = 1
 		}
-		gemm(false, true, l.OC, k, p, 1, dn, p, col, p, beta, dw, k)
-		if l.pointwise() {
-			gemm(true, false, k, p, l.OC, 1, w, k, dn, p, 0, dxn, p)
-			continue
+		gemm(false, true, l.OC, k, p, 1, dn, p, col, ld, beta, dw, k)
+		if !l.NoInputGrad {
+			l.inputGrad(c, n, col, dn)
 		}
-		gemm(true, false, k, p, l.OC, 1, w, k, dn, p, 0, col, p)
+	}
+}
+
+// inputGrad sets image n's dx from its dout dn, using chunk c's scratch (col
+// is free to overwrite).
+func (l *Conv2D) inputGrad(c, n int, col, dn []float32) {
+	xsz := l.x.Size()
+	hw := xsz / l.C
+	dxn := l.dx.Data[n*xsz : (n+1)*xsz]
+	k, p := l.g.rows(), l.g.oh*l.g.ow
+	switch {
+	case l.flipDx():
+		kt := l.gT.rows()
+		l.gT.im2col(l.dcol[c], dn)
+		gemm(false, false, l.C, hw, kt, 1, l.wf, kt, l.dcol[c], l.gT.ld(), 0, dxn, hw)
+	case l.pointwise():
+		gemm(true, false, k, p, l.OC, 1, l.Weight.Data, k, dn, p, 0, dxn, p)
+	default:
+		gemm(true, false, k, p, l.OC, 1, l.Weight.Data, k, dn, p, 0, col, l.g.ld())
 		l.g.col2im(dxn, col)
 	}
 }
@@ -161,20 +235,92 @@ type convGeom struct{ c, h, w, kh, kw, s, p, oh, ow int }
 // rows is the number of im2col rows, C*KH*KW.
 func (g *convGeom) rows() int { return g.c * g.kh * g.kw }
 
-// im2col writes the patches of one image x [C, H, W] to col
-// [C*KH*KW, OH*OW]: col[(c*KH+i)*KW+j, oh*OW+ow] = x[c, oh*S-P+i, ow*S-P+j],
-// or 0 where that falls outside the image.
-func (g *convGeom) im2col(col, x []float32) {
+// ld is the leading dimension of an im2col matrix: OH*OW, padded by 16
+// floats when that is a multiple of 256, so that the rows the GEMM kernel
+// reads together do not all map to the same L1 cache sets (4 KiB aliasing).
+func (g *convGeom) ld() int {
 	p := g.oh * g.ow
+	if p%256 == 0 {
+		return p + 16
+	}
+	return p
+}
+
+// same reports whether the convolution has stride 1 and keeps the size.
+func (g *convGeom) same() bool { return g.s == 1 && g.oh == g.h && g.ow == g.w }
+
+// im2col writes the patches of one image x [C, H, W] to col
+// [C*KH*KW, OH*OW] with leading dimension ld():
+// col[(c*KH+i)*KW+j, oh*OW+ow] = x[c, oh*S-P+i, ow*S-P+j], or 0 where that
+// falls outside the image.
+func (g *convGeom) im2col(col, x []float32) {
+	p, ld := g.oh*g.ow, g.ld()
+	if g.same() {
+		g.im2colSame(col, x)
+		return
+	}
 	for c := range g.c {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for i := range g.kh {
 			for j := range g.kw {
 				r := (c*g.kh+i)*g.kw + j
-				g.im2colRow(col[r*p:(r+1)*p], xc, i, j)
+				g.im2colRow(col[r*ld:r*ld+p], xc, i, j)
 			}
 		}
 	}
+}
+
+// im2colSame is im2col for a size-keeping stride-1 convolution: row
+// (c, i, j) is plane c shifted by (i-P)*W + (j-P) floats, one contiguous
+// copy, with the rows and columns that fall outside the image zeroed.
+func (g *convGeom) im2colSame(col, x []float32) {
+	hw, ld := g.h*g.w, g.ld()
+	for c := range g.c {
+		xc := x[c*hw : (c+1)*hw]
+		for i := range g.kh {
+			dh := i - g.p
+			for j := range g.kw {
+				dw := j - g.p
+				r := (c*g.kh+i)*g.kw + j
+				row := col[r*ld : r*ld+hw]
+				off := dh*g.w + dw
+				lo, hi := max(0, -off), min(hw, hw-off)
+				clear(row[:lo])
+				copy(row[lo:hi], xc[lo+off:hi+off])
+				clear(row[hi:])
+				g.zeroOutside(row, dh, dw)
+			}
+		}
+	}
+}
+
+// zeroOutside zeroes the entries of an im2colSame row whose source pixel
+// (oh+dh, ow+dw) lies outside the image.
+func (g *convGeom) zeroOutside(row []float32, dh, dw int) {
+	if dh < 0 {
+		clear(row[:-dh*g.w])
+	} else if dh > 0 {
+		clear(row[(g.h-dh)*g.w:])
+	}
+	// Zero the first -dw (dw < 0) or last dw (dw > 0) columns of every row
+	// that was copied.
+	lo, hi := max(0, -dh)*g.w, min(g.h, g.h-dh)*g.w
+	for k := range abs(dw) {
+		q := k
+		if dw > 0 {
+			q = g.w - 1 - k
+		}
+		for q += lo; q < hi; q += g.w {
+			row[q] = 0
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func (g *convGeom) im2colRow(row, xc []float32, i, j int) {
@@ -200,16 +346,17 @@ func (g *convGeom) im2colRow(row, xc []float32, i, j int) {
 }
 
 // col2im is the adjoint of im2col: it sets x [C, H, W] to the sum, over the
-// entries of col that im2col would read from each pixel, of those entries.
+// entries of col (leading dimension ld()) that im2col would read from each
+// pixel, of those entries.
 func (g *convGeom) col2im(x, col []float32) {
 	clear(x)
-	p := g.oh * g.ow
+	p, ld := g.oh*g.ow, g.ld()
 	for c := range g.c {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for i := range g.kh {
 			for j := range g.kw {
 				r := (c*g.kh+i)*g.kw + j
-				g.col2imRow(xc, col[r*p:(r+1)*p], i, j)
+				g.col2imRow(xc, col[r*ld:r*ld+p], i, j)
 			}
 		}
 	}

@@ -64,6 +64,9 @@ func TestConv2DMatchesNaive(t *testing.T) {
 		{2, 2, 5, 5, 3, 3, 3, 2},
 		{11, 2, 4, 3, 3, 3, 1, 1},
 		{1, 1, 1, 1, 1, 1, 1, 0},
+		{9, 16, 8, 8, 16, 3, 1, 1},
+		{2, 3, 4, 4, 5, 3, 1, 1},
+		{2, 2, 2, 2, 3, 3, 1, 1},
 	} {
 		name := fmt.Sprintf("N%dC%d_%dx%d_OC%d_k%ds%dp%d", tc.n, tc.c, tc.h, tc.w, tc.oc, tc.k, tc.s, tc.p)
 		t.Run(name, func(t *testing.T) {
@@ -83,6 +86,25 @@ func TestConv2DMatchesNaive(t *testing.T) {
 			expectClose(t, "dW", l.Weight.Grad, wantDw, 1e-5)
 		})
 	}
+}
+
+// TestConv2DNoInputGrad checks that NoInputGrad returns nil and leaves the
+// weight gradient as it is with dx.
+func TestConv2DNoInputGrad(t *testing.T) {
+	rng := newRand(5)
+	a, b := NewConv2D("a", 3, 4, 3, 1, 1), NewConv2D("b", 3, 4, 3, 1, 1)
+	randomize(a, rng)
+	copy(b.Weight.Data, a.Weight.Data)
+	b.NoInputGrad = true
+	x := randTensor(rng, 3, 3, 6, 6)
+	out := a.Forward(x, true)
+	b.Forward(x, true)
+	dout := randTensor(rng, out.N, out.C, out.H, out.W)
+	a.Backward(dout)
+	if dx := b.Backward(dout); dx != nil {
+		t.Fatalf("NoInputGrad: Backward returned %v, want nil", dx)
+	}
+	expectClose(t, "dW", b.Weight.Grad, a.Weight.Grad, 0)
 }
 
 // expectClose fails unless max|got-want| <= tol * max(1, max|want|).

@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/resexp/resexp/internal/nn/kernels"
+
 // Residual is the residual addition as a layer of its own:
 //
 //	out = Act(Body(x) + Shortcut(x))
@@ -88,7 +90,5 @@ func (r *Residual) add(dst, a, b *Tensor) {
 func (r *Residual) addChunk(_, lo, hi int) {
 	sz := r.dst.Size()
 	d, a, b := r.dst.Data[lo*sz:hi*sz], r.a.Data[lo*sz:hi*sz], r.b.Data[lo*sz:hi*sz]
-	for i := range d {
-		d[i] = a[i] + b[i]
-	}
+	kernels.Add(d, a, b, false)
 }

@@ -1,0 +1,188 @@
+package kernels
+
+// Elementwise kernels of the layers (activations, batch normalisation, the
+// residual addition). Each exported function has a pure-Go reference
+// (suffix Go) that states its contract; on amd64 with AVX2 the bulk of the
+// slice runs in assembly (elem_amd64.s) and the tail in the Go reference.
+// The assembly performs the same float32 operations in the same order,
+// without fused multiply-adds, so its results equal the reference's bit for
+// bit; the float64 sums (Sum64, SqDev64, DotDev64) add in a fixed order that
+// depends on the length only.
+//
+// Every function panics if its slices are shorter than dst (or x).
+
+// ReLU sets dst[i] = max(x[i], 0); NaN passes through and -0 stays -0.
+func ReLU(dst, x []float32) {
+	x = x[:len(dst)]
+	n := reluBulk(dst, x)
+	reluGo(dst[n:], x[n:])
+}
+
+func reluGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		if v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// ReLUBackward sets dx[i] = dout[i] where y[i] > 0 and 0 elsewhere (also
+// where y[i] is NaN): the gradient of ReLU computed from its output y.
+func ReLUBackward(dx, y, dout []float32) {
+	y, dout = y[:len(dx)], dout[:len(dx)]
+	n := reluBackwardBulk(dx, y, dout)
+	reluBackwardGo(dx[n:], y[n:], dout[n:])
+}
+
+func reluBackwardGo(dx, y, dout []float32) {
+	y, dout = y[:len(dx)], dout[:len(dx)]
+	for i, v := range y {
+		g := dout[i]
+		if !(v > 0) {
+			g = 0
+		}
+		dx[i] = g
+	}
+}
+
+// Add sets dst[i] = a[i] + b[i], and then dst[i] = max(dst[i], 0) if relu.
+func Add(dst, a, b []float32, relu bool) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	n := addBulk(dst, a, b, relu)
+	addGo(dst[n:], a[n:], b[n:], relu)
+}
+
+func addGo(dst, a, b []float32, relu bool) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		v := a[i] + b[i]
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// ScaleShift sets dst[i] = (x[i]-mu)*s + t, each operation rounded to
+// float32, and then dst[i] = max(dst[i], 0) if relu.
+func ScaleShift(dst, x []float32, mu, s, t float32, relu bool) {
+	x = x[:len(dst)]
+	n := scaleShiftBulk(dst, x, mu, s, t, relu)
+	scaleShiftGo(dst[n:], x[n:], mu, s, t, relu)
+}
+
+func scaleShiftGo(dst, x []float32, mu, s, t float32, relu bool) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		v = float32((v-mu)*s) + t // the conversion forbids a fused multiply-add
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// BNBackward sets dst[i] = (a*d[i] + b*(x[i]-mu)) + c, each operation
+// rounded to float32: the input gradient of batch normalisation.
+func BNBackward(dst, d, x []float32, mu, a, b, c float32) {
+	d, x = d[:len(dst)], x[:len(dst)]
+	n := bnBackwardBulk(dst, d, x, mu, a, b, c)
+	bnBackwardGo(dst[n:], d[n:], x[n:], mu, a, b, c)
+}
+
+func bnBackwardGo(dst, d, x []float32, mu, a, b, c float32) {
+	d, x = d[:len(dst)], x[:len(dst)]
+	for i, v := range d {
+		dst[i] = float32(float32(a*v)+float32(b*(x[i]-mu))) + c
+	}
+}
+
+// Sum64 returns Σ x[i] accumulated in float64: sumGo's order (16 partial
+// sums, lane i%16 for the first len&^15 elements, combined pairwise, then
+// the rest in order).
+func Sum64(x []float32) float64 {
+	n := len(x) &^ 15
+	var s float64
+	if n > 0 {
+		s = sum64Bulk(x[:n])
+	}
+	for _, v := range x[n:] {
+		s += float64(v)
+	}
+	return s
+}
+
+// SqDev64 returns Σ (x[i]-mu)² in float64, in Sum64's order.
+func SqDev64(x []float32, mu float64) float64 {
+	n := len(x) &^ 15
+	var s float64
+	if n > 0 {
+		s = sqDev64Bulk(x[:n], mu)
+	}
+	for _, v := range x[n:] {
+		d := float64(v) - mu
+		s += float64(d * d) // the conversion forbids a fused multiply-add
+	}
+	return s
+}
+
+// DotDev64 returns Σ d[i] and Σ d[i]*(x[i]-mu) in float64, in Sum64's order.
+func DotDev64(d, x []float32, mu float64) (sd, sdx float64) {
+	x = x[:len(d)]
+	n := len(d) &^ 15
+	if n > 0 {
+		sd, sdx = dotDev64Bulk(d[:n], x[:n], mu)
+	}
+	for i, v := range d[n:] {
+		sd += float64(v)
+		sdx += float64(float64(v) * (float64(x[n+i]) - mu))
+	}
+	return sd, sdx
+}
+
+// lanes16 reduces 16 float64 partial sums in the fixed pairwise order the
+// assembly uses: (l[i] + l[i+4] + l[i+8] + l[i+12]) per i in vector order,
+// then ((s0+s2)+(s1+s3)).
+func lanes16(l *[16]float64) float64 {
+	var s [4]float64
+	for i := range s {
+		s[i] = ((l[i] + l[i+4]) + l[i+8]) + l[i+12]
+	}
+	return (s[0] + s[2]) + (s[1] + s[3])
+}
+
+// sum64Go is the reference of sum64Bulk: len(x) is a multiple of 16, lane
+// i%16 accumulates x[i].
+func sum64Go(x []float32) float64 {
+	var l [16]float64
+	for i := 0; i < len(x); i += 16 {
+		for j := range 16 {
+			l[j] += float64(x[i+j])
+		}
+	}
+	return lanes16(&l)
+}
+
+func sqDev64Go(x []float32, mu float64) float64 {
+	var l [16]float64
+	for i := 0; i < len(x); i += 16 {
+		for j := range 16 {
+			d := float64(x[i+j]) - mu
+			l[j] += float64(d * d)
+		}
+	}
+	return lanes16(&l)
+}
+
+func dotDev64Go(d, x []float32, mu float64) (float64, float64) {
+	var l, m [16]float64
+	for i := 0; i < len(d); i += 16 {
+		for j := range 16 {
+			l[j] += float64(d[i+j])
+			m[j] += float64(float64(d[i+j]) * (float64(x[i+j]) - mu))
+		}
+	}
+	return lanes16(&l), lanes16(&m)
+}

@@ -1,0 +1,109 @@
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX2 reports whether the elementwise assembly may run.
+var hasAVX2 = cpu.X86.HasAVX2
+
+// The bulk functions run the assembly on the first len&^7 elements (len&^15
+// for the sums, which the callers guarantee) and return how many they did;
+// the callers finish the tail with the Go reference.
+
+func reluBulk(dst, x []float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	reluAVX2(&dst[0], &x[0], n)
+	return n
+}
+
+func reluBackwardBulk(dx, y, dout []float32) int {
+	n := len(dx) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = y[n-1], dout[n-1]
+	reluBackwardAVX2(&dx[0], &y[0], &dout[0], n)
+	return n
+}
+
+func addBulk(dst, a, b []float32, relu bool) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = a[n-1], b[n-1]
+	addAVX2(&dst[0], &a[0], &b[0], n, relu)
+	return n
+}
+
+func scaleShiftBulk(dst, x []float32, mu, s, t float32, relu bool) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	scaleShiftAVX2(&dst[0], &x[0], n, mu, s, t, relu)
+	return n
+}
+
+func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = d[n-1], x[n-1]
+	bnBackwardAVX2(&dst[0], &d[0], &x[0], n, mu, a, b, c)
+	return n
+}
+
+func sum64Bulk(x []float32) float64 {
+	if !hasAVX2 {
+		return sum64Go(x)
+	}
+	return sum64AVX2(&x[0], len(x))
+}
+
+func sqDev64Bulk(x []float32, mu float64) float64 {
+	if !hasAVX2 {
+		return sqDev64Go(x, mu)
+	}
+	return sqDev64AVX2(&x[0], len(x), mu)
+}
+
+func dotDev64Bulk(d, x []float32, mu float64) (float64, float64) {
+	if !hasAVX2 {
+		return dotDev64Go(d, x, mu)
+	}
+	_ = x[len(d)-1]
+	return dotDev64AVX2(&d[0], &x[0], len(d), mu)
+}
+
+// The assembly kernels: n > 0 is a multiple of 8 (of 16 for the sums); the
+// contracts are those of the Go references in elem.go.
+
+//go:noescape
+func reluAVX2(dst, x *float32, n int)
+
+//go:noescape
+func reluBackwardAVX2(dx, y, dout *float32, n int)
+
+//go:noescape
+func addAVX2(dst, a, b *float32, n int, relu bool)
+
+//go:noescape
+func scaleShiftAVX2(dst, x *float32, n int, mu, s, t float32, relu bool)
+
+//go:noescape
+func bnBackwardAVX2(dst, d, x *float32, n int, mu, a, b, c float32)
+
+//go:noescape
+func sum64AVX2(x *float32, n int) float64
+
+//go:noescape
+func sqDev64AVX2(x *float32, n int, mu float64) float64
+
+//go:noescape
+func dotDev64AVX2(d, x *float32, n int, mu float64) (sd, sdx float64)

@@ -1,0 +1,260 @@
+// Elementwise AVX2 kernels; the contracts are the Go references in elem.go.
+// Go's operand order is Intel's reversed: VMAXPS Y1, Y0, Y1 is
+// vmaxps ymm1, ymm0, ymm1 = (0 > x) ? 0 : x, which passes NaN through.
+
+#include "textflag.h"
+
+// func reluAVX2(dst, x *float32, n int)
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+reluLoop:
+	VMOVUPS (SI), Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ reluLoop
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2(dx, y, dout *float32, n int)
+TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ dout+16(FP), DX
+	MOVQ n+24(FP), CX
+	VXORPS Y0, Y0, Y0
+rbLoop:
+	VMOVUPS (SI), Y1
+	VCMPPS $0x1e, Y0, Y1, Y2 // y > 0, ordered (false for NaN)
+	VANDPS (DX), Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ rbLoop
+	VZEROUPPER
+	RET
+
+// func addAVX2(dst, a, b *float32, n int, relu bool)
+TEXT ·addAVX2(SB), NOSPLIT, $0-33
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVBLZX relu+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	TESTQ R8, R8
+	JNZ addReluLoop
+addLoop:
+	VMOVUPS (SI), Y1
+	VADDPS (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ addLoop
+	VZEROUPPER
+	RET
+addReluLoop:
+	VMOVUPS (SI), Y1
+	VADDPS (DX), Y1, Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ addReluLoop
+	VZEROUPPER
+	RET
+
+// func scaleShiftAVX2(dst, x *float32, n int, mu, s, t float32, relu bool)
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-37
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS mu+24(FP), Y2
+	VBROADCASTSS s+28(FP), Y3
+	VBROADCASTSS t+32(FP), Y4
+	MOVBLZX relu+36(FP), R8
+	VXORPS Y0, Y0, Y0
+	TESTQ R8, R8
+	JNZ ssReluLoop
+ssLoop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VMULPS Y3, Y1, Y1
+	VADDPS Y4, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ ssLoop
+	VZEROUPPER
+	RET
+ssReluLoop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VMULPS Y3, Y1, Y1
+	VADDPS Y4, Y1, Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ ssReluLoop
+	VZEROUPPER
+	RET
+
+// func bnBackwardAVX2(dst, d, x *float32, n int, mu, a, b, c float32)
+TEXT ·bnBackwardAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ d+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y1
+	VBROADCASTSS a+36(FP), Y2
+	VBROADCASTSS b+40(FP), Y3
+	VBROADCASTSS c+44(FP), Y4
+bnbLoop:
+	VMULPS (SI), Y2, Y5
+	VMOVUPS (DX), Y6
+	VSUBPS Y1, Y6, Y6
+	VMULPS Y3, Y6, Y6
+	VADDPS Y6, Y5, Y5
+	VADDPS Y4, Y5, Y5
+	VMOVUPS Y5, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ bnbLoop
+	VZEROUPPER
+	RET
+
+// REDUCE4 sets X0 to ((Y0+Y1)+Y2)+Y3 reduced as lanes16 does:
+// (s0+s2)+(s1+s3).
+#define REDUCE4(a, b, c, d, x) \
+	VADDPD b, a, a \
+	VADDPD c, a, a \
+	VADDPD d, a, a \
+	VEXTRACTF128 $1, a, X15 \
+	VADDPD X15, x, x \
+	VPERMILPD $1, x, X14 \
+	VADDSD X14, x, x
+
+// func sum64AVX2(x *float32, n int) float64
+TEXT ·sum64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+sumLoop:
+	VCVTPS2PD (SI), Y4
+	VCVTPS2PD 16(SI), Y5
+	VCVTPS2PD 32(SI), Y6
+	VCVTPS2PD 48(SI), Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ sumLoop
+	REDUCE4(Y0, Y1, Y2, Y3, X0)
+	VZEROUPPER
+	MOVSD X0, ret+16(FP)
+	RET
+
+// func sqDev64AVX2(x *float32, n int, mu float64) float64
+TEXT ·sqDev64AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSD mu+16(FP), Y8
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+sqLoop:
+	VCVTPS2PD (SI), Y4
+	VCVTPS2PD 16(SI), Y5
+	VCVTPS2PD 32(SI), Y6
+	VCVTPS2PD 48(SI), Y7
+	VSUBPD Y8, Y4, Y4
+	VSUBPD Y8, Y5, Y5
+	VSUBPD Y8, Y6, Y6
+	VSUBPD Y8, Y7, Y7
+	VMULPD Y4, Y4, Y4
+	VMULPD Y5, Y5, Y5
+	VMULPD Y6, Y6, Y6
+	VMULPD Y7, Y7, Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ sqLoop
+	REDUCE4(Y0, Y1, Y2, Y3, X0)
+	VZEROUPPER
+	MOVSD X0, ret+24(FP)
+	RET
+
+// func dotDev64AVX2(d, x *float32, n int, mu float64) (sd, sdx float64)
+TEXT ·dotDev64AVX2(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), SI
+	MOVQ x+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mu+24(FP), Y8
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+ddLoop:
+	VCVTPS2PD (SI), Y9
+	VCVTPS2PD 16(SI), Y10
+	VCVTPS2PD (DX), Y11
+	VCVTPS2PD 16(DX), Y12
+	VADDPD Y9, Y0, Y0
+	VADDPD Y10, Y1, Y1
+	VSUBPD Y8, Y11, Y11
+	VSUBPD Y8, Y12, Y12
+	VMULPD Y11, Y9, Y11
+	VMULPD Y12, Y10, Y12
+	VADDPD Y11, Y4, Y4
+	VADDPD Y12, Y5, Y5
+	VCVTPS2PD 32(SI), Y9
+	VCVTPS2PD 48(SI), Y10
+	VCVTPS2PD 32(DX), Y11
+	VCVTPS2PD 48(DX), Y12
+	VADDPD Y9, Y2, Y2
+	VADDPD Y10, Y3, Y3
+	VSUBPD Y8, Y11, Y11
+	VSUBPD Y8, Y12, Y12
+	VMULPD Y11, Y9, Y11
+	VMULPD Y12, Y10, Y12
+	VADDPD Y11, Y6, Y6
+	VADDPD Y12, Y7, Y7
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JNZ ddLoop
+	REDUCE4(Y0, Y1, Y2, Y3, X0)
+	REDUCE4(Y4, Y5, Y6, Y7, X4)
+	VZEROUPPER
+	MOVSD X0, sd+32(FP)
+	MOVSD X4, sdx+40(FP)
+	RET

@@ -1,0 +1,102 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// elemInput returns n values of N(0,1) with NaN, ±Inf, ±0 and denormals
+// sprinkled in, so the assembly's special-value behaviour is compared too.
+func elemInput(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		0, float32(math.Copysign(0, -1)), 1e-40, -1e-40}
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+		if r.IntN(8) == 0 {
+			x[i] = specials[r.IntN(len(specials))]
+		}
+	}
+	return x
+}
+
+func sameBits(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d of %d: got %v want %v", name, i, len(want), got[i], want[i])
+		}
+	}
+}
+
+func same64(t *testing.T, name string, got, want float64) {
+	t.Helper()
+	if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+		t.Fatalf("%s: got %v want %v", name, got, want)
+	}
+}
+
+// TestElemMatchesGo checks that every elementwise kernel equals its Go
+// reference bit for bit, for lengths around the vector widths.
+func TestElemMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 49, 64, 196, 1024, 1031} {
+		x, y, d := elemInput(r, n), elemInput(r, n), elemInput(r, n)
+		got, want := make([]float32, n), make([]float32, n)
+		ReLU(got, x)
+		reluGo(want, x)
+		sameBits(t, "ReLU", got, want)
+		ReLUBackward(got, y, d)
+		reluBackwardGo(want, y, d)
+		sameBits(t, "ReLUBackward", got, want)
+		for _, relu := range []bool{false, true} {
+			Add(got, x, y, relu)
+			addGo(want, x, y, relu)
+			sameBits(t, "Add", got, want)
+			ScaleShift(got, x, 0.3, 1.7, -0.2, relu)
+			scaleShiftGo(want, x, 0.3, 1.7, -0.2, relu)
+			sameBits(t, "ScaleShift", got, want)
+		}
+		BNBackward(got, d, x, 0.3, 1.7, -0.2, 0.05)
+		bnBackwardGo(want, d, x, 0.3, 1.7, -0.2, 0.05)
+		sameBits(t, "BNBackward", got, want)
+
+		// The sums use finite inputs: NaN payloads may differ.
+		xf, df := make([]float32, n), make([]float32, n)
+		for i := range xf {
+			xf[i], df[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		m := n &^ 15
+		wantS := sum64Go(xf[:m])
+		wantQ := sqDev64Go(xf[:m], 0.25)
+		wantD, wantDX := dotDev64Go(df[:m], xf[:m], 0.25)
+		for i := m; i < n; i++ {
+			wantS += float64(xf[i])
+			dv := float64(xf[i]) - 0.25
+			wantQ += float64(dv * dv)
+			wantD += float64(df[i])
+			wantDX += float64(float64(df[i]) * dv)
+		}
+		same64(t, "Sum64", Sum64(xf), wantS)
+		same64(t, "SqDev64", SqDev64(xf, 0.25), wantQ)
+		gd, gdx := DotDev64(df, xf, 0.25)
+		same64(t, "DotDev64 sum", gd, wantD)
+		same64(t, "DotDev64 dot", gdx, wantDX)
+	}
+}
+
+// TestElemSemantics pins the special values of the contracts.
+func TestElemSemantics(t *testing.T) {
+	nan, negZero := float32(math.NaN()), float32(math.Copysign(0, -1))
+	x := []float32{-1, 2, nan, negZero, -3, 4, 5, -6, nan, -1}
+	got := make([]float32, len(x))
+	ReLU(got, x)
+	want := []float32{0, 2, nan, negZero, 0, 4, 5, 0, nan, 0}
+	sameBits(t, "ReLU", got, want)
+	ReLUBackward(got, x, []float32{1, 1, 1, 1, 1, 1, 1, 1, 1, 1})
+	sameBits(t, "ReLUBackward", got, []float32{0, 1, 0, 0, 0, 1, 1, 0, 0, 0})
+	if s := Sum64([]float32{1, 2, 3}); s != 6 {
+		t.Fatalf("Sum64 = %v, want 6", s)
+	}
+}
