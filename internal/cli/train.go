@@ -38,7 +38,7 @@ the -c config file, built-in defaults. With no arguments it trains the built-in 
 	}
 	f := c.Flags()
 	f.StringVarP(&o.configFile, "config", "c", "", "YAML experiment config file")
-	f.Int("depth", 0, "network depth, 6n+2 (20, 32, 44, 56, 110)")
+	f.Int("depth", 0, "network depth: 6n+2 for basic blocks (20, 32, 44, 56, 110), 9n+2 for bottleneck")
 	f.BoolVar(&o.residual, "residual", false, "identity shortcuts (a ResNet)")
 	f.BoolVar(&o.plain, "plain", false, "no shortcuts (the plain net of the same depth)")
 	f.String("dataset", "", "mnist, fashion-mnist, cifar10 or synthetic")

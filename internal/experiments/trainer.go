@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -217,29 +218,43 @@ func (t *Trainer) step(step int) (float64, error) {
 	t.Model.Net.Backward(t.loss.Backward())
 	t.window.add(loss, wrong, len(t.y))
 	gradNorms(t.gnorms, t.Model.Weighted)
-	if err := t.record(step); err != nil {
+	diverged := divergence(step, loss, t.gnorms, t.Model.Weighted)
+	if err := t.record(step, diverged != nil); err != nil {
 		return loss, err
 	}
-	if err := divergence(step, loss, t.gnorms, t.Model.Weighted); err != nil {
-		return loss, err
+	if diverged != nil {
+		return loss, t.logDivergence(step, diverged)
 	}
 	t.opt.Step(float32(t.sched.LR(step)))
 	return loss, nil
 }
 
-// record writes gradient norms and response spreads at their intervals (and
-// always at step 1, the net at initialisation).
-func (t *Trainer) record(step int) error {
+// record writes gradient norms and response spreads at their intervals,
+// always at step 1 (the net at initialisation) and the last step, and when
+// force is set (the step a run diverged).
+func (t *Trainer) record(step int, force bool) error {
 	l := t.Cfg.Log
-	if step == 1 || step%l.GradNormEvery == 0 || step == t.Total {
+	always := step == 1 || step == t.Total || force
+	if always || step%l.GradNormEvery == 0 {
 		if err := t.files.gradNorms(step, t.Model.Weighted, t.gnorms); err != nil {
 			return err
 		}
 	}
-	if step == 1 || step%l.ResponseEvery == 0 || step == t.Total {
+	if always || step%l.ResponseEvery == 0 {
 		return t.files.responses(step, t.Model.Responses)
 	}
 	return nil
+}
+
+// logDivergence writes the metrics row of the interval the run diverged in,
+// so the files end at the failing step, and returns err.
+func (t *Trainer) logDivergence(step int, err error) error {
+	row := t.window.row(step, time.Now())
+	row.Epoch = float64(step*t.Cfg.Train.BatchSize) / float64(t.train.Len())
+	row.LR = t.sched.LR(step)
+	row.TestLoss, row.TestErr, row.ValLoss, row.ValErr = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	row.ElapsedS = t.elapsed()
+	return errors.Join(err, t.files.metrics(row))
 }
 
 func (t *Trainer) maybeLog(step int, h Hooks) error {

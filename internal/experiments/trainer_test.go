@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,5 +163,26 @@ func TestValidationSplit(t *testing.T) {
 	cfg.Data.Validation = 2040
 	if _, err := Prepare(cfg, Options{Dir: t.TempDir()}); !IsBadInput(err) || !strings.Contains(err.Error(), "data.validation") {
 		t.Errorf("too large a split: err = %v", err)
+	}
+}
+
+// TestDivergenceRecordsFailingStep checks that the step a run diverges at
+// gets its gradient-norm rows and a metrics row with the NaN loss, so the
+// files end where the run failed.
+func TestDivergenceRecordsFailingStep(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Model.Norm = "none"
+	cfg.Model.Depth = 26
+	cfg.Log.GradNormEvery = 1000
+	dir := t.TempDir()
+	err := train(t, cfg, dir)
+	if !errors.Is(err, ErrDiverged) {
+		t.Skipf("no divergence in this configuration: %v", err)
+	}
+	rows, _ := runfiles.ReadMetrics(dir)
+	grads, _ := runfiles.ReadGradNorms(dir)
+	last := rows[len(rows)-1]
+	if grads[len(grads)-1].Step != last.Step || !strings.Contains(err.Error(), fmt.Sprintf("step %d", last.Step)) {
+		t.Errorf("last metrics step %d, last gradnorm step %d, error %v", last.Step, grads[len(grads)-1].Step, err)
 	}
 }

@@ -10,8 +10,10 @@ const (
 	CheckpointDir = "checkpoint"
 )
 
-// MetricsRow is one row of metrics.csv. A NaN field means "not measured at
-// this row". Errors are fractions in [0, 1].
+// MetricsRow is one row of metrics.csv. In the test and validation columns
+// NaN means "not evaluated at this row" (an empty cell); elsewhere it is a
+// measured NaN (a diverged run's loss, written "nan"). Errors are fractions
+// in [0, 1].
 type MetricsRow struct {
 	Step         int
 	Epoch        float64

@@ -4,10 +4,14 @@ import "strconv"
 
 // Conversions between typed rows and CSV records, one pair per file.
 
+// metricsRecord writes NaN as "nan" in the columns measured at every row
+// (a diverged run's training loss) and as an empty cell in the test and
+// validation columns, where it means "not evaluated at this step".
 func metricsRecord(r MetricsRow) []string {
-	f := func(v float64) string { return formatFloat(v, "") }
+	f := func(v float64) string { return formatFloat(v, "nan") }
+	opt := func(v float64) string { return formatFloat(v, "") }
 	return []string{strconv.Itoa(r.Step), f(r.Epoch), f(r.LR), f(r.TrainLoss), f(r.TrainErr),
-		f(r.TestLoss), f(r.TestErr), f(r.ImagesPerSec), f(r.ElapsedS), f(r.ValLoss), f(r.ValErr)}
+		opt(r.TestLoss), opt(r.TestErr), f(r.ImagesPerSec), f(r.ElapsedS), opt(r.ValLoss), opt(r.ValErr)}
 }
 
 func parseMetrics(fields []string) (MetricsRow, error) {
