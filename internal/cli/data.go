@@ -1,71 +1,219 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
+	"text/tabwriter"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/resexp/resexp/internal/data"
 )
 
+// dataOptions are the flags of `resexp data download` and `resexp data verify`.
+type dataOptions struct {
+	dir  string // --dir: the set's folder; "" means data/NAME
+	from string // --from: a local folder to copy the files from instead of downloading
+}
+
+// dirFor returns the folder of set name: --dir, else data/NAME.
+func (o *dataOptions) dirFor(name string) string {
+	if o.dir != "" {
+		return o.dir
+	}
+	return data.DefaultDir(name)
+}
+
 func newDataCmd() *cobra.Command {
-	var dir string
 	c := &cobra.Command{
-		Use:   "data list | download NAME | verify NAME [--dir DIR]",
+		Use:   "data list | download NAME [--dir DIR] [--from SRC] | verify NAME [--dir DIR]",
 		Short: "List, download and verify data sets",
+		Long: `resexp data lists the data sets resexp trains on, fetches their published files and
+verifies them: MD5 checksums where they are published (MNIST, Fashion-MNIST, CIFAR-10, the
+CIFAR-100 archive), sizes, record counts and label ranges otherwise (CIFAR-100's members).`,
 	}
-	c.PersistentFlags().StringVar(&dir, "dir", "", "the data set's directory (default data/NAME)")
-	dirFor := func(name string) string {
-		if dir != "" {
-			return dir
-		}
-		return "data/" + name
-	}
-	c.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "List the data sets resexp knows",
-		Args:  exactArgs(0),
-		RunE: func(c *cobra.Command, _ []string) error {
-			for _, n := range data.Names() {
-				fmt.Fprintln(c.OutOrStdout(), n)
-			}
-			return nil
-		},
-	}, &cobra.Command{
-		Use:   "download NAME",
-		Short: "Fetch a data set's files into data/NAME and verify their checksums",
-		Args:  exactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := knownSet(args[0]); err != nil {
-				return err
-			}
-			if err := data.Download(c.Context(), args[0], dirFor(args[0]), data.Lines(c.ErrOrStderr())); err != nil {
-				return badInput("%v", err)
-			}
-			fmt.Fprintf(c.OutOrStdout(), "%s is in %s\n", args[0], dirFor(args[0]))
-			return nil
-		},
-	}, &cobra.Command{
-		Use:   "verify NAME",
-		Short: "Check a data set's files against their published checksums",
-		Args:  exactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := knownSet(args[0]); err != nil {
-				return err
-			}
-			sums, err := data.Verify(args[0], dirFor(args[0]))
-			if err != nil {
-				return badInput("%v", err)
-			}
-			for _, s := range sums {
-				fmt.Fprintf(c.OutOrStdout(), "ok %s sha256 %s (%d bytes)\n", s.Path, s.SHA256, s.Size)
-			}
-			return nil
-		},
-	})
+	c.AddCommand(newDataListCmd(), newDataDownloadCmd(), newDataVerifyCmd())
 	return c
+}
+
+func newDataListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the data sets, their shapes, folders, whether a verified copy is there, and sources",
+		Long: `resexp data list shows every data set with its input shape (CxHxW), number of classes,
+default folder and whether a verified copy is there (every file's checksum or structure is
+checked, so this reads the files), then where 'resexp data download' gets each set.`,
+		Args: exactArgs(0),
+		RunE: func(c *cobra.Command, _ []string) error { return runDataList(c.OutOrStdout()) },
+	}
+}
+
+func newDataDownloadCmd() *cobra.Command {
+	o := &dataOptions{}
+	c := &cobra.Command{
+		Use:   "download NAME",
+		Short: "Fetch a data set's files into data/NAME (or --dir) and verify them",
+		Long: `resexp data download fetches the published files of a data set into data/NAME (or --dir),
+trying its sources in order (see 'resexp data list'), or copies them from a local folder with
+--from. Every file is written under a temporary name and renamed only once it verifies; files
+already there that verify are kept.`,
+		Example: "  resexp data download mnist\n  resexp data download cifar10 --from ../shared/data/cifar10",
+		Args:    exactArgs(1),
+		RunE:    func(c *cobra.Command, args []string) error { return runDataDownload(c, args[0], o) },
+	}
+	c.Flags().StringVar(&o.dir, "dir", "", "the data set's folder (default data/NAME)")
+	c.Flags().StringVar(&o.from, "from", "", "copy and verify the files from this local folder instead of downloading")
+	return c
+}
+
+func newDataVerifyCmd() *cobra.Command {
+	o := &dataOptions{}
+	c := &cobra.Command{
+		Use:   "verify NAME",
+		Short: "Check a data set's files against their published checksums (or structure)",
+		Long: `resexp data verify checks every file of a data set in data/NAME (or --dir) and prints one
+line per file: ok with its SHA-256, or what is wrong (exit code 2).`,
+		Args: exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error { return runDataVerify(c, args[0], o) },
+	}
+	c.Flags().StringVar(&o.dir, "dir", "", "the data set's folder (default data/NAME)")
+	return c
+}
+
+// runDataList prints the table of data sets and their sources to w.
+func runDataList(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tINPUT\tCLASSES\tDIR\tSTATUS")
+	var infos []data.Info
+	for _, name := range data.Names() {
+		in, _ := data.Describe(name)
+		p, err := data.Find(name, "")
+		if err != nil {
+			return err
+		}
+		infos = append(infos, in)
+		fmt.Fprintf(tw, "%s\t%dx%dx%d\t%s\t%s\t%s\n", name, in.C, in.H, in.W, classesOf(in), listDir(name), presenceOf(name, p))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nsources, tried in order by `resexp data download NAME` (--from DIR copies from a local folder instead):")
+	for _, in := range infos {
+		src := "built in: generated in memory"
+		if len(in.Sources) > 0 {
+			src = strings.Join(in.Sources, ", ")
+		}
+		fmt.Fprintf(w, "  %-14s %s\n", in.Name+":", src)
+	}
+	return nil
+}
+
+// classesOf is the CLASSES column: "100 fine / 20 coarse" for CIFAR-100.
+func classesOf(in data.Info) string {
+	if in.CoarseClasses > 0 {
+		return fmt.Sprintf("%d fine / %d coarse", in.Classes, in.CoarseClasses)
+	}
+	return fmt.Sprint(in.Classes)
+}
+
+// listDir is the DIR column.
+func listDir(name string) string {
+	if name == "synthetic" {
+		return "-"
+	}
+	return data.DefaultDir(name)
+}
+
+// presenceOf is the STATUS column.
+func presenceOf(name string, p data.Presence) string {
+	where := ""
+	if p.Fallback {
+		where = " in " + p.Dir
+	}
+	switch {
+	case name == "synthetic":
+		return "built in"
+	case p.OK() && p.Fallback:
+		return "found in " + p.Dir + " (Debian's dataset-fashion-mnist)"
+	case p.OK():
+		return "present"
+	case p.Missing == p.Files:
+		return "missing"
+	}
+	return fmt.Sprintf("damaged%s: %d of %d files verify; run `resexp data verify %s`", where, p.Verified, p.Files, name)
+}
+
+// runDataDownload fetches (or with --from copies) set name.
+func runDataDownload(c *cobra.Command, name string, o *dataOptions) error {
+	if err := knownSet(name); err != nil {
+		return err
+	}
+	if name == "synthetic" {
+		return badInput("data set synthetic is generated in memory: there is nothing to download")
+	}
+	dir, stderr := o.dirFor(name), c.ErrOrStderr()
+	var err error
+	if o.from != "" {
+		if st, serr := os.Stat(o.from); serr != nil || !st.IsDir() {
+			return badInput("--from %s: not a folder; give the folder that holds the files of %s", o.from, name)
+		}
+		err = data.CopyFrom(name, o.from, dir, downloadProgress(stderr))
+	} else {
+		err = data.Download(c.Context(), name, dir, downloadProgress(stderr))
+	}
+	if err != nil {
+		if c.Context().Err() != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, err)
+		return badInput("could not put %s into %s: see above", name, dir)
+	}
+	fmt.Fprintf(c.OutOrStdout(), "%s is in %s\n", name, dir)
+	return nil
+}
+
+// runDataVerify checks set name where training would read it: one line
+// per file, ok on stdout, problems on stderr (then exit code 2).
+func runDataVerify(c *cobra.Command, name string, o *dataOptions) error {
+	if err := knownSet(name); err != nil {
+		return err
+	}
+	if name == "synthetic" {
+		fmt.Fprintln(c.OutOrStdout(), "synthetic: generated in memory, nothing to verify")
+		return nil
+	}
+	dir := data.ResolveDir(name, o.dir)
+	if asked := o.dirFor(name); dir != asked {
+		fmt.Fprintf(c.ErrOrStderr(), "%s: %s lacks the files; verifying %s (Debian's dataset-fashion-mnist), which training reads instead\n", name, asked, dir)
+	}
+	sums, err := data.Verify(name, dir)
+	for _, s := range sums {
+		fmt.Fprintf(c.OutOrStdout(), "ok %s sha256 %s (%d bytes)\n", s.Path, s.SHA256, s.Size)
+	}
+	if err == nil {
+		return nil
+	}
+	problems := splitJoined(err)
+	for _, p := range problems {
+		fmt.Fprintln(c.ErrOrStderr(), oneLine(p.Error()))
+	}
+	return badInput("%s: %d of %d file(s) in %s failed verification", name, len(problems), len(problems)+len(sums), dir)
+}
+
+// splitJoined returns the errors joined in err (by errors.Join), or err.
+func splitJoined(err error) []error {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func knownSet(name string) error {
@@ -73,4 +221,57 @@ func knownSet(name string) error {
 		return badInput("data set %q: expected one of %s", name, strings.Join(data.Names(), ", "))
 	}
 	return nil
+}
+
+// downloadProgress returns a progress bar per transfer when w is a
+// terminal, plain lines otherwise.
+func downloadProgress(w io.Writer) data.Progress {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return &barProgress{w: w}
+	}
+	return data.Lines(w)
+}
+
+// barProgress shows each transfer of a download as a progress bar and
+// prints notes and failures as lines above it.
+type barProgress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (b *barProgress) Start(file string, total int64) {
+	b.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(b.w),
+		progressbar.OptionSetDescription("  "+file), progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true), progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(24), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSpinnerType(14), progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish())
+}
+
+func (b *barProgress) Add(n int64) {
+	if b.bar != nil {
+		_ = b.bar.Add64(n)
+	}
+}
+
+func (b *barProgress) Done(file string, err error) {
+	if b.bar != nil {
+		if err != nil {
+			_ = b.bar.Exit()
+			_ = b.bar.Clear()
+		} else {
+			_ = b.bar.Finish() // clears the bar (OptionClearOnFinish)
+		}
+		b.bar = nil
+	}
+	if err != nil {
+		fmt.Fprintf(b.w, "  %s: failed: %v\n", file, err)
+	}
+}
+
+func (b *barProgress) Note(line string) {
+	if b.bar != nil {
+		_ = b.bar.Clear()
+	}
+	fmt.Fprintln(b.w, line)
 }

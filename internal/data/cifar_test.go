@@ -46,7 +46,7 @@ func TestCIFARErrors(t *testing.T) {
 			if c.data != nil {
 				writeFile(t, dir, "test_batch.bin", c.data)
 			}
-			s, err := readCIFARFiles(dir, cifarTestFiles)
+			s, err := readCIFARFiles(dir, cifar10Format, cifar10Format.test, 0)
 			if c.want != nil {
 				wantErr(t, err, c.want...)
 				return

