@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,10 +15,10 @@ import (
 )
 
 type benchOptions struct {
-	depth, batch    int
-	residual, plain bool
-	dataset         string
-	minTime         time.Duration
+	depth, batch, repeat int
+	residual, plain      bool
+	dataset, mode        string
+	minTime              time.Duration
 }
 
 func newBenchCmd() *cobra.Command {
@@ -27,7 +28,8 @@ func newBenchCmd() *cobra.Command {
 		Short: "Measure training and evaluation throughput (images/s, GFLOP/s)",
 		Long: `Measure training (forward, loss, backward, SGD step) and evaluation (forward only)
 throughput on random inputs, as shared/bench/bench_torch.py does for PyTorch, so the two
-can be compared side by side in one sitting. One line per mode.`,
+can be compared side by side in one sitting. One line per measurement, in
+bench_torch.py's key=value format; --repeat N measures every mode N times in turn.`,
 		Args: exactArgs(0),
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
 	}
@@ -38,6 +40,8 @@ can be compared side by side in one sitting. One line per mode.`,
 	f.BoolVar(&o.plain, "plain", false, "no shortcuts")
 	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape: cifar10 (3x32x32) or mnist (1x28x28)")
 	f.DurationVar(&o.minTime, "min-time", 5*time.Second, "measure each mode for at least this long")
+	f.IntVar(&o.repeat, "repeat", 1, "measure every mode this many times, alternating")
+	f.StringVar(&o.mode, "mode", "train,eval", "modes to measure: train, eval or train,eval")
 	return c
 }
 
@@ -48,6 +52,16 @@ func (o *benchOptions) run(c *cobra.Command) error {
 	if o.batch < 1 {
 		return badInput("--batch-size %d: must be at least 1", o.batch)
 	}
+	if o.repeat < 1 {
+		return badInput("--repeat %d: must be at least 1", o.repeat)
+	}
+	var modes []string
+	for _, m := range strings.Split(o.mode, ",") {
+		if m != "train" && m != "eval" {
+			return badInput("--mode %q: expected train, eval or train,eval", o.mode)
+		}
+		modes = append(modes, m)
+	}
 	s := models.Spec{Depth: o.depth, Residual: !o.plain, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 32, W: 32, Classes: 10}
 	switch o.dataset {
 	case "cifar10":
@@ -56,10 +70,15 @@ func (o *benchOptions) run(c *cobra.Command) error {
 	default:
 		return badInput("--dataset %q: expected cifar10 or mnist", o.dataset)
 	}
-	res, err := experiments.Bench(c.Context(), s, o.batch, o.minTime)
-	for _, r := range res {
-		fmt.Fprintf(c.OutOrStdout(), "resexp threads=%d kernel=%s cfg=%s/%s mode=%s batch=%d img_s=%.1f gflop_s=%.1f steps=%d\n",
-			runtime.GOMAXPROCS(0), kernels.Kernel(), r.Label, o.dataset, r.Mode, r.Batch, r.ImagesPerSec, r.GFLOPS, r.Steps)
+	for rep := range o.repeat {
+		res, err := experiments.Bench(c.Context(), s, o.batch, o.minTime, modes...)
+		for _, r := range res {
+			fmt.Fprintf(c.OutOrStdout(), "resexp threads=%d kernel=%s cfg=%s/%s mode=%s batch=%d img_s=%.1f gflop_s=%.1f steps=%d rep=%d\n",
+				runtime.GOMAXPROCS(0), kernels.Kernel(), r.Label, o.dataset, r.Mode, r.Batch, r.ImagesPerSec, r.GFLOPS, r.Steps, rep)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return nil
 }

@@ -13,8 +13,9 @@ import (
 
 func newEvalCmd() *cobra.Command {
 	var asJSON bool
+	var weightsFile string
 	c := &cobra.Command{
-		Use:   "eval RUN_DIR [--json]",
+		Use:   "eval RUN_DIR [--weights FILE] [--json]",
 		Short: "Print the test loss and error of a run's checkpoint",
 		Args:  exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -22,7 +23,13 @@ func newEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := experiments.Eval(cfg, args[0])
+			eval := experiments.Eval
+			if weightsFile != "" {
+				eval = func(cfg experiments.Config, dir string) (experiments.EvalResult, error) {
+					return experiments.EvalWeights(cfg, dir, weightsFile)
+				}
+			}
+			r, err := eval(cfg, args[0])
 			if err != nil {
 				return err
 			}
@@ -35,6 +42,7 @@ func newEvalCmd() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&weightsFile, "weights", "", "evaluate the weights of this safetensors file (see resexp export) instead of the run's checkpoint")
 	return c
 }
 

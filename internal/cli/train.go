@@ -20,6 +20,7 @@ type trainOptions struct {
 	out             string
 	force           bool
 	resume          string
+	initWeights     string
 	loader          *configLoader
 }
 
@@ -52,6 +53,7 @@ the -c config file, built-in defaults. With no arguments it trains the built-in 
 	f.StringVar(&o.out, "out", "", "run directory (default runs/<name>)")
 	f.BoolVar(&o.force, "force", false, "replace an existing run directory")
 	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this directory from its checkpoint, exactly")
+	f.StringVar(&o.initWeights, "init-weights", "", "start from the weights of this safetensors file (see resexp export) instead of a random init")
 	f.StringArrayVar(&o.sets, "set", nil, "set any config key, e.g. --set model.norm=none (repeatable)")
 	for flag, key := range map[string]string{"depth": "model.depth", "dataset": "data.dataset", "data-dir": "data.dir",
 		"steps": "train.steps", "epochs": "train.epochs", "batch-size": "train.batch_size", "lr": "train.lr",
@@ -126,7 +128,7 @@ func (o *trainOptions) prepare(c *cobra.Command) (*experiments.Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force})
+	return experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force, InitWeights: o.initWeights})
 }
 
 // prepareResume continues a run with the config it was started with; any

@@ -28,18 +28,26 @@ type BenchResult struct {
 // with momentum 0.9 and weight decay 1e-4) and evaluation (forward in
 // inference mode) on random N(0,1) inputs, like shared/bench/bench_torch.py.
 // Each mode runs 2 warm-up steps, then steps until minTime has passed (and at
-// least 3 steps).
-func Bench(ctx context.Context, spec models.Spec, batch int, minTime time.Duration) ([]BenchResult, error) {
+// least 3 steps). modes lists "train" and/or "eval" in the order to run them;
+// none means both, train first.
+func Bench(ctx context.Context, spec models.Spec, batch int, minTime time.Duration, modes ...string) ([]BenchResult, error) {
 	st, err := NewBenchSteps(spec, batch)
 	if err != nil {
 		return nil, err
 	}
+	if len(modes) == 0 {
+		modes = []string{"train", "eval"}
+	}
 	var out []BenchResult
-	for _, mode := range []struct {
-		name  string
-		fn    func()
-		flops float64
-	}{{"train", st.Train, 6}, {"eval", st.Eval, 2}} {
+	for _, name := range modes {
+		mode := struct {
+			name  string
+			fn    func()
+			flops float64
+		}{"train", st.Train, 6}
+		if name == "eval" {
+			mode.name, mode.fn, mode.flops = "eval", st.Eval, 2
+		}
 		steps, secs, err := timeSteps(ctx, mode.fn, minTime)
 		if err != nil {
 			return out, err

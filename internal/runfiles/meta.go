@@ -37,6 +37,9 @@ type Meta struct {
 	Status    string     `json:"status"`            // one of the Status* constants
 	Message   string     `json:"message,omitempty"` // e.g. the divergence message
 	DataFiles []FileSum  `json:"data_files"`
+	// InitWeights is the weights file the run started from (train
+	// --init-weights) instead of a random initialisation; nil if none.
+	InitWeights *FileSum `json:"init_weights,omitempty"`
 }
 
 // FileSum identifies a data file the run read.
