@@ -47,9 +47,14 @@ type DataConfig struct {
 	Normalize string `mapstructure:"normalize" yaml:"normalize"`
 	// Validation holds out the last N training images as a validation
 	// split (the paper's 45k/5k CIFAR-10 split is 5000).
-	Validation int  `mapstructure:"validation" yaml:"validation"`
-	PadCrop    int  `mapstructure:"pad_crop" yaml:"pad_crop"`
-	Flip       bool `mapstructure:"flip" yaml:"flip"`
+	Validation int `mapstructure:"validation" yaml:"validation"`
+	// Augment is "auto" (the paper's augmentation for CIFAR, none for the
+	// others), "on" or "off"; when on, PadCrop pixels of zero padding with a
+	// random crop back to the image size, and a random horizontal flip if
+	// Flip.
+	Augment string `mapstructure:"augment" yaml:"augment"`
+	PadCrop int    `mapstructure:"pad_crop" yaml:"pad_crop"`
+	Flip    bool   `mapstructure:"flip" yaml:"flip"`
 }
 
 // TrainConfig is the optimisation recipe. Steps and Epochs are exclusive;
@@ -92,7 +97,8 @@ func Default() Config {
 	return Config{
 		Seed:  1,
 		Model: ModelConfig{Depth: 20, Residual: true, Block: "basic", Shortcut: "A", Norm: "batch", Activation: "relu", Init: "he"},
-		Data:  DataConfig{Dataset: "synthetic", Normalize: "channel", Label: data.LabelFine},
+		Data: DataConfig{Dataset: "synthetic", Normalize: "auto", Label: data.LabelFine,
+			Augment: "auto", PadCrop: 4, Flip: true},
 		Train: TrainConfig{
 			Steps: 200, BatchSize: 128, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
 			Schedule: "multistep", Gamma: 0.1, Milestones: []int{}, MilestoneEpochs: []int{}, WarmupLR: 0.01,
@@ -120,6 +126,28 @@ func (c *Config) DataDir() string {
 	return "data/" + c.Data.Dataset
 }
 
+// ResolveAuto replaces the "auto" choices by what they mean for the data
+// set, so a run's config.yaml records what was done: CIFAR-10/100 get the
+// paper's per-pixel mean subtraction and pad-crop-flip augmentation, the
+// 28x28 sets per-channel standardisation and no augmentation.
+func (c *Config) ResolveAuto() {
+	cifar := c.Data.Dataset == "cifar10" || c.Data.Dataset == "cifar100"
+	if c.Data.Normalize == "auto" {
+		c.Data.Normalize = map[bool]string{true: "pixel", false: "channel"}[cifar]
+	}
+	if c.Data.Augment == "auto" {
+		c.Data.Augment = map[bool]string{true: "on", false: "off"}[cifar]
+	}
+}
+
+// augment is the data augmentation c asks for (after ResolveAuto).
+func (c *Config) augment() data.Augment {
+	if c.Data.Augment != "on" {
+		return data.Augment{}
+	}
+	return data.Augment{PadCrop: c.Data.PadCrop, FlipH: c.Data.Flip}
+}
+
 func (c *Config) loadOptions() data.LoadOptions { return data.LoadOptions{Label: c.Data.Label} }
 
 // Spec is the model spec for inputs of c×h×w and the given classes.
@@ -140,7 +168,8 @@ func (c *Config) Validate() error {
 	}
 	c.Model.validate(add)
 	oneOf(add, "data.dataset", c.Data.Dataset, data.Names()...)
-	oneOf(add, "data.normalize", c.Data.Normalize, "none", "channel", "pixel")
+	oneOf(add, "data.normalize", c.Data.Normalize, "auto", "none", "channel", "pixel")
+	oneOf(add, "data.augment", c.Data.Augment, "auto", "on", "off")
 	if err := c.loadOptions().Validate(c.Data.Dataset); err != nil && slices.Contains(data.Names(), c.Data.Dataset) {
 		add("data.label", "%v", err)
 	}

@@ -105,6 +105,7 @@ func (t *Trainer) Close() {
 }
 
 func (t *Trainer) setup() error {
+	t.Cfg.ResolveAuto()
 	var err error
 	if t.train, t.test, err = data.LoadWith(t.Cfg.Data.Dataset, t.Cfg.DataDir(), t.Cfg.loadOptions()); err != nil {
 		return BadInput(err)
@@ -127,8 +128,7 @@ func (t *Trainer) setup() error {
 	if err = t.Model.Init(rng, t.Cfg.Model.Init); err != nil {
 		return BadInput(fmt.Errorf("key model.init: %w", err))
 	}
-	aug := data.Augment{PadCrop: t.Cfg.Data.PadCrop, FlipH: t.Cfg.Data.Flip}
-	t.loader = data.NewLoader(s, bs, t.Cfg.Seed, t.norm, aug)
+	t.loader = data.NewLoader(s, bs, t.Cfg.Seed, t.norm, t.Cfg.augment())
 	t.Total = t.Cfg.Train.Steps
 	if t.Cfg.Train.Epochs > 0 {
 		t.Total = t.Cfg.Train.Epochs * t.loader.StepsPerEpoch()

@@ -186,3 +186,25 @@ func TestDivergenceRecordsFailingStep(t *testing.T) {
 		t.Errorf("last metrics step %d, last gradnorm step %d, error %v", last.Step, grads[len(grads)-1].Step, err)
 	}
 }
+
+// TestResolveAuto checks the data set dependent defaults: the paper's
+// per-pixel mean and pad-crop-flip augmentation for CIFAR (He et al. 2015,
+// §4.2), per-channel standardisation and no augmentation for MNIST.
+func TestResolveAuto(t *testing.T) {
+	for _, c := range []struct{ dataset, norm, aug string }{
+		{"cifar10", "pixel", "on"}, {"cifar100", "pixel", "on"}, {"mnist", "channel", "off"}, {"synthetic", "channel", "off"},
+	} {
+		cfg := Default()
+		cfg.Data.Dataset = c.dataset
+		cfg.ResolveAuto()
+		if cfg.Data.Normalize != c.norm || cfg.Data.Augment != c.aug {
+			t.Errorf("%s: normalize %s augment %s, want %s %s", c.dataset, cfg.Data.Normalize, cfg.Data.Augment, c.norm, c.aug)
+		}
+	}
+	cfg := Default()
+	cfg.Data.Dataset, cfg.Data.Augment = "cifar10", "off"
+	cfg.ResolveAuto()
+	if a := cfg.augment(); a.PadCrop != 0 || a.FlipH {
+		t.Errorf("augment off gives %+v", a)
+	}
+}
