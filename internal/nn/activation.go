@@ -44,7 +44,9 @@ type Activation struct {
 	Kind ActKind
 
 	x, out, dout, dx *Tensor
+	a, b             *Tensor // the summands of forwardSum
 	fwdFn, bwdFn     func(c, lo, hi int)
+	sumFn            func(c, lo, hi int)
 }
 
 // NewActivation returns an activation layer of kind k.
@@ -60,12 +62,44 @@ func (l *Activation) Params() []*Param { return nil }
 
 // Forward returns f(x), of x's shape.
 func (l *Activation) Forward(x *Tensor, train bool) *Tensor {
-	if l.fwdFn == nil {
-		l.fwdFn, l.bwdFn = l.forwardChunk, l.backwardChunk
-	}
+	l.init()
 	l.x = x
 	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 	parallelFor(x.N, l.fwdFn)
+	return l.out
+}
+
+// init stores the chunk functions once, so parallelFor does not allocate.
+func (l *Activation) init() {
+	if l.fwdFn == nil {
+		l.fwdFn, l.bwdFn, l.sumFn = l.forwardChunk, l.backwardChunk, l.sumChunk
+	}
+}
+
+// forwardSum returns ReLU(a + b) for a ReLU layer, as Forward(a+b) would,
+// without materialising the sum; Backward then works as after Forward.
+func (l *Activation) forwardSum(a, b *Tensor) *Tensor {
+	if l.Kind != ReLU {
+		panic("nn: Activation: forwardSum needs ReLU")
+	}
+	l.init()
+	l.x, l.a, l.b = nil, a, b
+	l.out = ensure(l.out, a.N, a.C, a.H, a.W)
+	parallelFor(a.N, l.sumFn)
+	return l.out
+}
+
+func (l *Activation) sumChunk(_, lo, hi int) {
+	sz := l.out.Size()
+	kernels.Add(l.out.Data[lo*sz:hi*sz], l.a.Data[lo*sz:hi*sz], l.b.Data[lo*sz:hi*sz], true)
+}
+
+// setOutput makes out the output of the latest Forward (a fused producer
+// has written ReLU of its result into it), so that Backward works.
+func (l *Activation) setOutput(x *Tensor) *Tensor {
+	l.init()
+	l.x = x
+	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 	return l.out
 }
 

@@ -33,6 +33,8 @@ type BatchNorm2D struct {
 	mu, scale      []float32 // per channel: out = (x-mu)*scale + Beta
 	coefX, coefC   []float32 // per channel: dx = scale*dout + coefX*(x-mu) + coefC
 	part           []float64 // per-chunk partial sums [Chunks][2C]
+	relu           *Tensor   // the fused ReLU's output, or nil (see forwardReLU)
+	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardReLU)
 	sumFn, sqFn    func(c, lo, hi int)
 	affineFn, gsFn func(c, lo, hi int)
 	dxFn           func(c, lo, hi int)
@@ -78,6 +80,22 @@ func (l *BatchNorm2D) init() {
 // Forward normalises x [N, C, H, W] with batch statistics if train, running
 // statistics otherwise, and returns the [N, C, H, W] result.
 func (l *BatchNorm2D) Forward(x *Tensor, train bool) *Tensor {
+	l.relu = nil
+	return l.forward(x, train)
+}
+
+// forwardReLU is Forward followed by act.Forward (a ReLU) in one pass over
+// the data: each plane is normalised and then rectified while in cache.
+// It returns act's output.
+func (l *BatchNorm2D) forwardReLU(x *Tensor, train bool, act *Activation) *Tensor {
+	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
+	l.relu = act.setOutput(l.out)
+	l.forward(x, train)
+	l.relu = nil
+	return act.out
+}
+
+func (l *BatchNorm2D) forward(x *Tensor, train bool) *Tensor {
 	if x.C != l.C {
 		panic("nn: BatchNorm2D: input channels differ from C")
 	}
@@ -89,12 +107,17 @@ func (l *BatchNorm2D) Forward(x *Tensor, train bool) *Tensor {
 	} else {
 		l.runningStats()
 	}
+	l.setAffine()
+	parallelFor(x.N, l.affineFn)
+	return l.out
+}
+
+// setAffine sets mu and scale from mean and invStd: out = (x-mu)*scale + Beta.
+func (l *BatchNorm2D) setAffine() {
 	for c := range l.C {
 		l.mu[c] = float32(l.mean[c])
 		l.scale[c] = float32(float64(l.Gamma.Data[c]) * l.invStd[c])
 	}
-	parallelFor(x.N, l.affineFn)
-	return l.out
 }
 
 // batchStats sets mean and invStd from the batch by two passes (sum, then
@@ -171,7 +194,11 @@ func (l *BatchNorm2D) sqChunk(ch, lo, hi int) {
 func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			kernels.ScaleShift(plane(l.out, n, c), plane(l.x, n, c), l.mu[c], l.scale[c], l.Beta.Data[c], false)
+			dst := plane(l.out, n, c)
+			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.Beta.Data[c], false)
+			if l.relu != nil {
+				kernels.ReLU(plane(l.relu, n, c), dst)
+			}
 		}
 	}
 }
@@ -184,6 +211,24 @@ func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
 //
 // after an evaluation-mode Forward, dx = Gamma*invStd * dout.
 func (l *BatchNorm2D) Backward(dout *Tensor) *Tensor {
+	l.reluY = nil
+	return l.backward(dout)
+}
+
+// backwardReLU is act.Backward followed by Backward in one pass, for a ReLU
+// act fed by this layer: dout is masked by act's output on the fly instead
+// of being written out first. It leaves act's input gradient unset.
+func (l *BatchNorm2D) backwardReLU(dout *Tensor, act *Activation) *Tensor {
+	if act.out == nil || !dout.SameShape(act.out) {
+		panic("nn: BatchNorm2D: backwardReLU: dout shape differs from the ReLU output's")
+	}
+	l.reluY = act.out
+	dx := l.backward(dout)
+	l.reluY = nil
+	return dx
+}
+
+func (l *BatchNorm2D) backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: BatchNorm2D: Backward before Forward")
 	}
@@ -227,7 +272,12 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 	clear(p)
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			db, dg := kernels.DotDev64(plane(l.dout, n, c), plane(l.x, n, c), l.mean[c])
+			var db, dg float64
+			if l.reluY != nil {
+				db, dg = kernels.DotDev64ReLU(plane(l.dout, n, c), plane(l.reluY, n, c), plane(l.x, n, c), l.mean[c])
+			} else {
+				db, dg = kernels.DotDev64(plane(l.dout, n, c), plane(l.x, n, c), l.mean[c])
+			}
 			p[c] += db
 			p[l.C+c] += dg * l.invStd[c]
 		}
@@ -237,8 +287,12 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 func (l *BatchNorm2D) dxChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			kernels.BNBackward(plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c),
-				l.mu[c], l.scale[c], l.coefX[c], l.coefC[c])
+			dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
+			if l.reluY != nil {
+				kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.scale[c], l.coefX[c], l.coefC[c])
+				continue
+			}
+			kernels.BNBackward(dst, d, x, l.mu[c], l.scale[c], l.coefX[c], l.coefC[c])
 		}
 	}
 }

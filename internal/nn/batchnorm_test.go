@@ -89,3 +89,29 @@ func TestBatchNorm2DSingleValuePanics(t *testing.T) {
 	}()
 	NewBatchNorm2D("bn", 2).Forward(NewTensor(1, 2, 1, 1), true)
 }
+
+// TestFusedBNReLU checks that Sequential's fused BatchNorm2D+ReLU pass and
+// Residual's fused add+ReLU give the bits of the layers run one by one.
+func TestFusedBNReLU(t *testing.T) {
+	rng := newRand(7)
+	x := randTensor(rng, 3, 4, 5, 5)
+	bnA, bnB := NewBatchNorm2D("a", 4), NewBatchNorm2D("b", 4)
+	actA, actB := NewActivation(ReLU), NewActivation(ReLU)
+	fused := NewSequential(bnA, actA).Forward(x, true)
+	plain := actB.Forward(bnB.Forward(x, true), true)
+	expectClose(t, "fused BN+ReLU", fused.Data, plain.Data, 0)
+	expectClose(t, "BN output", bnA.Output().Data, bnB.Output().Data, 0)
+	dout := randTensor(rng, 3, 4, 5, 5)
+	dxFused := NewSequential(bnA, actA).Backward(dout)
+	dxPlain := bnB.Backward(actB.Backward(dout))
+	expectClose(t, "fused BN+ReLU dx", dxFused.Data, dxPlain.Data, 0)
+	expectClose(t, "fused dGamma", bnA.Gamma.Grad, bnB.Gamma.Grad, 0)
+	expectClose(t, "fused dBeta", bnA.Beta.Grad, bnB.Beta.Grad, 0)
+
+	y := randTensor(rng, 3, 4, 5, 5)
+	sum := NewActivation(ReLU).forwardSum(x, y)
+	for i := range x.Data {
+		x.Data[i] += y.Data[i]
+	}
+	expectClose(t, "fused add+ReLU", sum.Data, NewActivation(ReLU).Forward(x, true).Data, 0)
+}

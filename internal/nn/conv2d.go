@@ -27,10 +27,8 @@ type Conv2D struct {
 
 	g, gT              convGeom // gT: the geometry of the dx convolution of dout
 	x, out, dout, dx   *Tensor
-	col                [Chunks][]float32 // per-chunk im2col scratch [C*KH*KW, OH*OW]
-	dcol               [Chunks][]float32 // per-chunk im2col scratch of dout [OC*KH*KW, H*W]
-	wf                 []float32         // the flipped kernel Wf [C, OC*KH*KW]
-	dw                 []float32         // per-chunk weight-gradient partials [Chunks][OC*C*KH*KW]
+	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
+	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
 }
 
@@ -63,6 +61,13 @@ func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
 
 // Forward returns the convolution of x [N, C, H, W]: [N, OC, OH, OW].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	l.prepare(x)
+	parallelFor(x.N, l.fwdChunk)
+	return l.out
+}
+
+// prepare sets the geometry, x and the output buffer for a Forward of x.
+func (l *Conv2D) prepare(x *Tensor) {
 	if x.C != l.C {
 		panic("nn: Conv2D: input channels differ from C")
 	}
@@ -76,53 +81,46 @@ func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
 	l.x = x
 	l.out = ensure(l.out, x.N, l.OC, oh, ow)
-	l.ensureCols(numChunks(x.N))
-	parallelFor(x.N, l.fwdChunk)
-	return l.out
 }
 
-func (l *Conv2D) ensureCols(k int) {
-	if l.pointwise() {
-		return
-	}
-	size := l.g.rows() * l.g.ld()
-	for c := range k {
-		if len(l.col[c]) != size {
-			l.col[c] = make([]float32, size)
-		}
-	}
-}
-
-func (l *Conv2D) forwardChunk(c, lo, hi int) {
-	k, p, osz, ld := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow, l.colLd()
+func (l *Conv2D) forwardChunk(_, lo, hi int) {
+	k, p, osz := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow
+	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
-		col := l.colOf(c, n)
-		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, ld, 0, l.out.Data[n*osz:(n+1)*osz], p)
+		col := l.colOf(*buf, n)
+		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
 	}
+	putScratch(buf)
 }
 
-// colLd is the leading dimension of the matrix colOf returns.
-func (l *Conv2D) colLd() int {
+// colSize is the length of the im2col scratch: [C*KH*KW, OH*OW], or 0 for a
+// pointwise convolution, which multiplies the image itself.
+func (l *Conv2D) colSize() int {
 	if l.pointwise() {
-		return l.g.oh * l.g.ow
+		return 0
 	}
-	return l.g.ld()
+	return l.g.rows() * l.g.oh * l.g.ow
 }
 
-// colOf returns the im2col matrix of image n, built in chunk c's scratch,
-// with leading dimension colLd.
-func (l *Conv2D) colOf(c, n int) []float32 {
+// colOf returns the im2col matrix of image n, built in scratch.
+func (l *Conv2D) colOf(scratch []float32, n int) []float32 {
 	sz := l.x.Size()
 	xn := l.x.Data[n*sz : (n+1)*sz]
 	if l.pointwise() {
 		return xn
 	}
-	l.g.im2col(l.col[c], xn)
-	return l.col[c]
+	l.g.im2col(scratch, xn)
+	return scratch
 }
 
 // Backward takes dout [N, OC, OH, OW], sets Weight.Grad to
 // Σ_n dout_n · col_nᵀ and returns dx = col2im(Weightᵀ · dout_n) per image.
+//
+// For a size-keeping stride-1 convolution it works from dcol_n, the im2col
+// matrix of dout_n under the dx convolution (see Conv2D): dx_n = Wf · dcol_n,
+// and, because dW[o, c, i, j] = Σ_q x[c, q] · dout[o, q - shift(i, j)],
+// Weight.Grad is the flip of Σ_n x_n · dcol_nᵀ [C, OC*KH*KW], so x needs no
+// im2col in the backward pass.
 func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: Conv2D: Backward before Forward")
@@ -135,85 +133,116 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	if !l.NoInputGrad {
 		l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
 		if l.flipDx() {
-			l.prepareFlip(numChunks(x.N))
+			l.prepareFlip()
 		}
 	}
-	k := numChunks(x.N)
-	nw := len(l.Weight.Data)
-	if len(l.dw) != Chunks*nw {
-		l.dw = make([]float32, Chunks*nw)
-	}
+	k, nw := numChunks(x.N), len(l.Weight.Data)
+	dw := getScratch((k + 1) * nw)
+	l.dw = *dw
 	parallelFor(x.N, l.bwdChunk)
-	sumChunks(l.Weight.Grad, l.dw, k)
+	if l.flipGrad() {
+		sum := l.dw[k*nw:]
+		sumChunks(sum, l.dw, k)
+		flipKernels(l.Weight.Grad, sum, l.C, l.OC, l.KH*l.KW)
+	} else {
+		sumChunks(l.Weight.Grad, l.dw, k)
+	}
+	l.dw = nil
+	putScratch(dw)
 	if l.NoInputGrad {
 		return nil
 	}
 	return l.dx
 }
 
-// prepareFlip sets Wf from Weight, gT and the dout im2col scratch of the
-// first k chunks.
-func (l *Conv2D) prepareFlip(k int) {
-	kk := l.KH * l.KW
+// flipGrad reports whether Backward computes the flipped weight gradient
+// from dcol (it needs dcol for dx anyway).
+func (l *Conv2D) flipGrad() bool { return l.flipDx() && !l.NoInputGrad }
+
+// prepareFlip sets Wf from Weight and gT.
+func (l *Conv2D) prepareFlip() {
 	if len(l.wf) != len(l.Weight.Data) {
 		l.wf = make([]float32, len(l.Weight.Data))
 	}
-	for o := range l.OC {
-		for c := range l.C {
-			src := l.Weight.Data[(o*l.C+c)*kk : (o*l.C+c+1)*kk]
-			dst := l.wf[(c*l.OC+o)*kk : (c*l.OC+o+1)*kk]
-			for i := range kk {
-				dst[i] = src[kk-1-i]
-			}
-		}
-	}
+	flipKernels(l.wf, l.Weight.Data, l.OC, l.C, l.KH*l.KW)
 	g := l.g
 	l.gT = convGeom{c: l.OC, h: g.oh, w: g.ow, kh: g.kh, kw: g.kw, s: 1, p: g.kh - 1 - g.p, oh: g.h, ow: g.w}
-	size := l.gT.rows() * l.gT.ld()
-	for c := range k {
-		if len(l.dcol[c]) != size {
-			l.dcol[c] = make([]float32, size)
+}
+
+// flipKernels sets dst [b, a, kk] to src [a, b, kk] with each kernel of kk
+// taps reversed: dst[(j*a+i)*kk+t] = src[(i*b+j)*kk+kk-1-t]. It maps Weight
+// [OC, C, KH, KW] to Wf and, with a and b swapped, Wf back to Weight.
+func flipKernels(dst, src []float32, a, b, kk int) {
+	for i := range a {
+		for j := range b {
+			s := src[(i*b+j)*kk : (i*b+j+1)*kk]
+			d := dst[(j*a+i)*kk : (j*a+i+1)*kk]
+			for t := range d {
+				d[t] = s[kk-1-t]
+			}
 		}
 	}
 }
 
 func (l *Conv2D) backwardChunk(c, lo, hi int) {
-	k, p, ld := l.g.rows(), l.g.oh*l.g.ow, l.colLd()
+	if l.flipGrad() {
+		l.backwardFlipChunk(c, lo, hi)
+		return
+	}
+	k, p := l.g.rows(), l.g.oh*l.g.ow
 	osz := l.OC * p
 	w := l.Weight.Data
 	dw := l.dw[c*len(w) : (c+1)*len(w)]
+	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
-		col := l.colOf(c, n)
+		col := l.colOf(*buf, n)
 		dn := l.dout.Data[n*osz : (n+1)*osz]
 		var beta float32
 		if n > lo {
 			beta = 1
 		}
-		gemm(false, true, l.OC, k, p, 1, dn, p, col, ld, beta, dw, k)
+		gemm(false, true, l.OC, k, p, 1, dn, p, col, p, beta, dw, k)
 		if !l.NoInputGrad {
-			l.inputGrad(c, n, col, dn)
+			l.inputGrad(n, col, dn)
 		}
 	}
+	putScratch(buf)
 }
 
-// inputGrad sets image n's dx from its dout dn, using chunk c's scratch (col
-// is free to overwrite).
-func (l *Conv2D) inputGrad(c, n int, col, dn []float32) {
+// backwardFlipChunk is backwardChunk for a size-keeping stride-1
+// convolution: per image, dcol = im2col(dout_n), the chunk's flipped
+// gradient partial += x_n · dcolᵀ, and dx_n = Wf · dcol.
+func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 	xsz := l.x.Size()
-	hw := xsz / l.C
+	hw, kt, nw := xsz/l.C, l.gT.rows(), len(l.Weight.Data)
+	dwf := l.dw[c*nw : (c+1)*nw]
+	buf := getScratch(kt * hw)
+	dcol := *buf
+	for n := lo; n < hi; n++ {
+		l.gT.im2col(dcol, l.dout.Data[n*l.OC*hw:(n+1)*l.OC*hw])
+		var beta float32
+		if n > lo {
+			beta = 1
+		}
+		xn := l.x.Data[n*xsz : (n+1)*xsz]
+		gemm(false, true, l.C, kt, hw, 1, xn, hw, dcol, hw, beta, dwf, kt)
+		gemm(false, false, l.C, hw, kt, 1, l.wf, kt, dcol, hw, 0, l.dx.Data[n*xsz:(n+1)*xsz], hw)
+	}
+	putScratch(buf)
+}
+
+// inputGrad sets image n's dx from its dout dn for a convolution that is
+// not size-keeping; col is scratch, free to overwrite.
+func (l *Conv2D) inputGrad(n int, col, dn []float32) {
+	xsz := l.x.Size()
 	dxn := l.dx.Data[n*xsz : (n+1)*xsz]
 	k, p := l.g.rows(), l.g.oh*l.g.ow
-	switch {
-	case l.flipDx():
-		kt := l.gT.rows()
-		l.gT.im2col(l.dcol[c], dn)
-		gemm(false, false, l.C, hw, kt, 1, l.wf, kt, l.dcol[c], l.gT.ld(), 0, dxn, hw)
-	case l.pointwise():
+	if l.pointwise() {
 		gemm(true, false, k, p, l.OC, 1, l.Weight.Data, k, dn, p, 0, dxn, p)
-	default:
-		gemm(true, false, k, p, l.OC, 1, l.Weight.Data, k, dn, p, 0, col, l.g.ld())
-		l.g.col2im(dxn, col)
+		return
 	}
+	gemm(true, false, k, p, l.OC, 1, l.Weight.Data, k, dn, p, 0, col, p)
+	l.g.col2im(dxn, col)
 }
 
 // sumChunks sets dst to the sum of the first k len(dst)-sized slices of
@@ -235,26 +264,14 @@ type convGeom struct{ c, h, w, kh, kw, s, p, oh, ow int }
 // rows is the number of im2col rows, C*KH*KW.
 func (g *convGeom) rows() int { return g.c * g.kh * g.kw }
 
-// ld is the leading dimension of an im2col matrix: OH*OW, padded by 16
-// floats when that is a multiple of 256, so that the rows the GEMM kernel
-// reads together do not all map to the same L1 cache sets (4 KiB aliasing).
-func (g *convGeom) ld() int {
-	p := g.oh * g.ow
-	if p%256 == 0 {
-		return p + 16
-	}
-	return p
-}
-
 // same reports whether the convolution has stride 1 and keeps the size.
 func (g *convGeom) same() bool { return g.s == 1 && g.oh == g.h && g.ow == g.w }
 
 // im2col writes the patches of one image x [C, H, W] to col
-// [C*KH*KW, OH*OW] with leading dimension ld():
-// col[(c*KH+i)*KW+j, oh*OW+ow] = x[c, oh*S-P+i, ow*S-P+j], or 0 where that
-// falls outside the image.
+// [C*KH*KW, OH*OW]: col[(c*KH+i)*KW+j, oh*OW+ow] = x[c, oh*S-P+i, ow*S-P+j],
+// or 0 where that falls outside the image.
 func (g *convGeom) im2col(col, x []float32) {
-	p, ld := g.oh*g.ow, g.ld()
+	p := g.oh * g.ow
 	if g.same() {
 		g.im2colSame(col, x)
 		return
@@ -264,7 +281,7 @@ func (g *convGeom) im2col(col, x []float32) {
 		for i := range g.kh {
 			for j := range g.kw {
 				r := (c*g.kh+i)*g.kw + j
-				g.im2colRow(col[r*ld:r*ld+p], xc, i, j)
+				g.im2colRow(col[r*p:(r+1)*p], xc, i, j)
 			}
 		}
 	}
@@ -274,7 +291,7 @@ func (g *convGeom) im2col(col, x []float32) {
 // (c, i, j) is plane c shifted by (i-P)*W + (j-P) floats, one contiguous
 // copy, with the rows and columns that fall outside the image zeroed.
 func (g *convGeom) im2colSame(col, x []float32) {
-	hw, ld := g.h*g.w, g.ld()
+	hw := g.h * g.w
 	for c := range g.c {
 		xc := x[c*hw : (c+1)*hw]
 		for i := range g.kh {
@@ -282,7 +299,7 @@ func (g *convGeom) im2colSame(col, x []float32) {
 			for j := range g.kw {
 				dw := j - g.p
 				r := (c*g.kh+i)*g.kw + j
-				row := col[r*ld : r*ld+hw]
+				row := col[r*hw : (r+1)*hw]
 				off := dh*g.w + dw
 				lo, hi := max(0, -off), min(hw, hw-off)
 				clear(row[:lo])
@@ -346,17 +363,16 @@ func (g *convGeom) im2colRow(row, xc []float32, i, j int) {
 }
 
 // col2im is the adjoint of im2col: it sets x [C, H, W] to the sum, over the
-// entries of col (leading dimension ld()) that im2col would read from each
-// pixel, of those entries.
+// entries of col that im2col would read from each pixel, of those entries.
 func (g *convGeom) col2im(x, col []float32) {
 	clear(x)
-	p, ld := g.oh*g.ow, g.ld()
+	p := g.oh * g.ow
 	for c := range g.c {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for i := range g.kh {
 			for j := range g.kw {
 				r := (c*g.kh+i)*g.kw + j
-				g.col2imRow(xc, col[r*ld:r*ld+p], i, j)
+				g.col2imRow(xc, col[r*p:(r+1)*p], i, j)
 			}
 		}
 	}

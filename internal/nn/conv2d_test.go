@@ -137,6 +137,7 @@ func BenchmarkConv2D(b *testing.B) {
 	for _, tc := range []struct{ n, c, hw, oc, k, s, p int }{
 		{32, 16, 32, 16, 3, 1, 1},
 		{32, 16, 32, 32, 3, 2, 1},
+		{32, 32, 16, 32, 3, 1, 1},
 		{32, 64, 8, 64, 3, 1, 1},
 		{32, 64, 8, 64, 1, 1, 0},
 	} {
@@ -147,17 +148,20 @@ func BenchmarkConv2D(b *testing.B) {
 		x := randTensor(rng, tc.n, tc.c, tc.hw, tc.hw)
 		out := l.Forward(x, true)
 		dout := randTensor(rng, out.N, out.C, out.H, out.W)
+		flops := 2 * float64(out.N*out.C*out.H*out.W*tc.c*tc.k*tc.k) // forward; backward is twice that
 		b.Run(name+"/forward", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				l.Forward(x, true)
 			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 		b.Run(name+"/backward", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				l.Backward(dout)
 			}
+			b.ReportMetric(2*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }

@@ -18,6 +18,12 @@
 // Forward or Backward is owned by the layer and is valid until that layer's
 // next call of the same method.
 //
+// Work buffers needed only during one call (im2col matrices, per-chunk
+// partial sums) come from a shared pool rather than from each layer, so their
+// memory does not grow with depth. Sequential runs a BatchNorm2D followed by a
+// ReLU, and Residual runs its addition and ReLU, as fused passes with the
+// same results as the layers one by one.
+//
 // Layers split the batch into a fixed number of chunks (see Chunks) and run
 // the chunks on all cores; reductions across the batch add the chunks' partial
 // sums in chunk order, so results are bit-identical whatever GOMAXPROCS is.

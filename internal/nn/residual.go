@@ -12,10 +12,11 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 type Residual struct {
 	Body, Shortcut, Act Layer
 
-	sum, dx *Tensor
-	a, b    *Tensor // the summands of the running add
-	dst     *Tensor
-	addFn   func(c, lo, hi int)
+	sum, dx   *Tensor
+	forwarded bool    // a Forward has run
+	a, b      *Tensor // the summands of the running add
+	dst       *Tensor
+	addFn     func(c, lo, hi int)
 }
 
 // NewResidual returns the block Act(body(x) + shortcut(x)); shortcut nil
@@ -46,6 +47,10 @@ func (r *Residual) Forward(x *Tensor, train bool) *Tensor {
 	if !b.SameShape(s) {
 		panic("nn: Residual: body and shortcut output shapes differ")
 	}
+	r.forwarded = true
+	if act, ok := r.Act.(*Activation); ok && act.Kind == ReLU {
+		return act.forwardSum(b, s) // fused: the sum itself is not needed
+	}
 	r.sum = ensure(r.sum, b.N, b.C, b.H, b.W)
 	r.add(r.sum, b, s)
 	if r.Act != nil {
@@ -58,7 +63,7 @@ func (r *Residual) Forward(x *Tensor, train bool) *Tensor {
 // dsum = Act.Backward(dout) (or dout without Act, and dsum itself for the
 // identity shortcut).
 func (r *Residual) Backward(dout *Tensor) *Tensor {
-	if r.sum == nil {
+	if !r.forwarded {
 		panic("nn: Residual: Backward before Forward")
 	}
 	dsum := dout

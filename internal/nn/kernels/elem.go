@@ -99,6 +99,47 @@ func bnBackwardGo(dst, d, x []float32, mu, a, b, c float32) {
 	}
 }
 
+// BNBackwardReLU is BNBackward with d[i] replaced by 0 where !(y[i] > 0):
+// the input gradient of batch normalisation followed by a ReLU with output y.
+func BNBackwardReLU(dst, d, y, x []float32, mu, a, b, c float32) {
+	d, y, x = d[:len(dst)], y[:len(dst)], x[:len(dst)]
+	n := bnBackwardReLUBulk(dst, d, y, x, mu, a, b, c)
+	bnBackwardReLUGo(dst[n:], d[n:], y[n:], x[n:], mu, a, b, c)
+}
+
+func bnBackwardReLUGo(dst, d, y, x []float32, mu, a, b, c float32) {
+	d, y, x = d[:len(dst)], y[:len(dst)], x[:len(dst)]
+	for i, v := range d {
+		if !(y[i] > 0) {
+			v = 0
+		}
+		dst[i] = float32(float32(a*v)+float32(b*(x[i]-mu))) + c
+	}
+}
+
+// DotDev64ReLU is DotDev64 with d[i] replaced by 0 where !(y[i] > 0).
+func DotDev64ReLU(d, y, x []float32, mu float64) (sd, sdx float64) {
+	y, x = y[:len(d)], x[:len(d)]
+	n := len(d) &^ 15
+	if n > 0 {
+		sd, sdx = dotDev64ReLUBulk(d[:n], y[:n], x[:n], mu)
+	}
+	for i, v := range d[n:] {
+		if !(y[n+i] > 0) {
+			v = 0
+		}
+		sd += float64(v)
+		sdx += float64(float64(v) * (float64(x[n+i]) - mu))
+	}
+	return sd, sdx
+}
+
+func dotDev64ReLUGo(d, y, x []float32, mu float64) (float64, float64) {
+	m := make([]float32, len(d))
+	reluBackwardGo(m, y, d)
+	return dotDev64Go(m, x, mu)
+}
+
 // Sum64 returns Σ x[i] accumulated in float64: sumGo's order (16 partial
 // sums, lane i%16 for the first len&^15 elements, combined pairwise, then
 // the rest in order).

@@ -59,6 +59,24 @@ func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
 	return n
 }
 
+func bnBackwardReLUBulk(dst, d, y, x []float32, mu, a, b, c float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _, _ = d[n-1], y[n-1], x[n-1]
+	bnBackwardReLUAVX2(&dst[0], &d[0], &y[0], &x[0], n, mu, a, b, c)
+	return n
+}
+
+func dotDev64ReLUBulk(d, y, x []float32, mu float64) (float64, float64) {
+	if !hasAVX2 {
+		return dotDev64ReLUGo(d, y, x, mu)
+	}
+	_, _ = y[len(d)-1], x[len(d)-1]
+	return dotDev64ReLUAVX2(&d[0], &y[0], &x[0], len(d), mu)
+}
+
 func sum64Bulk(x []float32) float64 {
 	if !hasAVX2 {
 		return sum64Go(x)
@@ -107,3 +125,9 @@ func sqDev64AVX2(x *float32, n int, mu float64) float64
 
 //go:noescape
 func dotDev64AVX2(d, x *float32, n int, mu float64) (sd, sdx float64)
+
+//go:noescape
+func bnBackwardReLUAVX2(dst, d, y, x *float32, n int, mu, a, b, c float32)
+
+//go:noescape
+func dotDev64ReLUAVX2(d, y, x *float32, n int, mu float64) (sd, sdx float64)

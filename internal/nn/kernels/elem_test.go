@@ -61,6 +61,9 @@ func TestElemMatchesGo(t *testing.T) {
 		BNBackward(got, d, x, 0.3, 1.7, -0.2, 0.05)
 		bnBackwardGo(want, d, x, 0.3, 1.7, -0.2, 0.05)
 		sameBits(t, "BNBackward", got, want)
+		BNBackwardReLU(got, d, y, x, 0.3, 1.7, -0.2, 0.05)
+		bnBackwardReLUGo(want, d, y, x, 0.3, 1.7, -0.2, 0.05)
+		sameBits(t, "BNBackwardReLU", got, want)
 
 		// The sums use finite inputs: NaN payloads may differ.
 		xf, df := make([]float32, n), make([]float32, n)
@@ -83,6 +86,14 @@ func TestElemMatchesGo(t *testing.T) {
 		gd, gdx := DotDev64(df, xf, 0.25)
 		same64(t, "DotDev64 sum", gd, wantD)
 		same64(t, "DotDev64 dot", gdx, wantDX)
+
+		// DotDev64ReLU equals DotDev64 of the masked d.
+		dm := make([]float32, n)
+		reluBackwardGo(dm, x, df)
+		wd, wdx := DotDev64(dm, xf, 0.25)
+		gd, gdx = DotDev64ReLU(df, x, xf, 0.25)
+		same64(t, "DotDev64ReLU sum", gd, wd)
+		same64(t, "DotDev64ReLU dot", gdx, wdx)
 	}
 }
 

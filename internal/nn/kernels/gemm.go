@@ -45,7 +45,30 @@ type workspace struct {
 	tile [maxMR * maxNR]float32
 }
 
-var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+var workspaces struct {
+	mu   sync.Mutex
+	free []*workspace
+}
+
+// getWorkspace returns a free workspace, allocating one only when all are in
+// use. Unlike a sync.Pool, the free list is never emptied by the garbage
+// collector, so steady-state calls never allocate.
+func getWorkspace() *workspace {
+	workspaces.mu.Lock()
+	defer workspaces.mu.Unlock()
+	if n := len(workspaces.free); n > 0 {
+		ws := workspaces.free[n-1]
+		workspaces.free = workspaces.free[:n-1]
+		return ws
+	}
+	return new(workspace)
+}
+
+func putWorkspace(ws *workspace) {
+	workspaces.mu.Lock()
+	workspaces.free = append(workspaces.free, ws)
+	workspaces.mu.Unlock()
+}
 
 var (
 	kernelsOnce sync.Once
@@ -120,8 +143,8 @@ func sgemmWith(kr *microKernel, transA, transB bool, m, n, k int, alpha float32,
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	ws := workspaces.Get().(*workspace)
-	defer workspaces.Put(ws)
+	ws := getWorkspace()
+	defer putWorkspace(ws)
 	g := gemm{kr: kr, ws: ws, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	kc := ceilDiv(k, ceilDiv(k, blockKC)) // equal k blocks, none tiny
