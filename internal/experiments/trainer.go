@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/resexp/resexp/internal/data"
@@ -104,8 +105,20 @@ func (t *Trainer) Close() {
 	t.unlock()
 }
 
+// setup loads the data, builds and initialises the model and makes the
+// optimiser, without touching the file system.
 func (t *Trainer) setup() error {
 	t.Cfg.ResolveAuto()
+	if err := t.setupData(); err != nil {
+		return err
+	}
+	if err := t.setupModel(); err != nil {
+		return err
+	}
+	return t.setupOptimiser()
+}
+
+func (t *Trainer) setupData() error {
 	var err error
 	if t.train, t.test, err = data.LoadWith(t.Cfg.Data.Dataset, t.Cfg.DataDir(), t.Cfg.loadOptions()); err != nil {
 		return BadInput(err)
@@ -116,11 +129,17 @@ func (t *Trainer) setup() error {
 	if t.norm, err = data.NewNormalizer(t.Cfg.Data.Normalize, t.train); err != nil {
 		return BadInput(fmt.Errorf("key data.normalize: %w", err))
 	}
-	s := t.train
-	bs := t.Cfg.Train.BatchSize
-	if bs > s.Len() {
-		return BadInput(fmt.Errorf("key train.batch_size: %d is larger than the %d training images of %s", bs, s.Len(), s.Name))
+	if bs := t.Cfg.Train.BatchSize; bs > t.train.Len() {
+		return BadInput(fmt.Errorf("key train.batch_size: %d is larger than the %d training images of %s", bs, t.train.Len(), t.train.Name))
 	}
+	return nil
+}
+
+// setupModel builds the net for the data's shape and draws its weights from
+// the one RNG seeded by the config's seed.
+func (t *Trainer) setupModel() error {
+	s := t.train
+	var err error
 	if t.Model, err = models.Build(t.Cfg.Spec(s.C, s.H, s.W, s.Classes)); err != nil {
 		return BadInput(err)
 	}
@@ -128,24 +147,33 @@ func (t *Trainer) setup() error {
 	if err = t.Model.Init(rng, t.Cfg.Model.Init); err != nil {
 		return BadInput(fmt.Errorf("key model.init: %w", err))
 	}
-	t.loader = data.NewLoader(s, bs, t.Cfg.Seed, t.norm, t.Cfg.augment())
-	t.Total = t.Cfg.Train.Steps
-	if t.Cfg.Train.Epochs > 0 {
-		t.Total = t.Cfg.Train.Epochs * t.loader.StepsPerEpoch()
-	}
-	tc := t.Cfg.Train
-	milestones := tc.Milestones
-	for _, e := range tc.MilestoneEpochs {
-		milestones = append(milestones, e*t.loader.StepsPerEpoch())
-	}
-	if t.sched, err = optim.NewSchedule(tc.Schedule, tc.LR, tc.Gamma, milestones, tc.WarmupSteps, tc.WarmupLR, t.Total); err != nil {
-		return BadInput(fmt.Errorf("key train.schedule: %w", err))
-	}
-	t.opt = optim.NewSGD(t.Model.Params(), float32(tc.Momentum), float32(tc.WeightDecay), tc.Nesterov)
-	t.loss = nn.NewSoftmaxCrossEntropy()
+	bs := t.Cfg.Train.BatchSize
 	t.x = nn.NewTensor(bs, s.C, s.H, s.W)
 	t.y = make([]uint8, bs)
 	t.gnorms = make([]float64, len(t.Model.Weighted))
+	t.loss = nn.NewSoftmaxCrossEntropy()
+	return nil
+}
+
+// setupOptimiser makes the data loader, the schedule and SGD; milestones in
+// epochs become iterations here.
+func (t *Trainer) setupOptimiser() error {
+	tc := t.Cfg.Train
+	t.loader = data.NewLoader(t.train, tc.BatchSize, t.Cfg.Seed, t.norm, t.Cfg.augment())
+	t.Total = tc.Steps
+	if tc.Epochs > 0 {
+		t.Total = tc.Epochs * t.loader.StepsPerEpoch()
+	}
+	milestones := slices.Clone(tc.Milestones)
+	for _, e := range tc.MilestoneEpochs {
+		milestones = append(milestones, e*t.loader.StepsPerEpoch())
+	}
+	var err error
+	if t.sched, err = optim.NewSchedule(tc.Schedule, tc.LR, tc.Gamma, milestones, tc.WarmupSteps, tc.WarmupLR, t.Total); err != nil {
+		t.loader.Close()
+		return BadInput(fmt.Errorf("key train.schedule: %w", err))
+	}
+	t.opt = optim.NewSGD(t.Model.Params(), float32(tc.Momentum), float32(tc.WeightDecay), tc.Nesterov)
 	return nil
 }
 
