@@ -2,12 +2,10 @@ package experiments
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +14,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/resexp/resexp/internal/runfiles"
+	"github.com/resexp/resexp/internal/weights"
 )
 
 // CheckpointName is the checkpoint file inside a run's checkpoint directory.
@@ -67,7 +66,7 @@ func (t *Trainer) saveCheckpoint(step int) error {
 	views := map[string]safetensors.TensorView{}
 	h := sha256.New()
 	for _, name := range sortedKeys(tensors) {
-		b := float32Bytes(tensors[name])
+		b := weights.F32Bytes(tensors[name])
 		h.Write(b)
 		v, err := safetensors.NewTensorView(safetensors.F32, []uint64{uint64(len(tensors[name]))}, b)
 		if err != nil {
@@ -118,7 +117,7 @@ func (t *Trainer) loadCheckpoint() (position, error) {
 	}
 	for name, dst := range tensors {
 		v, _ := st.Tensor(name)
-		copyFloat32s(dst, v.Data())
+		weights.ReadF32(dst, v.Data())
 	}
 	return parsePosition(meta)
 }
@@ -196,20 +195,6 @@ func sortedKeys(m map[string][]float32) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func float32Bytes(xs []float32) []byte {
-	b := make([]byte, 0, 4*len(xs))
-	for _, x := range xs {
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
-	}
-	return b
-}
-
-func copyFloat32s(dst []float32, b []byte) {
-	for i := range dst {
-		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -47,7 +47,7 @@ func Encode(sd []Tensor, step int64, meta map[string]string) ([]byte, error) {
 		if t.Counter() {
 			v.dtype, v.data = safetensors.I64, binary.LittleEndian.AppendUint64(nil, uint64(step))
 		} else {
-			v.data = float32Bytes(t.Data)
+			v.data = F32Bytes(t.Data)
 		}
 		views[t.Name] = v
 	}
@@ -140,7 +140,7 @@ func (f *File) Load(m *models.Model) error {
 	for _, t := range sd {
 		if !t.Counter() {
 			v, _ := f.st.Tensor(t.Name)
-			copyFloat32s(t.Data, v.Data())
+			ReadF32(t.Data, v.Data())
 		}
 	}
 	return nil
@@ -219,7 +219,8 @@ func sameShape(got []uint64, want []int) bool {
 	return true
 }
 
-func float32Bytes(xs []float32) []byte {
+// F32Bytes returns xs as safetensors F32 data: little-endian IEEE 754.
+func F32Bytes(xs []float32) []byte {
 	b := make([]byte, 0, 4*len(xs))
 	for _, x := range xs {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
@@ -227,7 +228,8 @@ func float32Bytes(xs []float32) []byte {
 	return b
 }
 
-func copyFloat32s(dst []float32, b []byte) {
+// ReadF32 decodes len(dst) little-endian float32 values from b into dst.
+func ReadF32(dst []float32, b []byte) {
 	for i := range dst {
 		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
