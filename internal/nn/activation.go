@@ -43,10 +43,12 @@ func (k ActKind) String() string {
 type Activation struct {
 	Kind ActKind
 
-	x, out, dout, dx *Tensor
-	a, b             *Tensor // the summands of forwardSum
-	fwdFn, bwdFn     func(c, lo, hi int)
-	sumFn            func(c, lo, hi int)
+	x, out, dout *Tensor
+	dx           *Tensor // the running Backward's destination
+	ownDx        *Tensor // the buffer Backward returns
+	a, b         *Tensor // the summands of forwardSum
+	fwdFn, bwdFn func(c, lo, hi int)
+	sumFn        func(c, lo, hi int)
 }
 
 // NewActivation returns an activation layer of kind k.
@@ -94,12 +96,13 @@ func (l *Activation) sumChunk(_, lo, hi int) {
 	kernels.Add(l.out.Data[lo*sz:hi*sz], l.a.Data[lo*sz:hi*sz], l.b.Data[lo*sz:hi*sz], true)
 }
 
-// setOutput makes out the output of the latest Forward (a fused producer
-// has written ReLU of its result into it), so that Backward works.
-func (l *Activation) setOutput(x *Tensor) *Tensor {
+// setOutput returns the output buffer, shaped like t, for a fused producer
+// to write the ReLU of its result into; Backward then works as after
+// Forward.
+func (l *Activation) setOutput(t *Tensor) *Tensor {
 	l.init()
-	l.x = x
-	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
+	l.x = nil
+	l.out = ensure(l.out, t.N, t.C, t.H, t.W)
 	return l.out
 }
 
@@ -130,10 +133,22 @@ func (l *Activation) Backward(dout *Tensor) *Tensor {
 	if !dout.SameShape(l.out) {
 		panic("nn: Activation: dout shape differs from the output's")
 	}
-	l.dout = dout
-	l.dx = ensure(l.dx, dout.N, dout.C, dout.H, dout.W)
+	l.ownDx = ensure(l.ownDx, dout.N, dout.C, dout.H, dout.W)
+	l.backwardInto(l.ownDx, dout, nil)
+	return l.ownDx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor.
+func (l *Activation) backwardInto(dx, dout *Tensor, _ *gradPool) {
+	if l.out == nil {
+		panic("nn: Activation: Backward before Forward")
+	}
+	if !dout.SameShape(l.out) || !dx.SameShape(l.out) {
+		panic("nn: Activation: dout or dx shape differs from the output's")
+	}
+	l.dout, l.dx = dout, dx
 	parallelFor(dout.N, l.bwdFn)
-	return l.dx
+	l.dout, l.dx = nil, nil
 }
 
 func (l *Activation) backwardChunk(_, lo, hi int) {

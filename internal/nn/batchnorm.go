@@ -27,14 +27,20 @@ type BatchNorm2D struct {
 	Momentum, Eps           float32
 
 	train          bool
-	x, out, dout   *Tensor
-	dx             *Tensor
+	x, out, dout   *Tensor   // out: the stored output, nil after a fused Forward
+	view           *Tensor   // Output's recomputed output after a fused Forward
+	grads          *gradPool // the pool of the network of the latest Backward, or nil
+	dx             *Tensor   // the running Backward's destination
+	ownDx          *Tensor   // the buffer Backward returns
 	mean, invStd   []float64 // statistics used by the latest Forward
-	mu, scale      []float32 // per channel: out = (x-mu)*scale + Beta
-	coefX, coefC   []float32 // per channel: dx = scale*dout + coefX*(x-mu) + coefC
+	mu, scale      []float32 // per channel: out = (x-mu)*scale + shift
+	shift          []float32 // Beta at the latest Forward
+	coefD          []float32 // per channel: dx = coefD*dout + coefX*(x-mu) + coefC
+	coefX, coefC   []float32
 	part           []float64 // per-chunk partial sums [Chunks][2C]
-	relu           *Tensor   // the fused ReLU's output, or nil (see forwardReLU)
-	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardReLU)
+	dst, addend    *Tensor   // the running affine pass: dst = (x-mu)*scale + shift (+ addend)
+	reluDst        bool      // ... then rectified
+	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardReLUInto)
 	sumFn, sqFn    func(c, lo, hi int)
 	affineFn, gsFn func(c, lo, hi int)
 	dxFn           func(c, lo, hi int)
@@ -62,7 +68,31 @@ func NewBatchNorm2D(name string, c int) *BatchNorm2D {
 func (l *BatchNorm2D) Params() []*Param { return []*Param{l.Gamma, l.Beta} }
 
 // Output returns the output of the latest Forward (nil before the first).
-func (l *BatchNorm2D) Output() *Tensor { return l.out }
+//
+// When the layer ran fused with the ReLU after it (see Sequential) or with a
+// residual addition (see Residual), its own output was never stored: Output
+// then recomputes it, bit for bit, from the Forward's input and affine map
+// (the input is the previous layer's output, unchanged until its next
+// Forward). It writes to a gradient buffer of the network the layer last
+// ran Backward in, idle between two Backwards: the result is valid until
+// the next Output of any layer of that network or the network's next
+// Forward or Backward. Outside a network it writes to a buffer of the
+// layer's, valid until the next Forward.
+func (l *BatchNorm2D) Output() *Tensor {
+	if l.x == nil || l.out != nil {
+		return l.out
+	}
+	x := l.x
+	var dst *Tensor
+	if l.grads != nil {
+		dst = l.grads.lend(x.Shape())
+	} else {
+		l.view = ensure(l.view, x.N, x.C, x.H, x.W)
+		dst = l.view
+	}
+	l.affine(dst, false, nil)
+	return dst
+}
 
 func (l *BatchNorm2D) init() {
 	if l.sumFn != nil {
@@ -71,6 +101,7 @@ func (l *BatchNorm2D) init() {
 	c := l.C
 	l.mean, l.invStd = make([]float64, c), make([]float64, c)
 	l.mu, l.scale = make([]float32, c), make([]float32, c)
+	l.shift, l.coefD = make([]float32, c), make([]float32, c)
 	l.coefX, l.coefC = make([]float32, c), make([]float32, c)
 	l.part = make([]float64, Chunks*2*c)
 	l.sumFn, l.sqFn, l.affineFn = l.sumChunk, l.sqChunk, l.affineChunk
@@ -80,43 +111,68 @@ func (l *BatchNorm2D) init() {
 // Forward normalises x [N, C, H, W] with batch statistics if train, running
 // statistics otherwise, and returns the [N, C, H, W] result.
 func (l *BatchNorm2D) Forward(x *Tensor, train bool) *Tensor {
-	l.relu = nil
-	return l.forward(x, train)
+	l.forward(x, train)
+	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
+	l.affine(l.out, false, nil)
+	return l.out
 }
 
 // forwardReLU is Forward followed by act.Forward (a ReLU) in one pass over
-// the data: each plane is normalised and then rectified while in cache.
-// It returns act's output.
+// the data, writing straight to act's output, which it returns; the
+// layer's own output is not stored (see Output).
 func (l *BatchNorm2D) forwardReLU(x *Tensor, train bool, act *Activation) *Tensor {
-	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
-	l.relu = act.setOutput(l.out)
 	l.forward(x, train)
-	l.relu = nil
-	return act.out
+	l.out = nil
+	y := act.setOutput(x)
+	l.affine(y, true, nil)
+	return y
 }
 
-func (l *BatchNorm2D) forward(x *Tensor, train bool) *Tensor {
+// forwardAddReLU is Forward, the residual addition of s and act.Forward (a
+// ReLU) in one pass over the data: act's output, which it returns, is set
+// to ReLU(BN(x) + s), with BN(x) rounded to float32 as Forward stores it.
+// The layer's own output is not stored (see Output).
+func (l *BatchNorm2D) forwardAddReLU(x, s *Tensor, train bool, act *Activation) *Tensor {
+	if !s.SameShape(x) {
+		panic("nn: BatchNorm2D: the residual summand's shape differs from the input's")
+	}
+	l.forward(x, train)
+	l.out = nil
+	y := act.setOutput(x)
+	l.affine(y, true, s)
+	return y
+}
+
+// forward sets x, the statistics and the affine map of a Forward of x.
+func (l *BatchNorm2D) forward(x *Tensor, train bool) {
 	if x.C != l.C {
 		panic("nn: BatchNorm2D: input channels differ from C")
 	}
 	l.init()
 	l.x, l.train = x, train
-	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 	if train {
 		l.batchStats()
 	} else {
 		l.runningStats()
 	}
 	l.setAffine()
-	parallelFor(x.N, l.affineFn)
-	return l.out
 }
 
-// setAffine sets mu and scale from mean and invStd: out = (x-mu)*scale + Beta.
+// affine sets dst = (x-mu)*scale + shift per plane, then adds addend (if
+// not nil) and rectifies (if relu) while the plane is in cache.
+func (l *BatchNorm2D) affine(dst *Tensor, relu bool, addend *Tensor) {
+	l.dst, l.reluDst, l.addend = dst, relu, addend
+	parallelFor(dst.N, l.affineFn)
+	l.dst, l.addend = nil, nil
+}
+
+// setAffine sets mu, scale and shift from mean, invStd and Beta:
+// out = (x-mu)*scale + shift.
 func (l *BatchNorm2D) setAffine() {
 	for c := range l.C {
 		l.mu[c] = float32(l.mean[c])
 		l.scale[c] = float32(float64(l.Gamma.Data[c]) * l.invStd[c])
+		l.shift[c] = l.Beta.Data[c]
 	}
 }
 
@@ -194,11 +250,13 @@ func (l *BatchNorm2D) sqChunk(ch, lo, hi int) {
 func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
-			dst := plane(l.out, n, c)
-			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.Beta.Data[c], false)
-			if l.relu != nil {
-				kernels.ReLU(plane(l.relu, n, c), dst)
+			dst := plane(l.dst, n, c)
+			if l.addend == nil {
+				kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
+				continue
 			}
+			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], false)
+			kernels.Add(dst, dst, plane(l.addend, n, c), l.reluDst)
 		}
 	}
 }
@@ -211,33 +269,43 @@ func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
 //
 // after an evaluation-mode Forward, dx = Gamma*invStd * dout.
 func (l *BatchNorm2D) Backward(dout *Tensor) *Tensor {
-	l.reluY = nil
-	return l.backward(dout)
-}
-
-// backwardReLU is act.Backward followed by Backward in one pass, for a ReLU
-// act fed by this layer: dout is masked by act's output on the fly instead
-// of being written out first. It leaves act's input gradient unset.
-func (l *BatchNorm2D) backwardReLU(dout *Tensor, act *Activation) *Tensor {
-	if act.out == nil || !dout.SameShape(act.out) {
-		panic("nn: BatchNorm2D: backwardReLU: dout shape differs from the ReLU output's")
-	}
-	l.reluY = act.out
-	dx := l.backward(dout)
-	l.reluY = nil
-	return dx
-}
-
-func (l *BatchNorm2D) backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: BatchNorm2D: Backward before Forward")
 	}
-	if !dout.SameShape(l.out) {
-		panic("nn: BatchNorm2D: dout shape differs from the output's")
+	l.ownDx = ensure(l.ownDx, l.x.N, l.x.C, l.x.H, l.x.W)
+	l.backwardInto(l.ownDx, dout, nil)
+	return l.ownDx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor; grads is the
+// network's gradient pool (nil outside a network), which Output borrows.
+func (l *BatchNorm2D) backwardInto(dx, dout *Tensor, grads *gradPool) {
+	l.reluY, l.grads = nil, grads
+	l.backward(dx, dout)
+}
+
+// backwardReLUInto is act.Backward followed by Backward in one pass, for a
+// ReLU act fed by this layer, writing dx to the caller's tensor: dout is
+// masked by act's output on the fly instead of being written out first. It
+// leaves act's input gradient unset.
+func (l *BatchNorm2D) backwardReLUInto(dx, dout *Tensor, act *Activation, grads *gradPool) {
+	if act.out == nil || !dout.SameShape(act.out) {
+		panic("nn: BatchNorm2D: backwardReLUInto: dout shape differs from the ReLU output's")
+	}
+	l.reluY, l.grads = act.out, grads
+	l.backward(dx, dout)
+	l.reluY = nil
+}
+
+func (l *BatchNorm2D) backward(dx, dout *Tensor) {
+	if l.x == nil {
+		panic("nn: BatchNorm2D: Backward before Forward")
+	}
+	if !dout.SameShape(l.x) || !dx.SameShape(l.x) {
+		panic("nn: BatchNorm2D: dout or dx shape differs from the input's")
 	}
 	x := l.x
-	l.dout = dout
-	l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
+	l.dout, l.dx = dout, dx
 	k := numChunks(x.N)
 	parallelFor(x.N, l.gsFn)
 	m := float64(x.N * x.H * x.W)
@@ -251,14 +319,14 @@ func (l *BatchNorm2D) backward(dout *Tensor) *Tensor {
 		l.setDxCoef(c, db, dg, m)
 	}
 	parallelFor(x.N, l.dxFn)
-	return l.dx
+	l.dout, l.dx = nil, nil
 }
 
-// setDxCoef writes dx = scale*dout + coefX*(x-mu) + coefC for channel c,
+// setDxCoef writes dx = coefD*dout + coefX*(x-mu) + coefC for channel c,
 // the training formula expanded with xhat = (x-mean)*invStd.
 func (l *BatchNorm2D) setDxCoef(c int, db, dg, m float64) {
 	s := float64(l.Gamma.Data[c]) * l.invStd[c]
-	l.scale[c] = float32(s)
+	l.coefD[c] = float32(s)
 	if !l.train {
 		l.coefX[c], l.coefC[c] = 0, 0
 		return
@@ -289,10 +357,10 @@ func (l *BatchNorm2D) dxChunk(_, lo, hi int) {
 		for c := range l.C {
 			dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
 			if l.reluY != nil {
-				kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.scale[c], l.coefX[c], l.coefC[c])
+				kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
 				continue
 			}
-			kernels.BNBackward(dst, d, x, l.mu[c], l.scale[c], l.coefX[c], l.coefC[c])
+			kernels.BNBackward(dst, d, x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
 		}
 	}
 }

@@ -26,7 +26,9 @@ type Conv2D struct {
 	NoInputGrad                bool
 
 	g, gT              convGeom // gT: the geometry of the dx convolution of dout
-	x, out, dout, dx   *Tensor
+	x, out, dout       *Tensor
+	dx                 *Tensor   // the running Backward's destination, nil if none
+	ownDx              *Tensor   // the buffer Backward returns
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
@@ -125,21 +127,39 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: Conv2D: Backward before Forward")
 	}
+	if l.NoInputGrad {
+		l.backwardInto(nil, dout, nil)
+		return nil
+	}
+	x := l.x
+	l.ownDx = ensure(l.ownDx, x.N, x.C, x.H, x.W)
+	l.backwardInto(l.ownDx, dout, nil)
+	return l.ownDx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor; a nil dx (or
+// NoInputGrad) skips the input gradient.
+func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
+	if l.x == nil {
+		panic("nn: Conv2D: Backward before Forward")
+	}
 	if !dout.SameShape(l.out) {
 		panic("nn: Conv2D: dout shape differs from the output's")
 	}
-	x := l.x
-	l.dout = dout
-	if !l.NoInputGrad {
-		l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
-		if l.flipDx() {
-			l.prepareFlip()
-		}
+	if l.NoInputGrad {
+		dx = nil
 	}
-	k, nw := numChunks(x.N), len(l.Weight.Data)
+	if dx != nil && !dx.SameShape(l.x) {
+		panic("nn: Conv2D: dx shape differs from the input's")
+	}
+	l.dout, l.dx = dout, dx
+	if l.dx != nil && l.flipDx() {
+		l.prepareFlip()
+	}
+	k, nw := numChunks(l.x.N), len(l.Weight.Data)
 	dw := getScratch((k + 1) * nw)
 	l.dw = *dw
-	parallelFor(x.N, l.bwdChunk)
+	parallelFor(l.x.N, l.bwdChunk)
 	if l.flipGrad() {
 		sum := l.dw[k*nw:]
 		sumChunks(sum, l.dw, k)
@@ -147,17 +167,13 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	} else {
 		sumChunks(l.Weight.Grad, l.dw, k)
 	}
-	l.dw = nil
+	l.dw, l.dout, l.dx = nil, nil, nil
 	putScratch(dw)
-	if l.NoInputGrad {
-		return nil
-	}
-	return l.dx
 }
 
-// flipGrad reports whether Backward computes the flipped weight gradient
-// from dcol (it needs dcol for dx anyway).
-func (l *Conv2D) flipGrad() bool { return l.flipDx() && !l.NoInputGrad }
+// flipGrad reports whether the running Backward computes the flipped weight
+// gradient from dcol (it needs dcol for dx anyway).
+func (l *Conv2D) flipGrad() bool { return l.flipDx() && l.dx != nil }
 
 // prepareFlip sets Wf from Weight and gT.
 func (l *Conv2D) prepareFlip() {
@@ -202,7 +218,7 @@ func (l *Conv2D) backwardChunk(c, lo, hi int) {
 			beta = 1
 		}
 		gemm(false, true, l.OC, k, p, 1, dn, p, col, p, beta, dw, k)
-		if !l.NoInputGrad {
+		if l.dx != nil {
 			l.inputGrad(n, col, dn)
 		}
 	}

@@ -14,15 +14,32 @@
 // and a Param's Grad is dLoss/dParam.
 //
 // Every layer sizes its buffers on the first batch and reuses them, so a
-// training step after the first does not allocate. A tensor returned by
-// Forward or Backward is owned by the layer and is valid until that layer's
-// next call of the same method.
+// training step after the first does not allocate; a smaller batch (the
+// partial last batch of an evaluation) reuses them too, reshaped in place.
+// A tensor returned by Forward or Backward is owned by the layer and is
+// valid until that layer's next call of the same method. A layer keeps its
+// input x from Forward for Backward, so the caller must leave x unchanged
+// until then.
+//
+// Inside a Sequential or Residual the layers' memory is shared where its
+// contents are dead:
+//
+//   - Input gradients. The gradient passed from one child to the one before
+//     it comes from a pool owned by the outermost container whose Backward
+//     was called, and goes back to it once consumed, so a network holds a
+//     few gradient tensors per shape instead of one per layer. A child's
+//     own Backward buffer is then never allocated; only the gradient the
+//     outermost Backward returns is valid after it.
+//   - Outputs nothing reads in Backward. Sequential runs a BatchNorm2D
+//     followed by a ReLU, and Residual runs the BatchNorm2D that ends its
+//     body with the addition and the ReLU, as fused passes that write only
+//     the ReLU's output. The BatchNorm2D's own output is not stored; its
+//     Output method recomputes it on demand. Results are bit for bit those
+//     of the layers run one by one.
 //
 // Work buffers needed only during one call (im2col matrices, per-chunk
-// partial sums) come from a shared pool rather than from each layer, so their
-// memory does not grow with depth. Sequential runs a BatchNorm2D followed by a
-// ReLU, and Residual runs its addition and ReLU, as fused passes with the
-// same results as the layers one by one.
+// partial sums) come from a process-wide free list rather than from each
+// layer, so their memory does not grow with depth either.
 //
 // Layers split the batch into a fixed number of chunks (see Chunks) and run
 // the chunks on all cores; reductions across the batch add the chunks' partial

@@ -50,3 +50,43 @@ type Layer interface {
 	Backward(dout *Tensor) *Tensor
 	Params() []*Param
 }
+
+// intoBackward is implemented by every layer of this package: backwardInto
+// is Backward with the input gradient written to dx, a tensor of the
+// input's shape that the caller owns, instead of to a buffer of the
+// layer's. Containers take the gradients passed between their children
+// from grads (see gradPool). dx is nil only for a layer that computes no
+// input gradient (see noInputGrad).
+type intoBackward interface {
+	backwardInto(dx, dout *Tensor, grads *gradPool)
+}
+
+// backwardInto runs l's backward pass with its input gradient written to
+// dx. A Layer from outside this package runs Backward, and its result is
+// copied to dx.
+func backwardInto(l Layer, dx, dout *Tensor, grads *gradPool) {
+	if b, ok := l.(intoBackward); ok {
+		b.backwardInto(dx, dout, grads)
+		return
+	}
+	g := l.Backward(dout)
+	if dx == nil {
+		return
+	}
+	if g == nil || !g.SameShape(dx) {
+		panic("nn: Backward returned no input gradient or one of the wrong shape")
+	}
+	copy(dx.Data, g.Data)
+}
+
+// noInputGrad reports whether l computes no input gradient: a Conv2D with
+// NoInputGrad, or a Sequential that starts with one.
+func noInputGrad(l Layer) bool {
+	switch l := l.(type) {
+	case *Conv2D:
+		return l.NoInputGrad
+	case *Sequential:
+		return len(l.Layers) > 0 && noInputGrad(l.Layers[0])
+	}
+	return false
+}

@@ -9,7 +9,8 @@ type Linear struct {
 	In, Out      int
 	Weight, Bias *Param
 
-	x, out, dx *Tensor
+	x, out *Tensor
+	ownDx  *Tensor // the buffer Backward returns
 }
 
 // NewLinear returns a Linear layer with a zero Weight [out, in] named
@@ -49,8 +50,18 @@ func (l *Linear) Backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: Linear: Backward before Forward")
 	}
-	if !dout.SameShape(l.out) {
-		panic("nn: Linear: dout shape differs from the output's")
+	l.ownDx = ensure(l.ownDx, l.x.N, l.x.C, l.x.H, l.x.W)
+	l.backwardInto(l.ownDx, dout, nil)
+	return l.ownDx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor.
+func (l *Linear) backwardInto(dx, dout *Tensor, _ *gradPool) {
+	if l.x == nil {
+		panic("nn: Linear: Backward before Forward")
+	}
+	if !dout.SameShape(l.out) || !dx.SameShape(l.x) {
+		panic("nn: Linear: dout or dx shape differs from the output's or input's")
 	}
 	x := l.x
 	gemm(true, false, l.Out, l.In, x.N, 1, dout.Data, l.Out, x.Data, l.In, 0, l.Weight.Grad, l.In)
@@ -61,7 +72,5 @@ func (l *Linear) Backward(dout *Tensor) *Tensor {
 		}
 		l.Bias.Grad[o] = float32(s)
 	}
-	l.dx = ensure(l.dx, x.N, x.C, x.H, x.W)
-	gemm(false, false, x.N, l.In, l.Out, 1, dout.Data, l.Out, l.Weight.Data, l.In, 0, l.dx.Data, l.In)
-	return l.dx
+	gemm(false, false, x.N, l.In, l.Out, 1, dout.Data, l.Out, l.Weight.Data, l.In, 0, dx.Data, l.In)
 }

@@ -4,8 +4,10 @@ package nn
 // x [N, C, H, W] → out [N, C, 1, 1], out[n, c] = Σ_{h,w} x[n, c, h, w] / (H*W),
 // summed in float64. Backward spreads dout[n, c] / (H*W) over the H×W plane.
 type GlobalAvgPool struct {
-	x, out, dout, dx *Tensor
-	fwdFn, bwdFn     func(c, lo, hi int)
+	x, out, dout *Tensor
+	dx           *Tensor // the running Backward's destination
+	ownDx        *Tensor // the buffer Backward returns
+	fwdFn, bwdFn func(c, lo, hi int)
 }
 
 // NewGlobalAvgPool returns a global average pooling layer.
@@ -43,13 +45,22 @@ func (l *GlobalAvgPool) Backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: GlobalAvgPool: Backward before Forward")
 	}
-	if !dout.SameShape(l.out) {
-		panic("nn: GlobalAvgPool: dout shape differs from the output's")
+	l.ownDx = ensure(l.ownDx, l.x.N, l.x.C, l.x.H, l.x.W)
+	l.backwardInto(l.ownDx, dout, nil)
+	return l.ownDx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor.
+func (l *GlobalAvgPool) backwardInto(dx, dout *Tensor, _ *gradPool) {
+	if l.x == nil {
+		panic("nn: GlobalAvgPool: Backward before Forward")
 	}
-	l.dout = dout
-	l.dx = ensure(l.dx, l.x.N, l.x.C, l.x.H, l.x.W)
+	if !dout.SameShape(l.out) || !dx.SameShape(l.x) {
+		panic("nn: GlobalAvgPool: dout or dx shape differs from the output's or input's")
+	}
+	l.dout, l.dx = dout, dx
 	parallelFor(l.x.N, l.bwdFn)
-	return l.dx
+	l.dout, l.dx = nil, nil
 }
 
 func (l *GlobalAvgPool) backwardChunk(_, lo, hi int) {

@@ -12,7 +12,10 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 type Residual struct {
 	Body, Shortcut, Act Layer
 
-	sum, dx   *Tensor
+	sum       *Tensor
+	in        [4]int  // the shape of the latest Forward's input
+	dx        *Tensor // the buffer Backward returns
+	grads     gradPool
 	forwarded bool    // a Forward has run
 	a, b      *Tensor // the summands of the running add
 	dst       *Tensor
@@ -37,17 +40,21 @@ func (r *Residual) Params() []*Param {
 	return ps
 }
 
-// Forward returns Act(Body(x) + Shortcut(x)).
+// Forward returns Act(Body(x) + Shortcut(x)). When Act is a ReLU and Body
+// a Sequential ending in a BatchNorm2D, that layer, the addition and the
+// ReLU run as one pass, with the same results as one by one (the
+// BatchNorm2D's output is recomputed on demand, see its Output).
 func (r *Residual) Forward(x *Tensor, train bool) *Tensor {
-	b := r.Body.Forward(x, train)
-	s := x
-	if r.Shortcut != nil {
-		s = r.Shortcut.Forward(x, train)
+	r.forwarded, r.in = true, x.Shape()
+	if seq, bn, act := r.fusedTail(); bn != nil {
+		y := seq.forwardHead(x, train, len(seq.Layers)-1)
+		return bn.forwardAddReLU(y, r.shortcut(x, train), train, act)
 	}
+	b := r.Body.Forward(x, train)
+	s := r.shortcut(x, train)
 	if !b.SameShape(s) {
 		panic("nn: Residual: body and shortcut output shapes differ")
 	}
-	r.forwarded = true
 	if act, ok := r.Act.(*Activation); ok && act.Kind == ReLU {
 		return act.forwardSum(b, s) // fused: the sum itself is not needed
 	}
@@ -59,28 +66,68 @@ func (r *Residual) Forward(x *Tensor, train bool) *Tensor {
 	return r.sum
 }
 
+// shortcut returns Shortcut(x), or x for the identity.
+func (r *Residual) shortcut(x *Tensor, train bool) *Tensor {
+	if r.Shortcut == nil {
+		return x
+	}
+	return r.Shortcut.Forward(x, train)
+}
+
+// fusedTail returns Body and its last layer if Body is a Sequential ending
+// in a BatchNorm2D and Act is a ReLU: Forward then runs that layer, the
+// addition and the ReLU as one pass.
+func (r *Residual) fusedTail() (*Sequential, *BatchNorm2D, *Activation) {
+	seq, ok := r.Body.(*Sequential)
+	act, ok2 := r.Act.(*Activation)
+	if !ok || !ok2 || act.Kind != ReLU || len(seq.Layers) == 0 {
+		return nil, nil, nil
+	}
+	bn, ok := seq.Layers[len(seq.Layers)-1].(*BatchNorm2D)
+	if !ok {
+		return nil, nil, nil
+	}
+	return seq, bn, act
+}
+
 // Backward returns dx = Body.Backward(dsum) + Shortcut.Backward(dsum), with
 // dsum = Act.Backward(dout) (or dout without Act, and dsum itself for the
-// identity shortcut).
+// identity shortcut). The result is valid until the next Backward of r.
 func (r *Residual) Backward(dout *Tensor) *Tensor {
+	if !r.forwarded {
+		panic("nn: Residual: Backward before Forward")
+	}
+	r.grads.reclaim()
+	r.dx = ensure(r.dx, r.in[0], r.in[1], r.in[2], r.in[3])
+	r.backwardInto(r.dx, dout, &r.grads)
+	return r.dx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor: Body's input
+// gradient goes straight into dx and the shortcut's is added to it; dsum and
+// the shortcut's gradient come from grads.
+func (r *Residual) backwardInto(dx, dout *Tensor, grads *gradPool) {
 	if !r.forwarded {
 		panic("nn: Residual: Backward before Forward")
 	}
 	dsum := dout
 	if r.Act != nil {
-		dsum = r.Act.Backward(dout)
+		dsum = grads.get(dout.Shape())
+		backwardInto(r.Act, dsum, dout, grads)
 	}
-	db := r.Body.Backward(dsum)
+	backwardInto(r.Body, dx, dsum, grads)
 	ds := dsum
 	if r.Shortcut != nil {
-		ds = r.Shortcut.Backward(dsum)
+		ds = grads.get(dx.Shape())
+		backwardInto(r.Shortcut, ds, dsum, grads)
 	}
-	if !db.SameShape(ds) {
-		panic("nn: Residual: body and shortcut input gradients differ in shape")
+	r.add(dx, dx, ds)
+	if r.Shortcut != nil {
+		grads.put(ds)
 	}
-	r.dx = ensure(r.dx, db.N, db.C, db.H, db.W)
-	r.add(r.dx, db, ds)
-	return r.dx
+	if r.Act != nil {
+		grads.put(dsum)
+	}
 }
 
 // add sets dst = a + b elementwise, in parallel over the batch.

@@ -57,3 +57,54 @@ func putScratch(p *[]float32) {
 	scratch.free = append(scratch.free, p)
 	scratch.mu.Unlock()
 }
+
+// gradPool recycles the gradient tensors handed between the layers of a
+// network during one Backward. Such a tensor is dead as soon as the layer
+// before has consumed it, so a network needs a few per shape, not one per
+// layer. The Sequential or Residual whose Backward the caller runs owns the
+// pool and lends it to the containers inside it; a pool is used by one
+// goroutine at a time. After the first step every get finds a free tensor,
+// so a step does not allocate.
+type gradPool struct {
+	free []*Tensor
+	made int     // tensors made so far; cap(free) >= made, so put never allocates
+	lent *Tensor // see lend
+}
+
+// get returns a tensor of shape s with unspecified contents; give it back
+// with put once it is dead.
+func (p *gradPool) get(s [4]int) *Tensor {
+	for i, t := range p.free {
+		if t.Shape() == s {
+			last := len(p.free) - 1
+			p.free[i] = p.free[last]
+			p.free = p.free[:last]
+			return t
+		}
+	}
+	p.made++
+	if cap(p.free) < p.made {
+		p.free = append(make([]*Tensor, 0, 2*p.made), p.free...)
+	}
+	return NewTensor(s[0], s[1], s[2], s[3])
+}
+
+// put returns a tensor from get; the caller must not use it afterwards.
+func (p *gradPool) put(t *Tensor) { p.free = append(p.free, t) }
+
+// lend returns a tensor of shape s for use between two Backwards (see
+// BatchNorm2D.Output). It stays lent until the next lend or reclaim; the
+// owner of the pool reclaims it when its Backward starts.
+func (p *gradPool) lend(s [4]int) *Tensor {
+	p.reclaim()
+	p.lent = p.get(s)
+	return p.lent
+}
+
+// reclaim puts back the lent tensor, if any.
+func (p *gradPool) reclaim() {
+	if p.lent != nil {
+		p.put(p.lent)
+		p.lent = nil
+	}
+}

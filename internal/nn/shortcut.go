@@ -11,8 +11,10 @@ package nn
 type PadShortcut struct {
 	C, OC, Stride int
 
-	x, out, dout, dx *Tensor
-	fwdFn, bwdFn     func(c, lo, hi int)
+	x, out, dout *Tensor
+	dx           *Tensor // the running Backward's destination
+	ownDx        *Tensor // the buffer Backward returns
+	fwdFn, bwdFn func(c, lo, hi int)
 }
 
 // NewPadShortcut returns the option-A shortcut from c to oc >= c channels.
@@ -72,13 +74,22 @@ func (l *PadShortcut) Backward(dout *Tensor) *Tensor {
 	if l.x == nil {
 		panic("nn: PadShortcut: Backward before Forward")
 	}
-	if !dout.SameShape(l.out) {
-		panic("nn: PadShortcut: dout shape differs from the output's")
+	l.ownDx = ensure(l.ownDx, l.x.N, l.C, l.x.H, l.x.W)
+	l.backwardInto(l.ownDx, dout, nil)
+	return l.ownDx
+}
+
+// backwardInto is Backward writing dx to the caller's tensor.
+func (l *PadShortcut) backwardInto(dx, dout *Tensor, _ *gradPool) {
+	if l.x == nil {
+		panic("nn: PadShortcut: Backward before Forward")
 	}
-	l.dout = dout
-	l.dx = ensure(l.dx, l.x.N, l.C, l.x.H, l.x.W)
+	if !dout.SameShape(l.out) || !dx.SameShape(l.x) {
+		panic("nn: PadShortcut: dout or dx shape differs from the output's or input's")
+	}
+	l.dout, l.dx = dout, dx
 	parallelFor(l.x.N, l.bwdFn)
-	return l.dx
+	l.dout, l.dx = nil, nil
 }
 
 func (l *PadShortcut) backwardChunk(_, lo, hi int) {

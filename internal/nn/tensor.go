@@ -26,11 +26,18 @@ func (t *Tensor) String() string { return fmt.Sprint(t.Shape()) }
 // SameShape reports whether t and u have equal shapes.
 func (t *Tensor) SameShape(u *Tensor) bool { return t.Shape() == u.Shape() }
 
-// ensure returns t if it already has shape [n, c, h, w], otherwise a new
-// zeroed tensor of that shape. Layers use it to size their buffers on the
-// first batch and reuse them afterwards.
+// ensure returns t if it already has shape [n, c, h, w]; else t reshaped
+// in place to [n, c, h, w] if its storage holds that many elements (the
+// contents are then unspecified); else a new zeroed tensor of that shape.
+// Layers use it to size their buffers on the first batch and reuse them
+// afterwards, also for a smaller batch (the partial last batch of an
+// evaluation) and back, without allocating.
 func ensure(t *Tensor, n, c, h, w int) *Tensor {
 	if t != nil && t.N == n && t.C == c && t.H == h && t.W == w {
+		return t
+	}
+	if size := n * c * h * w; t != nil && cap(t.Data) >= size {
+		t.N, t.C, t.H, t.W, t.Data = n, c, h, w, t.Data[:size]
 		return t
 	}
 	return NewTensor(n, c, h, w)

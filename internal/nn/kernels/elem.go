@@ -48,6 +48,7 @@ func reluBackwardGo(dx, y, dout []float32) {
 }
 
 // Add sets dst[i] = a[i] + b[i], and then dst[i] = max(dst[i], 0) if relu.
+// dst may be a or b itself (the same slice), for an addition in place.
 func Add(dst, a, b []float32, relu bool) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	n := addBulk(dst, a, b, relu)

@@ -54,6 +54,9 @@ func TestElemMatchesGo(t *testing.T) {
 			Add(got, x, y, relu)
 			addGo(want, x, y, relu)
 			sameBits(t, "Add", got, want)
+			copy(got, x)
+			Add(got, got, y, relu) // dst aliasing a, as the fused residual addition runs it
+			sameBits(t, "Add in place", got, want)
 			ScaleShift(got, x, 0.3, 1.7, -0.2, relu)
 			scaleShiftGo(want, x, 0.3, 1.7, -0.2, relu)
 			sameBits(t, "ScaleShift", got, want)
