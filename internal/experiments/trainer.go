@@ -44,6 +44,7 @@ type Trainer struct {
 	meta        runfiles.Meta
 
 	x      *nn.Tensor
+	xPart  nn.Tensor // a view of x for partial batches
 	y      []uint8
 	gnorms []float64
 	window window
@@ -332,16 +333,24 @@ func (t *Trainer) Evaluate(s *data.Set, limit int) (loss, errRate float64) {
 	wrong := 0
 	for lo := 0; lo < n; lo += bs {
 		hi := min(lo+bs, n)
-		x := t.x
-		if hi-lo != bs {
-			x = nn.NewTensor(hi-lo, s.C, s.H, s.W)
-		}
+		x := t.batchView(hi - lo)
 		s.Fill(x.Data, t.y[:hi-lo], lo, hi, t.norm)
 		l, w := t.loss.Forward(t.Model.Net.Forward(x, false), t.y[:hi-lo])
 		sum += l * float64(hi-lo)
 		wrong += w
 	}
 	return sum / float64(n), float64(wrong) / float64(n)
+}
+
+// batchView returns the first n images of the input buffer as a tensor,
+// sharing its storage (the last, partial batch of an evaluation).
+func (t *Trainer) batchView(n int) *nn.Tensor {
+	if n == t.x.N {
+		return t.x
+	}
+	t.xPart = *t.x
+	t.xPart.N, t.xPart.Data = n, t.x.Data[:n*t.x.Size()]
+	return &t.xPart
 }
 
 // finish closes the run files and writes the final status into meta.json.
