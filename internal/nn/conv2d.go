@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/resexp/resexp/internal/nn/kernels"
+
 // Conv2D is a 2-D convolution without bias, as PyTorch's nn.Conv2d(C, OC,
 // (KH, KW), Stride, Pad, bias=False):
 //
@@ -17,6 +19,12 @@ package nn
 // Wf[c, o, i, j] = Weight[o, c, KH-1-i, KW-1-j], again one GEMM per image;
 // other convolutions use Weightᵀ·dout and col2im.
 //
+// A 3x3 convolution with stride 1 and padding 1 runs as an implicit GEMM
+// when the machine has the kernel for it (kernels.ConvImplicit): each image
+// is copied once into a zero-padded layout and multiplied in place, with no
+// im2col matrix, for the output, dx (the flipped-kernel convolution of
+// dout) and the weight gradient alike.
+//
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient.
 type Conv2D struct {
@@ -32,7 +40,13 @@ type Conv2D struct {
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
+	implicit           bool            // this Forward runs as an implicit GEMM
+	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 }
+
+// implicitGEMM turns the implicit-GEMM convolution on or off (for tests
+// of the im2col path); it is on wherever kernels.ConvImplicit holds.
+var implicitGEMM = true
 
 // NewConv2D returns a k×k convolution from c to oc channels with the given
 // stride and zero padding. Its weight, [oc, c, k, k] named name+".weight",
@@ -83,14 +97,34 @@ func (l *Conv2D) prepare(x *Tensor) {
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
 	l.x = x
 	l.out = ensure(l.out, x.N, l.OC, oh, ow)
+	l.implicit = implicitGEMM && l.KH == 3 && l.KW == 3 && l.Stride == 1 && l.Pad == 1 && kernels.ConvImplicit()
+	if l.implicit {
+		l.plan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
+	}
 }
 
-func (l *Conv2D) forwardChunk(_, lo, hi int) {
+func (l *Conv2D) forwardChunk(c, lo, hi int) {
+	if l.implicit {
+		l.forwardImplicitChunk(c, lo, hi)
+		return
+	}
 	k, p, osz := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow
 	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
 		col := l.colOf(*buf, n)
 		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
+	}
+	putScratch(buf)
+}
+
+// forwardImplicitChunk is forwardChunk as an implicit GEMM.
+func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
+	g := l.g
+	xsz, osz := l.x.Size(), l.OC*g.oh*g.ow
+	buf := getScratch(kernels.PaddedLen(g.c, g.h, g.w))
+	for n := lo; n < hi; n++ {
+		kernels.PadImage(*buf, l.x.Data[n*xsz:(n+1)*xsz], g.c, g.h, g.w)
+		l.plan.Run(l.out.Data[n*osz:(n+1)*osz], *buf)
 	}
 	putScratch(buf)
 }
@@ -153,8 +187,11 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 		panic("nn: Conv2D: dx shape differs from the input's")
 	}
 	l.dout, l.dx = dout, dx
-	if l.dx != nil && l.flipDx() {
+	if l.dx != nil && (l.flipDx() || l.implicit) {
 		l.prepareFlip()
+		if l.implicit {
+			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
+		}
 	}
 	k, nw := numChunks(l.x.N), len(l.Weight.Data)
 	dw := getScratch((k + 1) * nw)
@@ -173,7 +210,7 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 
 // flipGrad reports whether the running Backward computes the flipped weight
 // gradient from dcol (it needs dcol for dx anyway).
-func (l *Conv2D) flipGrad() bool { return l.flipDx() && l.dx != nil }
+func (l *Conv2D) flipGrad() bool { return !l.implicit && l.flipDx() && l.dx != nil }
 
 // prepareFlip sets Wf from Weight and gT.
 func (l *Conv2D) prepareFlip() {
@@ -201,6 +238,10 @@ func flipKernels(dst, src []float32, a, b, kk int) {
 }
 
 func (l *Conv2D) backwardChunk(c, lo, hi int) {
+	if l.implicit {
+		l.backwardImplicitChunk(c, lo, hi)
+		return
+	}
 	if l.flipGrad() {
 		l.backwardFlipChunk(c, lo, hi)
 		return
@@ -245,6 +286,32 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 		gemm(false, false, l.C, hw, kt, 1, l.wf, kt, dcol, hw, 0, l.dx.Data[n*xsz:(n+1)*xsz], hw)
 	}
 	putScratch(buf)
+}
+
+// backwardImplicitChunk is backwardChunk as implicit GEMMs: per image, the
+// chunk's weight-gradient partial += dout_n · im2col(x_n)ᵀ read from the
+// padded x_n, and dx_n = the convolution of the padded dout_n with Wf.
+func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
+	g := l.g
+	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, len(l.Weight.Data)
+	dw := l.dw[c*nw : (c+1)*nw]
+	xbuf := getScratch(kernels.PaddedLen(g.c, g.h, g.w))
+	dbuf := getScratch(kernels.PaddedLen(l.OC, g.h, g.w))
+	for n := lo; n < hi; n++ {
+		dn := l.dout.Data[n*osz : (n+1)*osz]
+		kernels.PadImage(*xbuf, l.x.Data[n*xsz:(n+1)*xsz], g.c, g.h, g.w)
+		var beta float32
+		if n > lo {
+			beta = 1
+		}
+		l.plan.WeightGrad(dw, dn, *xbuf, beta)
+		if l.dx != nil {
+			kernels.PadImage(*dbuf, dn, l.OC, g.h, g.w)
+			l.planT.Run(l.dx.Data[n*xsz:(n+1)*xsz], *dbuf)
+		}
+	}
+	putScratch(dbuf)
+	putScratch(xbuf)
 }
 
 // inputGrad sets image n's dx from its dout dn for a convolution that is

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/resexp/resexp/internal/nn/kernels"
 	"testing"
 )
 
@@ -52,7 +53,19 @@ func convNaive(x, dout *Tensor, w []float32, oc, k, s, p int) (out, dx *Tensor, 
 	return out, dx, dw
 }
 
+// TestConv2DMatchesNaive checks both ways a 3x3 stride-1 convolution can
+// run: the implicit GEMM (where kernels.ConvImplicit holds) and im2col.
 func TestConv2DMatchesNaive(t *testing.T) {
+	for _, implicit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("implicit=%v", implicit), func(t *testing.T) {
+			defer func(v bool) { implicitGEMM = v }(implicitGEMM)
+			implicitGEMM = implicit
+			testConv2DMatchesNaive(t)
+		})
+	}
+}
+
+func testConv2DMatchesNaive(t *testing.T) {
 	for _, tc := range []struct{ n, c, h, w, oc, k, s, p int }{
 		{3, 5, 9, 7, 6, 3, 1, 1},
 		{3, 5, 9, 7, 6, 3, 2, 1},
@@ -67,6 +80,10 @@ func TestConv2DMatchesNaive(t *testing.T) {
 		{9, 16, 8, 8, 16, 3, 1, 1},
 		{2, 3, 4, 4, 5, 3, 1, 1},
 		{2, 2, 2, 2, 3, 3, 1, 1},
+		{3, 3, 28, 28, 16, 3, 1, 1},
+		{2, 16, 14, 14, 16, 3, 1, 1},
+		{2, 32, 7, 7, 40, 3, 1, 1},
+		{2, 16, 32, 32, 16, 3, 1, 1},
 	} {
 		name := fmt.Sprintf("N%dC%d_%dx%d_OC%d_k%ds%dp%d", tc.n, tc.c, tc.h, tc.w, tc.oc, tc.k, tc.s, tc.p)
 		t.Run(name, func(t *testing.T) {
@@ -84,6 +101,9 @@ func TestConv2DMatchesNaive(t *testing.T) {
 			expectClose(t, "out", out.Data, wantOut.Data, 1e-5)
 			expectClose(t, "dx", dx.Data, wantDx.Data, 1e-5)
 			expectClose(t, "dW", l.Weight.Grad, wantDw, 1e-5)
+			if tc.k == 3 && tc.s == 1 && tc.p == 1 && l.implicit != (implicitGEMM && kernels.ConvImplicit()) {
+				t.Fatalf("implicit = %v, want %v", l.implicit, implicitGEMM && kernels.ConvImplicit())
+			}
 		})
 	}
 }

@@ -25,6 +25,8 @@ func main() {
 	gemmKernel(avx2)
 	transpose(false)
 	transpose(true)
+	convKernel()
+	transposeRows()
 	if err := os.WriteFile("kernels_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -166,6 +168,131 @@ func transpose(split bool) {
 			emit("\tADDQ R9, SI")
 		}
 	}
+	transposeBody()
+	for c := 0; c < 16; c++ {
+		if split {
+			emit("\tVMOVUPS Y%d, %d(DI)", c, 32*c)
+			emit("\tVEXTRACTF64X4 $1, Z%d, %d(DX)", c, 32*c)
+			continue
+		}
+		emit("\tVMOVUPS Z%d, (DI)", c)
+		if c < 15 {
+			emit("\tADDQ R8, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// convKernel emits conv8x32AVX512, kernel8x32AVX512 with B read in place
+// from a padded image: row p of B is the 32 floats at b+offs[p], loaded
+// with the zeroing masks of its kernel column p mod 3 (K1/K2 for column 0,
+// K3/K4 for 1, K5/K6 for 2; low and high 16 lanes), so the loop runs over
+// triples of rows.
+func convKernel() {
+	emit("")
+	emit("// func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)")
+	emit("//")
+	emit("// Register use: Z0-Z15 accumulate the 8x32 tile as in kernel8x32AVX512,")
+	emit("// Z16-Z17 hold one B row, Z18-Z25 the broadcast A column, K1-K6 the")
+	emit("// lane masks. AX walks packed A, DX walks offs, CX counts triples down,")
+	emit("// R12 holds the current row offset, DI/R9 address C.")
+	emit("TEXT ·conv8x32AVX512(SB), NOSPLIT, $0-57")
+	emit("\tMOVQ k3+0(FP), CX")
+	emit("\tMOVQ a+8(FP), AX")
+	emit("\tMOVQ b+16(FP), BX")
+	emit("\tMOVQ offs+24(FP), DX")
+	emit("\tMOVQ masks+32(FP), SI")
+	emit("\tMOVQ c+40(FP), DI")
+	emit("\tMOVQ ldc+48(FP), R9")
+	emit("\tSHLQ $2, R9")
+	for i := 0; i < 6; i++ {
+		emit("\tKMOVW %d(SI), K%d", 2*i, i+1)
+	}
+	for i := 0; i < 16; i++ {
+		emit("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE   convstore")
+	emit("")
+	emit("convloop:")
+	for t := 0; t < 3; t++ {
+		emit("\tMOVQ %d(DX), R12", 8*t)
+		emit("\tVMOVUPS.Z (BX)(R12*4), K%d, Z16", 2*t+1)
+		emit("\tVMOVUPS.Z 64(BX)(R12*4), K%d, Z17", 2*t+2)
+		for i := 0; i < 8; i++ {
+			emit("\tVBROADCASTSS %d(AX), Z%d", 32*t+4*i, 18+i)
+			emit("\tVFMADD231PS Z16, Z%d, Z%d", 18+i, 2*i)
+			emit("\tVFMADD231PS Z17, Z%d, Z%d", 18+i, 2*i+1)
+		}
+	}
+	emit("\tADDQ $96, AX")
+	emit("\tADDQ $24, DX")
+	emit("\tDECQ CX")
+	emit("\tJNZ  convloop")
+	emit("")
+	emit("convstore:")
+	emit("\tMOVBLZX acc+56(FP), DX")
+	emit("\tTESTL DX, DX")
+	emit("\tJZ   convwrite")
+	for i := 0; i < 8; i++ {
+		emit("\tVADDPS (DI), Z%d, Z%d", 2*i, 2*i)
+		emit("\tVADDPS 64(DI), Z%d, Z%d", 2*i+1, 2*i+1)
+		emit("\tVMOVUPS Z%d, (DI)", 2*i)
+		emit("\tVMOVUPS Z%d, 64(DI)", 2*i+1)
+		if i < 7 {
+			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+	emit("")
+	emit("convwrite:")
+	for i := 0; i < 8; i++ {
+		emit("\tVMOVUPS Z%d, (DI)", 2*i)
+		emit("\tVMOVUPS Z%d, 64(DI)", 2*i+1)
+		if i < 7 {
+			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// transposeRows emits transposeRows16AVX512: transpose16x16AVX512 with row r
+// of the source at src+offs[r], loaded under the zeroing lane mask masks[r].
+func transposeRows() {
+	emit("")
+	emit("// func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks *uint16)")
+	emit("//")
+	emit("// dst[q*ldd+r] = src[offs[r]+q] if bit q of masks[r] is set, else 0, for")
+	emit("// r, q < 16; the transposition as in transpose16x16AVX512.")
+	emit("TEXT ·transposeRows16AVX512(SB), NOSPLIT, $0-40")
+	emit("\tMOVQ dst+0(FP), DI")
+	emit("\tMOVQ ldd+8(FP), R8")
+	emit("\tSHLQ $2, R8")
+	emit("\tMOVQ src+16(FP), SI")
+	emit("\tMOVQ offs+24(FP), DX")
+	emit("\tMOVQ masks+32(FP), BX")
+	for i := 0; i < 16; i++ {
+		emit("\tMOVQ %d(DX), R12", 8*i)
+		emit("\tKMOVW %d(BX), K1", 2*i)
+		emit("\tVMOVUPS.Z (SI)(R12*4), K1, Z%d", i)
+	}
+	transposeBody()
+	for c := 0; c < 16; c++ {
+		emit("\tVMOVUPS Z%d, (DI)", c)
+		if c < 15 {
+			emit("\tADDQ R8, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// transposeBody emits the 16×16 transposition network: rows in Z0-Z15 on
+// entry, column q in Zq on exit.
+func transposeBody() {
 	// Rows 2i, 2i+1 interleaved by floats: low halves of each lane in
 	// Z(16+2i), high halves in Z(17+2i).
 	for i := 0; i < 8; i++ {
@@ -196,17 +323,4 @@ func transpose(split bool) {
 		emit("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 28+q, 20+q, 8+q)
 		emit("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", 28+q, 20+q, 12+q)
 	}
-	for c := 0; c < 16; c++ {
-		if split {
-			emit("\tVMOVUPS Y%d, %d(DI)", c, 32*c)
-			emit("\tVEXTRACTF64X4 $1, Z%d, %d(DX)", c, 32*c)
-			continue
-		}
-		emit("\tVMOVUPS Z%d, (DI)", c)
-		if c < 15 {
-			emit("\tADDQ R8, DI")
-		}
-	}
-	emit("\tVZEROUPPER")
-	emit("\tRET")
 }

@@ -147,11 +147,16 @@ func sgemmWith(kr *microKernel, transA, transB bool, m, n, k int, alpha float32,
 	defer putWorkspace(ws)
 	g := gemm{kr: kr, ws: ws, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
-	kc := ceilDiv(k, ceilDiv(k, blockKC)) // equal k blocks, none tiny
-	for jc := 0; jc < n; jc += blockNC {
-		nb := min(blockNC, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kb := min(kc, k-pc)
+	g.run(beta)
+}
+
+// run computes the product of g's operands through the blocked loops.
+func (g *gemm) run(beta float32) {
+	kc := ceilDiv(g.k, ceilDiv(g.k, blockKC)) // equal k blocks, none tiny
+	for jc := 0; jc < g.n; jc += blockNC {
+		nb := min(blockNC, g.n-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
 			bt := beta
 			if pc > 0 {
 				bt = 1
@@ -174,14 +179,18 @@ type gemm struct {
 	ldb            int
 	c              []float32
 	ldc            int
+	conv           *Conv3x3  // if set, op(B) is conv's im2col matrix of xp, transposed
+	xp             []float32 // the padded image of conv
 }
 
 // block adds alpha*op(A)[:, pc:pc+kb]*op(B)[pc:pc+kb, jc:jc+nb] to
 // beta*C[:, jc:jc+nb].
 func (g *gemm) block(jc, nb, pc, kb int, beta float32) {
 	mr, nr := g.kr.mr, g.kr.nr
-	direct := !g.transB && g.m <= blockMC // B rows are read in place, except a partial last panel
-	if !direct {
+	direct := !g.transB && g.m <= blockMC && g.conv == nil // B rows are read in place, except a partial last panel
+	if g.conv != nil {
+		g.conv.packBT(g.ws.b[:], g.xp, pc, kb, jc, nb, nr)
+	} else if !direct {
 		packB(g.ws.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb, nr)
 	} else if rem := nb % nr; rem != 0 {
 		packB(g.ws.b[:], g.b, g.ldb, false, pc, kb, jc+nb-rem, rem, nr)

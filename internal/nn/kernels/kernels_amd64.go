@@ -32,6 +32,21 @@ func transpose16x16AVX512(dst *float32, ldd int, src *float32, lds int)
 //go:noescape
 func transpose16x16SplitAVX512(dst0, dst1 *float32, src *float32, lds int)
 
+// conv8x32AVX512 is kernel8x32AVX512 with alpha 1 for B read in place from
+// a padded image (see Conv3x3): row p of B (p < 3*k3) is the 32 floats at
+// b+offs[p], with the lanes whose bit is clear in the 32-bit mask of its
+// kernel column p mod 3 read as zero; masks holds those three masks as
+// (low 16 lanes, high 16 lanes) pairs. C is overwritten, or added to if acc.
+//
+//go:noescape
+func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)
+
+// transposeRows16AVX512 sets dst[q*ldd+r] = src[offs[r]+q] if bit q of
+// masks[r] is set, else 0, for r, q < 16; masked lanes are not read.
+//
+//go:noescape
+func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks *uint16)
+
 var (
 	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, 8, 32, a, b, bstride, c, ldc)
@@ -57,6 +72,9 @@ func archKernels() []*microKernel {
 
 // hasAVX512 reports whether transpose16x16AVX512 may run.
 var hasAVX512 = cpu.X86.HasAVX512F
+
+// hasConvKernel reports whether conv8x32AVX512 may run.
+var hasConvKernel = cpu.X86.HasAVX512F
 
 // packBT packs one transposed panel of B: panel[p*nr+j] = b[j*ldb+p] for
 // p < kb, j < nw, and zero for nw ≤ j < nr. Whole 16×16 blocks go through

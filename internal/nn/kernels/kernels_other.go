@@ -13,3 +13,20 @@ func packBT(panel, b []float32, ldb, kb, nw, nr int) { packBTGo(panel, b, ldb, k
 // packARows packs whole A micro-panels with assembly: none here, so packA
 // does all of them.
 func packARows(dst, a []float32, lda, i0, mb, p0, kb, mr int) int { return 0 }
+
+// hasAVX512 and hasConvKernel: no AVX-512 assembly here.
+const (
+	hasAVX512     = false
+	hasConvKernel = false
+)
+
+func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool) {
+	panic("kernels: conv8x32AVX512 called without AVX-512")
+}
+
+func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks *uint16) {
+	panic("kernels: transposeRows16AVX512 called without AVX-512")
+}
+
+// avx512Kernel does not exist here; ConvImplicit compares with it.
+var avx512Kernel *microKernel

@@ -1,0 +1,318 @@
+package kernels
+
+import "fmt"
+
+// Conv3x3 is a 3×3 convolution with stride 1 and zero padding 1 of c-channel
+// h×w images (the output is h×w too) computed as an implicit GEMM: the
+// matrix product with the image's im2col matrix reads the image in place, in
+// the padded layout of PadImage, instead of building the im2col matrix.
+//
+// The im2col matrix B of an image x [c, h, w] has 9c rows and n = h*w
+// columns, B[(ch*3+i)*3+j, oh*w+ow] = x[ch, oh+i-1, ow+j-1], or 0 outside the
+// image. In the padded layout row (ch, i, j) of B is the n floats starting at
+// Offset(ch, i, j), except for the first (j = 0) or last (j = 2) column of
+// every image row, which fall outside the image and are masked to zero.
+//
+// A Conv3x3 holds a weight matrix packed for the micro-kernel (Prepare) and
+// the row offsets and lane masks of its geometry; after Prepare, Run and
+// WeightGrad may be called from many goroutines at once.
+type Conv3x3 struct {
+	m, c, h, w int
+	kc         int       // columns of A per K block, a multiple of 3
+	a          []float32 // A packed: per K block, ceil(m/8) panels of kb×8
+	offs       []int     // offs[r]: where row r of B starts, relative to column 0
+	masks      []uint16  // per 32-column tile: lanes of kernel columns 0, 1, 2 (low, high 16)
+}
+
+// ConvImplicit reports whether Conv3x3.Run has its fast kernel on this
+// machine (AVX-512 and the avx512 GEMM kernel selected); when false, Run is
+// correct but slow and callers should prefer im2col and Sgemm.
+func ConvImplicit() bool { return hasConvKernel && activeKernel() == avx512Kernel }
+
+// PaddedLen returns the length of the padded layout of a c×h×w image: w
+// zeros, then for every channel its h rows of w floats and one row of w
+// zeros.
+func PaddedLen(c, h, w int) int { return w + c*(h+1)*w }
+
+// PadImage writes the image x [c, h, w] to dst in the padded layout
+// (PaddedLen(c, h, w) floats).
+func PadImage(dst, x []float32, c, h, w int) {
+	hw := h * w
+	if len(x) < c*hw || len(dst) < PaddedLen(c, h, w) {
+		panic("kernels: PadImage: slice too short")
+	}
+	clear(dst[:w])
+	for ch := range c {
+		d := dst[w+ch*(hw+w):]
+		copy(d[:hw], x[ch*hw:(ch+1)*hw])
+		clear(d[hw : hw+w])
+	}
+}
+
+// Offset returns where row (ch, i, j) of the im2col matrix starts in the
+// padded layout: row ch*(h+1)+i-1 of the planes, shifted by j-1 floats (so
+// -1 for the first row, whose first float is masked).
+func (p *Conv3x3) offset(ch, i, j int) int { return ch*(p.h+1)*p.w + i*p.w + j - 1 }
+
+// Prepare sets p for the convolution out [m, h*w] = A · B of c-channel h×w
+// images with the weight matrix a [m, 9c] (row-major: the layout of a
+// PyTorch weight [m, c, 3, 3]). It copies a, so a may change afterwards; it
+// reuses p's storage and allocates only when a size grows.
+func (p *Conv3x3) Prepare(a []float32, m, c, h, w int) {
+	if m < 1 || c < 1 || h < 1 || w < 1 {
+		panic("kernels: Conv3x3.Prepare: sizes must be positive")
+	}
+	k := 9 * c
+	if len(a) < m*k {
+		panic("kernels: Conv3x3.Prepare: weights too short")
+	}
+	if p.c != c || p.h != h || p.w != w {
+		p.c, p.h, p.w = c, h, w
+		p.setGeometry()
+	}
+	p.m = m
+	blocks := ceilDiv(k, 252)
+	p.kc = ceilDiv(ceilDiv(k, blocks), 3) * 3
+	mpad := ceilDiv(m, 8) * 8
+	p.a = grow(p.a, mpad*k)
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		packA(p.a[pc*mpad:], a, k, false, 0, m, pc, kb, 8)
+	}
+}
+
+// setGeometry sets offs and masks for p.c, p.h, p.w.
+func (p *Conv3x3) setGeometry() {
+	k, n := 9*p.c, p.h*p.w
+	p.offs = growInts(p.offs, k)
+	for ch := range p.c {
+		for i := range 3 {
+			for j := range 3 {
+				p.offs[(ch*3+i)*3+j] = p.offset(ch, i, j)
+			}
+		}
+	}
+	tiles := ceilDiv(n, 32)
+	if cap(p.masks) < 6*tiles {
+		p.masks = make([]uint16, 6*tiles)
+	}
+	p.masks = p.masks[:6*tiles]
+	for t := range tiles {
+		var lanes [3]uint32
+		for l := range 32 {
+			q := 32*t + l
+			if q >= n {
+				break
+			}
+			ow := q % p.w
+			for j := range 3 {
+				if (j == 0 && ow == 0) || (j == 2 && ow == p.w-1) {
+					continue
+				}
+				lanes[j] |= 1 << l
+			}
+		}
+		for j := range 3 {
+			p.masks[6*t+2*j] = uint16(lanes[j])
+			p.masks[6*t+2*j+1] = uint16(lanes[j] >> 16)
+		}
+	}
+}
+
+// valid reports whether column q of im2col row r is inside the image.
+func (p *Conv3x3) valid(r, q int) bool {
+	m := p.masks[6*(q/32)+2*(r%3)+(q%32)/16]
+	return m&(1<<(q%16)) != 0
+}
+
+// check panics unless out ([m, n] at ldo) and xp fit the prepared geometry.
+func (p *Conv3x3) check(what string, xp []float32) {
+	if p.kc == 0 {
+		panic("kernels: Conv3x3." + what + " before Prepare")
+	}
+	if len(xp) < PaddedLen(p.c, p.h, p.w) {
+		panic(fmt.Sprintf("kernels: Conv3x3.%s: padded image has %d floats, want %d", what, len(xp), PaddedLen(p.c, p.h, p.w)))
+	}
+}
+
+// Run sets out [m, h*w] to the convolution of the image xp, given in the
+// padded layout (PadImage), with the prepared weights. Results equal im2col
+// and Sgemm up to float32 rounding.
+func (p *Conv3x3) Run(out, xp []float32) {
+	p.check("Run", xp)
+	n := p.h * p.w
+	if len(out) < p.m*n {
+		panic("kernels: Conv3x3.Run: output too short")
+	}
+	if !ConvImplicit() {
+		p.runGo(out, xp)
+		return
+	}
+	k, mpad := 9*p.c, ceilDiv(p.m, 8)*8
+	var tile [8 * 32]float32
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad : (pc+kb)*mpad]
+		acc := pc > 0
+		for q0 := 0; q0 < n; q0 += 32 {
+			nw := min(32, n-q0)
+			masks, offs := &p.masks[6*(q0/32)], &p.offs[pc]
+			for ir := 0; ir < p.m; ir += 8 {
+				mw := min(8, p.m-ir)
+				ap := &blk[ir*kb]
+				if mw == 8 && nw == 32 {
+					conv8x32AVX512(kb/3, ap, &xp[q0], offs, masks, &out[ir*n+q0], n, acc)
+					continue
+				}
+				conv8x32AVX512(kb/3, ap, &xp[q0], offs, masks, &tile[0], 32, false)
+				beta := float32(0)
+				if acc {
+					beta = 1
+				}
+				mergeTile(out[ir*n+q0:], n, tile[:], 32, mw, nw, beta)
+			}
+		}
+	}
+}
+
+// runGo is Run in Go from the packed weights, for machines without the
+// kernel.
+func (p *Conv3x3) runGo(out, xp []float32) {
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, 8)*8
+	clear(out[:p.m*n])
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad:]
+		for o := range p.m {
+			panel := blk[(o/8)*8*kb:]
+			dst := out[o*n : (o+1)*n]
+			for r := pc; r < pc+kb; r++ {
+				wv := panel[(r-pc)*8+o%8]
+				for q := range dst {
+					if p.valid(r, q) {
+						dst[q] += wv * xp[p.offs[r]+q]
+					}
+				}
+			}
+		}
+	}
+}
+
+// WeightGrad sets g [m, 9c] (leading dimension 9c) to d · Bᵀ + beta*g,
+// where d [m, h*w] is the gradient of a convolution's output and B the
+// im2col matrix of its input image xp (padded layout): the weight gradient
+// of one image. It uses Sgemm's kernels, packing Bᵀ from xp directly.
+func (p *Conv3x3) WeightGrad(g, d, xp []float32, beta float32) {
+	p.weightGradWith(activeKernel(), g, d, xp, beta)
+}
+
+// weightGradWith is WeightGrad with the micro-kernel kr.
+func (p *Conv3x3) weightGradWith(kr *microKernel, g, d, xp []float32, beta float32) {
+	p.check("WeightGrad", xp)
+	k, n := 9*p.c, p.h*p.w
+	checkMatrix("d", d, p.m, n, n)
+	checkMatrix("g", g, p.m, k, k)
+	ws := getWorkspace()
+	defer putWorkspace(ws)
+	gm := gemm{kr: kr, ws: ws, m: p.m, n: k, k: n, alpha: 1, a: d, lda: n, c: g, ldc: k, conv: p, xp: xp}
+	gm.run(beta)
+}
+
+// packBT packs columns j0..j0+nb of Bᵀ over rows p0..p0+kb (that is, im2col
+// rows j0.. at image columns p0..) into dst as micro-panels of nr columns,
+// as packB does for a transposed B.
+func (p *Conv3x3) packBT(dst, xp []float32, p0, kb, j0, nb, nr int) {
+	p16 := 0
+	if hasAVX512 && nr%16 == 0 && kb >= 16 {
+		p16 = kb &^ 15
+		p.packBT16(dst, xp, p0, p16, kb, j0, nb, nr)
+	}
+	for jr := 0; jr < nb; jr += nr {
+		nw := min(nr, nb-jr)
+		panel := dst[jr*kb : jr*kb+kb*nr]
+		n16 := 0
+		if p16 > 0 {
+			n16 = nw &^ 15
+		}
+		if n16 == nr {
+			p.packBTScalar(panel, xp, p0, p16, kb, j0+jr, 0, nw, nr)
+			continue
+		}
+		p.packBTScalar(panel, xp, p0, 0, p16, j0+jr, n16, nw, nr)
+		p.packBTScalar(panel, xp, p0, p16, kb, j0+jr, 0, nw, nr)
+	}
+}
+
+// packBTScalar fills rows pp0..pp1 of one panel (first im2col row r0) at
+// columns j0..nw from xp, and zeroes columns nw..nr.
+func (p *Conv3x3) packBTScalar(panel, xp []float32, p0, pp0, pp1, r0, j0, nw, nr int) {
+	for pp := pp0; pp < pp1; pp++ {
+		row := panel[pp*nr : pp*nr+nr]
+		q := p0 + pp
+		for j := j0; j < nw; j++ {
+			r := r0 + j
+			row[j] = 0
+			if p.valid(r, q) {
+				row[j] = xp[p.offs[r]+q]
+			}
+		}
+		clear(row[nw:])
+	}
+}
+
+// packBT16 packs, for the first p16 rows (a multiple of 16), the whole
+// 16×16 blocks of every panel with transposeRows16AVX512.
+func (p *Conv3x3) packBT16(dst, xp []float32, p0, p16, kb, j0, nb, nr int) {
+	// cyc[i] is the lane mask of im2col row class i mod 3, so the 16 rows
+	// from r take their masks from cyc[r%3:].
+	var cyc [18]uint16
+	_ = dst[ceilDiv(nb, nr)*kb*nr-1]
+	for pp := 0; pp < p16; pp += 16 {
+		q := p0 + pp
+		p.classMasks(&cyc, q)
+		for jr := 0; jr < nb; jr += nr {
+			n16 := min(nr, nb-jr) &^ 15
+			panel := dst[jr*kb:]
+			for jj := 0; jj < n16; jj += 16 {
+				r := j0 + jr + jj
+				transposeRows16AVX512(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3])
+			}
+		}
+	}
+}
+
+// classMasks sets cyc[i] to the lane mask of image columns q..q+15 for
+// im2col rows of kernel column i mod 3.
+func (p *Conv3x3) classMasks(cyc *[18]uint16, q int) {
+	var cls [3]uint16
+	if q%16 == 0 {
+		t := p.masks[6*(q/32)+(q%32)/16:]
+		cls = [3]uint16{t[0], t[2], t[4]}
+	} else {
+		n := p.h * p.w
+		for j := range cls {
+			for l := range 16 {
+				if q+l < n && p.valid(j, q+l) {
+					cls[j] |= 1 << l
+				}
+			}
+		}
+	}
+	for i := range cyc {
+		cyc[i] = cls[i%3]
+	}
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}

@@ -1,0 +1,237 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// conv3x3Shapes are (m, c, h, w): the CIFAR ResNet stages, the MNIST widths
+// (28, 14, 7: rows that do not divide a 32-lane tile), one-pixel and
+// one-channel images, m not a multiple of 8, n not a multiple of 16 or 32.
+var conv3x3Shapes = [][4]int{
+	{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}, {16, 3, 32, 32},
+	{16, 16, 28, 28}, {32, 32, 14, 14}, {64, 64, 7, 7}, {10, 5, 7, 7},
+	{8, 1, 1, 1}, {1, 1, 1, 5}, {9, 2, 3, 33}, {17, 7, 4, 17}, {5, 3, 2, 2},
+	{24, 40, 6, 10}, {3, 29, 5, 3},
+}
+
+// im2colRef is the im2col matrix [9c, h*w] of x [c, h, w] for a 3x3 kernel,
+// stride 1, padding 1, from its definition.
+func im2colRef(x []float32, c, h, w int) []float32 {
+	n := h * w
+	col := make([]float32, 9*c*n)
+	for ch := range c {
+		for i := range 3 {
+			for j := range 3 {
+				r := (ch*3+i)*3 + j
+				for oh := range h {
+					for ow := range w {
+						ih, iw := oh+i-1, ow+j-1
+						if ih >= 0 && ih < h && iw >= 0 && iw < w {
+							col[r*n+oh*w+ow] = x[(ch*h+ih)*w+iw]
+						}
+					}
+				}
+			}
+		}
+	}
+	return col
+}
+
+// checkClose compares got with want = Σ_p terms, each element within
+// (k+4)·u·Σ_p|terms| (u = 2^-24), the float32 bound of checkGemm; absSum
+// holds those sums.
+func checkClose(t *testing.T, what string, got, want, absSum []float32, k int) {
+	t.Helper()
+	const u = 1.0 / (1 << 24)
+	for i := range want {
+		tol := float64(k+4)*u*float64(absSum[i]) + 1e-30
+		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol) {
+			t.Fatalf("%s: element %d = %g, want %g (diff %g > tol %g)", what, i, got[i], want[i], d, tol)
+		}
+	}
+}
+
+func absOf(x []float32) []float32 {
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(math.Abs(float64(v)))
+	}
+	return y
+}
+
+// TestConv3x3Run checks Run (the AVX-512 kernel where the machine has it,
+// and the Go path) against im2col and SgemmNaive.
+func TestConv3x3Run(t *testing.T) {
+	for _, s := range conv3x3Shapes {
+		m, c, h, w := s[0], s[1], s[2], s[3]
+		t.Run(fmt.Sprintf("m%d_c%d_%dx%d", m, c, h, w), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(m*c), uint64(h*w)))
+			n, k := h*w, 9*c
+			x, a := randSlice(r, c*n), randSlice(r, m*k)
+			col := im2colRef(x, c, h, w)
+			want, abs := make([]float32, m*n), make([]float32, m*n)
+			SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
+			SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
+			xp := make([]float32, PaddedLen(c, h, w))
+			for i := range xp {
+				xp[i] = float32(math.NaN()) // PadImage must write every float
+			}
+			PadImage(xp, x, c, h, w)
+			var p Conv3x3
+			p.Prepare(a, m, c, h, w)
+			got := make([]float32, m*n+7)
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			p.Run(got, xp)
+			checkClose(t, "Run ("+fmt.Sprint(ConvImplicit())+")", got[:m*n], want, abs, k)
+			for i := m * n; i < len(got); i++ {
+				if !math.IsNaN(float64(got[i])) {
+					t.Fatalf("Run wrote past the output: element %d", i)
+				}
+			}
+			clear(got)
+			p.runGo(got, xp)
+			checkClose(t, "runGo", got[:m*n], want, abs, k)
+		})
+	}
+}
+
+// TestConv3x3WeightGrad checks WeightGrad on every kernel against SgemmNaive
+// with the im2col matrix, for beta 0 (g not read) and 1.
+func TestConv3x3WeightGrad(t *testing.T) {
+	for _, kr := range kernelsUnderTest(t) {
+		for _, s := range conv3x3Shapes {
+			m, c, h, w := s[0], s[1], s[2], s[3]
+			t.Run(fmt.Sprintf("%s/m%d_c%d_%dx%d", kr.name, m, c, h, w), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(m+c), uint64(h+w)))
+				n, k := h*w, 9*c
+				x, d, g0 := randSlice(r, c*n), randSlice(r, m*n), randSlice(r, m*k)
+				col := im2colRef(x, c, h, w)
+				xp := make([]float32, PaddedLen(c, h, w))
+				PadImage(xp, x, c, h, w)
+				var p Conv3x3
+				p.Prepare(make([]float32, m*k), m, c, h, w)
+				for _, beta := range []float32{0, 1} {
+					want := append([]float32(nil), g0...)
+					abs := append([]float32(nil), absOf(g0)...)
+					if beta == 0 {
+						clear(abs)
+					}
+					SgemmNaive(false, true, m, k, n, 1, d, n, col, n, beta, want, k)
+					SgemmNaive(false, true, m, k, n, 1, absOf(d), n, absOf(col), n, beta, abs, k)
+					got := append([]float32(nil), g0...)
+					if beta == 0 {
+						for i := range got {
+							got[i] = float32(math.NaN())
+						}
+					}
+					p.weightGradWith(kr, got, d, xp, beta)
+					checkClose(t, fmt.Sprintf("WeightGrad beta=%g", beta), got, want, abs, n)
+				}
+			})
+		}
+	}
+}
+
+// TestConv3x3Reprepare checks that a plan prepared for one geometry and
+// weights gives the right answer after Prepare with others.
+func TestConv3x3Reprepare(t *testing.T) {
+	var p Conv3x3
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range [][4]int{{64, 64, 8, 8}, {16, 16, 32, 32}, {16, 16, 7, 7}, {64, 64, 8, 8}} {
+		m, c, h, w := s[0], s[1], s[2], s[3]
+		n, k := h*w, 9*c
+		x, a := randSlice(r, c*n), randSlice(r, m*k)
+		col := im2colRef(x, c, h, w)
+		want, abs := make([]float32, m*n), make([]float32, m*n)
+		SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
+		SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
+		xp := make([]float32, PaddedLen(c, h, w))
+		PadImage(xp, x, c, h, w)
+		p.Prepare(a, m, c, h, w)
+		got := make([]float32, m*n)
+		p.Run(got, xp)
+		checkClose(t, fmt.Sprint(s), got, want, abs, k)
+	}
+}
+
+// BenchmarkConv3x3 compares, per image of the CIFAR ResNet stages, the
+// implicit GEMM (Run, WeightGrad) with im2col (from the padded image, as the
+// layers did) and Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time.
+func BenchmarkConv3x3(b *testing.B) {
+	for _, s := range [][4]int{{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}} {
+		m, c, h, w := s[0], s[1], s[2], s[3]
+		n, k := h*w, 9*c
+		r := rand.New(rand.NewPCG(1, 1))
+		x, a, d := randSlice(r, c*n), randSlice(r, m*k), randSlice(r, m*n)
+		xp := make([]float32, PaddedLen(c, h, w))
+		out, g, col := make([]float32, m*n), make([]float32, m*k), make([]float32, k*n)
+		var p Conv3x3
+		p.Prepare(a, m, c, h, w)
+		flops := float64(2 * m * k * n)
+		report := func(b *testing.B) {
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		name := fmt.Sprintf("m%d_c%d_%dx%d", m, c, h, w)
+		b.Run("fwd/implicit/"+name, func(b *testing.B) {
+			for b.Loop() {
+				PadImage(xp, x, c, h, w)
+				p.Run(out, xp)
+			}
+			report(b)
+		})
+		b.Run("fwd/im2col/"+name, func(b *testing.B) {
+			for b.Loop() {
+				im2colPadded(col, x, c, h, w)
+				Sgemm(false, false, m, n, k, 1, a, k, col, n, 0, out, n)
+			}
+			report(b)
+		})
+		b.Run("dW/implicit/"+name, func(b *testing.B) {
+			for b.Loop() {
+				PadImage(xp, x, c, h, w)
+				p.WeightGrad(g, d, xp, 1)
+			}
+			report(b)
+		})
+		b.Run("dW/im2col/"+name, func(b *testing.B) {
+			for b.Loop() {
+				im2colPadded(col, x, c, h, w)
+				Sgemm(false, true, m, k, n, 1, d, n, col, n, 1, g, k)
+			}
+			report(b)
+		})
+	}
+}
+
+// im2colPadded builds the im2col matrix with one row copy per (c, i, j) and
+// the border zeroed, the fast path the layers used before the implicit GEMM.
+func im2colPadded(col, x []float32, c, h, w int) {
+	n := h * w
+	for ch := range c {
+		xc := x[ch*n : (ch+1)*n]
+		for i := range 3 {
+			for j := range 3 {
+				row := col[((ch*3+i)*3+j)*n : ((ch*3+i)*3+j+1)*n]
+				off := (i-1)*w + (j - 1)
+				lo, hi := max(0, -off), min(n, n-off)
+				clear(row[:lo])
+				copy(row[lo:hi], xc[lo+off:hi+off])
+				clear(row[hi:])
+				for oh := range h {
+					if oh+i-1 < 0 || oh+i-1 >= h {
+						clear(row[oh*w : (oh+1)*w])
+					} else if j == 0 {
+						row[oh*w] = 0
+					} else if j == 2 {
+						row[oh*w+w-1] = 0
+					}
+				}
+			}
+		}
+	}
+}
