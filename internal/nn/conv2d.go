@@ -288,30 +288,35 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 	putScratch(buf)
 }
 
-// backwardImplicitChunk is backwardChunk as implicit GEMMs: per image, the
-// chunk's weight-gradient partial += dout_n · im2col(x_n)ᵀ read from the
-// padded x_n, and dx_n = the convolution of the padded dout_n with Wf.
+// backwardImplicitChunk is backwardChunk as implicit GEMMs: the chunk's
+// weight-gradient partial is the sum over its images of dout_n ·
+// im2col(x_n)ᵀ, read from padded copies of x_n (plan.GradGroup images at a
+// time), and dx_n is the convolution of the padded dout_n with Wf.
 func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	g := l.g
 	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, len(l.Weight.Data)
 	dw := l.dw[c*nw : (c+1)*nw]
-	xbuf := getScratch(kernels.PaddedLen(g.c, g.h, g.w))
+	clear(dw)
+	plen, group := kernels.PaddedLen(g.c, g.h, g.w), l.plan.GradGroup()
+	xbuf := getScratch(group * plen)
+	for n0 := lo; n0 < hi; n0 += group {
+		imgs := min(group, hi-n0)
+		for i := range imgs {
+			n := n0 + i
+			kernels.PadImage((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz], g.c, g.h, g.w)
+		}
+		l.plan.WeightGradImages(dw, l.dout.Data[n0*osz:], osz, *xbuf, plen, imgs)
+	}
+	putScratch(xbuf)
+	if l.dx == nil {
+		return
+	}
 	dbuf := getScratch(kernels.PaddedLen(l.OC, g.h, g.w))
 	for n := lo; n < hi; n++ {
-		dn := l.dout.Data[n*osz : (n+1)*osz]
-		kernels.PadImage(*xbuf, l.x.Data[n*xsz:(n+1)*xsz], g.c, g.h, g.w)
-		var beta float32
-		if n > lo {
-			beta = 1
-		}
-		l.plan.WeightGrad(dw, dn, *xbuf, beta)
-		if l.dx != nil {
-			kernels.PadImage(*dbuf, dn, l.OC, g.h, g.w)
-			l.planT.Run(l.dx.Data[n*xsz:(n+1)*xsz], *dbuf)
-		}
+		kernels.PadImage(*dbuf, l.dout.Data[n*osz:(n+1)*osz], l.OC, g.h, g.w)
+		l.planT.Run(l.dx.Data[n*xsz:(n+1)*xsz], *dbuf)
 	}
 	putScratch(dbuf)
-	putScratch(xbuf)
 }
 
 // inputGrad sets image n's dx from its dout dn for a convolution that is

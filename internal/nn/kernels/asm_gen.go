@@ -27,6 +27,7 @@ func main() {
 	transpose(true)
 	convKernel()
 	transposeRows()
+	dotKernel()
 	if err := os.WriteFile("kernels_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -323,4 +324,93 @@ func transposeBody() {
 		emit("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 28+q, 20+q, 8+q)
 		emit("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", 28+q, 20+q, 12+q)
 	}
+}
+
+// dotKernel emits dot4x6AVX512, the weight-gradient kernel of Conv3x3: dot
+// products along image columns of 4 rows of d with 6 im2col rows read from
+// padded images, summed over several images, then reduced across lanes.
+func dotKernel() {
+	emit("")
+	emit("// func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *uint16, dw *float32, ldw int)")
+	emit("//")
+	emit("// Register use: Z(4t+u) accumulates row u of d times im2col row t")
+	emit("// (u < 4, t < 6), Z24-Z27 hold 16 floats of the 4 d rows, Z28/Z29 one")
+	emit("// im2col row; K1-K3 mask the kernel columns 0, 1, 2 and K4 the columns")
+	emit("// past the image. AX walks d (R14 = ldd bytes, R15 = 3*ldd bytes), BX")
+	emit("// walks the padded image, R8-R13 hold the six row offsets in bytes, SI")
+	emit("// walks the masks (4 per 16 columns), CX counts 16-column steps, DX")
+	emit("// images.")
+	emit("TEXT ·dot4x6AVX512(SB), NOSPLIT, $0-88")
+	emit("\tMOVQ imgs+8(FP), DX")
+	emit("\tMOVQ d+16(FP), AX")
+	emit("\tMOVQ ldd+24(FP), R14")
+	emit("\tSHLQ $2, R14")
+	emit("\tLEAQ (R14)(R14*2), R15")
+	emit("\tMOVQ x+40(FP), BX")
+	emit("\tMOVQ offs+48(FP), SI")
+	for t := 0; t < 6; t++ {
+		emit("\tMOVQ %d(SI), R%d", 8*t, 8+t)
+		emit("\tSHLQ $2, R%d", 8+t)
+	}
+	for i := 0; i < 24; i++ {
+		emit("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	emit("")
+	emit("dotimage:")
+	emit("\tMOVQ masks+64(FP), SI")
+	emit("\tMOVQ nq+0(FP), CX")
+	emit("")
+	emit("dotloop:")
+	for j := 0; j < 4; j++ {
+		emit("\tKMOVW %d(SI), K%d", 2*j, j+1)
+	}
+	emit("\tVMOVUPS.Z (AX), K4, Z24")
+	emit("\tVMOVUPS.Z (AX)(R14*1), K4, Z25")
+	emit("\tVMOVUPS.Z (AX)(R14*2), K4, Z26")
+	emit("\tVMOVUPS.Z (AX)(R15*1), K4, Z27")
+	for t := 0; t < 6; t++ {
+		x := 28 + t%2
+		emit("\tVMOVUPS.Z (BX)(R%d*1), K%d, Z%d", 8+t, t%3+1, x)
+		for u := 0; u < 4; u++ {
+			emit("\tVFMADD231PS Z%d, Z%d, Z%d", x, 24+u, 4*t+u)
+		}
+	}
+	emit("\tADDQ $64, AX")
+	emit("\tADDQ $64, BX")
+	emit("\tADDQ $8, SI")
+	emit("\tDECQ CX")
+	emit("\tJNZ  dotloop")
+	emit("\tMOVQ dnext+32(FP), DI")
+	emit("\tLEAQ (AX)(DI*4), AX")
+	emit("\tMOVQ xnext+56(FP), DI")
+	emit("\tLEAQ (BX)(DI*4), BX")
+	emit("\tDECQ DX")
+	emit("\tJNZ  dotimage")
+	emit("")
+	emit("\tMOVQ dw+72(FP), DI")
+	emit("\tMOVQ ldw+80(FP), R9")
+	emit("\tSHLQ $2, R9")
+	// Reduce each accumulator to its lane sum in the low float and add it
+	// to dw[u*ldw+t]; only EVEX-encodable instructions, as Z16-Z23 are
+	// among the accumulators.
+	for u := 0; u < 4; u++ {
+		for t := 0; t < 6; t++ {
+			z := 4*t + u
+			emit("\tVEXTRACTF64X4 $1, Z%d, Y30", z)
+			emit("\tVADDPS Y30, Y%d, Y%d", z, z)
+			emit("\tVEXTRACTF32X4 $1, Y%d, X30", z)
+			emit("\tVADDPS X30, X%d, X%d", z, z)
+			emit("\tVPERMILPS $0x4E, X%d, X30", z)
+			emit("\tVADDPS X30, X%d, X%d", z, z)
+			emit("\tVPERMILPS $0xB1, X%d, X30", z)
+			emit("\tVADDPS X30, X%d, X%d", z, z)
+			emit("\tVADDSS %d(DI), X%d, X%d", 4*t, z, z)
+			emit("\tVMOVSS X%d, %d(DI)", z, 4*t)
+		}
+		if u < 3 {
+			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
 }

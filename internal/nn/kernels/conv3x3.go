@@ -22,6 +22,7 @@ type Conv3x3 struct {
 	a          []float32 // A packed: per K block, ceil(m/8) panels of kb×8
 	offs       []int     // offs[r]: where row r of B starts, relative to column 0
 	masks      []uint16  // per 32-column tile: lanes of kernel columns 0, 1, 2 (low, high 16)
+	qmasks     []uint16  // per 16 columns: lanes of kernel columns 0, 1, 2, then of the image
 }
 
 // ConvImplicit reports whether Conv3x3.Run has its fast kernel on this
@@ -116,6 +117,16 @@ func (p *Conv3x3) setGeometry() {
 			p.masks[6*t+2*j] = uint16(lanes[j])
 			p.masks[6*t+2*j+1] = uint16(lanes[j] >> 16)
 		}
+	}
+	steps := ceilDiv(n, 16)
+	if cap(p.qmasks) < 4*steps {
+		p.qmasks = make([]uint16, 4*steps)
+	}
+	p.qmasks = p.qmasks[:4*steps]
+	for s := range steps {
+		t := p.masks[6*(s/2)+s%2:]
+		p.qmasks[4*s], p.qmasks[4*s+1], p.qmasks[4*s+2] = t[0], t[2], t[4]
+		p.qmasks[4*s+3] = uint16(1<<min(16, n-16*s) - 1)
 	}
 }
 
@@ -216,6 +227,56 @@ func (p *Conv3x3) weightGradWith(kr *microKernel, g, d, xp []float32, beta float
 	defer putWorkspace(ws)
 	gm := gemm{kr: kr, ws: ws, m: p.m, n: k, k: n, alpha: 1, a: d, lda: n, c: g, ldc: k, conv: p, xp: xp}
 	gm.run(beta)
+}
+
+// WeightGradImages adds to g [m, 9c] the weight gradients of imgs images,
+// Σ_i d_i · B_iᵀ, where d_i = d[i*dstride:] [m, h*w] and B_i is the im2col
+// matrix of the padded image xp[i*xstride:]. For few output rows (m ≤ 16,
+// a multiple of 4, c even) it reads both operands in place with dot
+// products along the image columns, summing all imgs images before reducing
+// across lanes: a GEMM would pack (transpose) B for only m uses of each
+// float. Otherwise it calls WeightGrad per image. GradGroup says how many
+// images to pass at once.
+func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xstride, imgs int) {
+	p.weightGradImages(g, d, dstride, xp, xstride, imgs, p.dot())
+}
+
+// dot reports whether WeightGradImages uses dot products.
+func (p *Conv3x3) dot() bool { return p.dotFits() && p.m <= 16 }
+
+// dotFits reports whether the dot-product kernel can run for p's sizes.
+func (p *Conv3x3) dotFits() bool { return hasConvKernel && p.m%4 == 0 && p.c%2 == 0 }
+
+// GradGroup returns how many images WeightGradImages should be given at
+// once: enough image columns (≥ 512) to amortise the lane reductions of the
+// dot-product path, 1 for the per-image GEMM.
+func (p *Conv3x3) GradGroup() int {
+	if !p.dot() {
+		return 1
+	}
+	return max(1, min(16, 512/(p.h*p.w)))
+}
+
+func (p *Conv3x3) weightGradImages(g, d []float32, dstride int, xp []float32, xstride, imgs int, dot bool) {
+	k, n := 9*p.c, p.h*p.w
+	if imgs < 1 {
+		return
+	}
+	p.check("WeightGradImages", xp[(imgs-1)*xstride:])
+	checkMatrix("d", d[(imgs-1)*dstride:], p.m, n, n)
+	checkMatrix("g", g, p.m, k, k)
+	if !dot {
+		for i := range imgs {
+			p.WeightGrad(g, d[i*dstride:], xp[i*xstride:], 1)
+		}
+		return
+	}
+	nq := ceilDiv(n, 16)
+	for o := 0; o < p.m; o += 4 {
+		for r := 0; r < k; r += 6 {
+			dot4x6AVX512(nq, imgs, &d[o*n], n, dstride-nq*16, &xp[0], &p.offs[r], xstride-nq*16, &p.qmasks[0], &g[o*k+r], k)
+		}
+	}
 }
 
 // packBT packs columns j0..j0+nb of Bᵀ over rows p0..p0+kb (that is, im2col

@@ -198,6 +198,24 @@ func BenchmarkConv3x3(b *testing.B) {
 			}
 			report(b)
 		})
+		b.Run("dW/dot/"+name, func(b *testing.B) {
+			for b.Loop() {
+				PadImage(xp, x, c, h, w)
+				p.weightGradImages(g, d, 0, xp, 0, 1, true)
+			}
+			report(b)
+		})
+		imgs := max(1, 512/n)
+		xps := make([]float32, imgs*len(xp))
+		b.Run(fmt.Sprintf("dW/dot%d/%s", imgs, name), func(b *testing.B) {
+			for b.Loop() {
+				for i := range imgs {
+					PadImage(xps[i*len(xp):], x, c, h, w)
+				}
+				p.weightGradImages(g, d, 0, xps, len(xp), imgs, true)
+			}
+			b.ReportMetric(flops*float64(imgs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 		b.Run("dW/im2col/"+name, func(b *testing.B) {
 			for b.Loop() {
 				im2colPadded(col, x, c, h, w)
@@ -232,6 +250,42 @@ func im2colPadded(col, x []float32, c, h, w int) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestConv3x3WeightGradImages checks the dot-product weight gradient summed
+// over images (and its per-image fallback for other sizes) against
+// SgemmNaive with the im2col matrices, with gaps between the images.
+func TestConv3x3WeightGradImages(t *testing.T) {
+	for _, s := range conv3x3Shapes {
+		m, c, h, w := s[0], s[1], s[2], s[3]
+		for _, imgs := range []int{1, 3} {
+			t.Run(fmt.Sprintf("m%d_c%d_%dx%d_imgs%d", m, c, h, w, imgs), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(m*imgs), uint64(c+h*w)))
+				n, k := h*w, 9*c
+				dstride, xstride := m*n+5, PaddedLen(c, h, w)+7
+				d, g0 := randSlice(r, imgs*dstride), randSlice(r, m*k)
+				xp := make([]float32, imgs*xstride)
+				want, abs := append([]float32(nil), g0...), absOf(g0)
+				for i := range imgs {
+					x := randSlice(r, c*n)
+					PadImage(xp[i*xstride:], x, c, h, w)
+					col := im2colRef(x, c, h, w)
+					SgemmNaive(false, true, m, k, n, 1, d[i*dstride:], n, col, n, 1, want, k)
+					SgemmNaive(false, true, m, k, n, 1, absOf(d[i*dstride:]), n, absOf(col), n, 1, abs, k)
+				}
+				var p Conv3x3
+				p.Prepare(make([]float32, m*k), m, c, h, w)
+				got := append([]float32(nil), g0...)
+				p.WeightGradImages(got, d, dstride, xp, xstride, imgs)
+				checkClose(t, "WeightGradImages", got, want, abs, imgs*n+1)
+				if p.dotFits() { // the dot products whatever m is
+					got = append(got[:0], g0...)
+					p.weightGradImages(got, d, dstride, xp, xstride, imgs, true)
+					checkClose(t, "weightGradImages dot", got, want, abs, imgs*n+1)
+				}
+			})
 		}
 	}
 }

@@ -47,6 +47,16 @@ func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32,
 //go:noescape
 func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks *uint16)
 
+// dot4x6AVX512 adds to dw[u*ldw+t], u < 4, t < 6, the sum over imgs images
+// and nq 16-column steps of d[u*ldd+q]·x[offs[t]+q], where d and x advance
+// by 16 floats a step and by dnext and xnext floats more between images;
+// masks holds 4 lane masks per step (kernel columns 0, 1, 2 of x, then the
+// columns of d), applied to x row t with mask t mod 3; masked lanes are not
+// read.
+//
+//go:noescape
+func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *uint16, dw *float32, ldw int)
+
 var (
 	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, 8, 32, a, b, bstride, c, ldc)

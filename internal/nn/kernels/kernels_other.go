@@ -30,3 +30,7 @@ func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks
 
 // avx512Kernel does not exist here; ConvImplicit compares with it.
 var avx512Kernel *microKernel
+
+func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *uint16, dw *float32, ldw int) {
+	panic("kernels: dot4x6AVX512 called without AVX-512")
+}
