@@ -19,11 +19,13 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // Wf[c, o, i, j] = Weight[o, c, KH-1-i, KW-1-j], again one GEMM per image;
 // other convolutions use Weightᵀ·dout and col2im.
 //
-// A 3x3 convolution with stride 1 and padding 1 runs as an implicit GEMM
-// when the machine has the kernel for it (kernels.ConvImplicit): each image
-// is copied once into a zero-padded layout and multiplied in place, with no
-// im2col matrix, for the output, dx (the flipped-kernel convolution of
-// dout) and the weight gradient alike.
+// A 3x3 convolution with padding 1 and stride 1 (or 2, on an even-sized
+// input) runs as an implicit GEMM when the machine has the kernel for it
+// (kernels.ConvImplicit): each image is copied once into a zero-padded
+// layout (for stride 2, its four phase planes) and multiplied in place, with
+// no im2col matrix, for the output and the weight gradient, and for stride 1
+// also dx (the flipped-kernel convolution of dout); dx of stride 2 is
+// Weightᵀ·dout and col2im.
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient.
@@ -97,9 +99,10 @@ func (l *Conv2D) prepare(x *Tensor) {
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
 	l.x = x
 	l.out = ensure(l.out, x.N, l.OC, oh, ow)
-	l.implicit = implicitGEMM && l.KH == 3 && l.KW == 3 && l.Stride == 1 && l.Pad == 1 && kernels.ConvImplicit()
+	l.implicit = implicitGEMM && l.KH == 3 && l.KW == 3 && l.Pad == 1 &&
+		kernels.StrideOK(x.H, x.W, l.Stride) && kernels.ConvImplicit()
 	if l.implicit {
-		l.plan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
+		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, x.H, x.W, l.Stride)
 	}
 }
 
@@ -121,9 +124,9 @@ func (l *Conv2D) forwardChunk(c, lo, hi int) {
 func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 	g := l.g
 	xsz, osz := l.x.Size(), l.OC*g.oh*g.ow
-	buf := getScratch(kernels.PaddedLen(g.c, g.h, g.w))
+	buf := getScratch(l.plan.PaddedSize())
 	for n := lo; n < hi; n++ {
-		kernels.PadImage(*buf, l.x.Data[n*xsz:(n+1)*xsz], g.c, g.h, g.w)
+		l.plan.Pad(*buf, l.x.Data[n*xsz:(n+1)*xsz])
 		l.plan.Run(l.out.Data[n*osz:(n+1)*osz], *buf)
 	}
 	putScratch(buf)
@@ -187,7 +190,7 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 		panic("nn: Conv2D: dx shape differs from the input's")
 	}
 	l.dout, l.dx = dout, dx
-	if l.dx != nil && (l.flipDx() || l.implicit) {
+	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()
 		if l.implicit {
 			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
@@ -291,24 +294,33 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 // backwardImplicitChunk is backwardChunk as implicit GEMMs: the chunk's
 // weight-gradient partial is the sum over its images of dout_n ·
 // im2col(x_n)ᵀ, read from padded copies of x_n (plan.GradGroup images at a
-// time), and dx_n is the convolution of the padded dout_n with Wf.
+// time), and dx_n is the convolution of the padded dout_n with Wf (stride
+// 1) or col2im(Weightᵀ·dout_n) (stride 2).
 func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	g := l.g
 	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, len(l.Weight.Data)
 	dw := l.dw[c*nw : (c+1)*nw]
 	clear(dw)
-	plen, group := kernels.PaddedLen(g.c, g.h, g.w), l.plan.GradGroup()
+	plen, group := l.plan.PaddedSize(), l.plan.GradGroup()
 	xbuf := getScratch(group * plen)
 	for n0 := lo; n0 < hi; n0 += group {
 		imgs := min(group, hi-n0)
 		for i := range imgs {
 			n := n0 + i
-			kernels.PadImage((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz], g.c, g.h, g.w)
+			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])
 		}
 		l.plan.WeightGradImages(dw, l.dout.Data[n0*osz:], osz, *xbuf, plen, imgs)
 	}
 	putScratch(xbuf)
 	if l.dx == nil {
+		return
+	}
+	if !l.flipDx() {
+		col := getScratch(l.colSize())
+		for n := lo; n < hi; n++ {
+			l.inputGrad(n, *col, l.dout.Data[n*osz:(n+1)*osz])
+		}
+		putScratch(col)
 		return
 	}
 	dbuf := getScratch(kernels.PaddedLen(l.OC, g.h, g.w))

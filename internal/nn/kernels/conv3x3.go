@@ -2,22 +2,28 @@ package kernels
 
 import "fmt"
 
-// Conv3x3 is a 3×3 convolution with stride 1 and zero padding 1 of c-channel
-// h×w images (the output is h×w too) computed as an implicit GEMM: the
-// matrix product with the image's im2col matrix reads the image in place, in
-// the padded layout of PadImage, instead of building the im2col matrix.
+// Conv3x3 is a 3×3 convolution with zero padding 1 and stride 1 or 2 of
+// c-channel images computed as an implicit GEMM: the matrix product with the
+// image's im2col matrix reads the image in place, in a padded layout (Pad),
+// instead of building the im2col matrix.
 //
-// The im2col matrix B of an image x [c, h, w] has 9c rows and n = h*w
-// columns, B[(ch*3+i)*3+j, oh*w+ow] = x[ch, oh+i-1, ow+j-1], or 0 outside the
-// image. In the padded layout row (ch, i, j) of B is the n floats starting at
-// Offset(ch, i, j), except for the first (j = 0) or last (j = 2) column of
-// every image row, which fall outside the image and are masked to zero.
+// The im2col matrix B of an image x [c, H, W] with stride s has 9c rows and
+// n = h*w columns for the h×w output (h = H/s, w = W/s), B[(ch*3+i)*3+j,
+// oh*w+ow] = x[ch, s*oh+i-1, s*ow+j-1], or 0 outside the image. For stride 1
+// the padded layout (PadImage) holds the c planes of x; for stride 2 (H and
+// W even) it holds the 4c phase planes x[ch, 2u+a, 2v+b] (a, b in {0, 1}),
+// each h×w, so that every row of B is again a shifted plane. Either way row
+// (ch, i, j) of B is the n floats at offset(ch, i, j), except for the
+// columns that fall outside the image (first or last column of an output
+// row), which are masked to zero, and rows above or below the image, which
+// read the zero row that follows every plane.
 //
 // A Conv3x3 holds a weight matrix packed for the micro-kernel (Prepare) and
 // the row offsets and lane masks of its geometry; after Prepare, Run and
 // WeightGrad may be called from many goroutines at once.
 type Conv3x3 struct {
-	m, c, h, w int
+	m, c, h, w int       // h, w: the output size, and the size of a padded plane
+	s          int       // stride, 1 or 2
 	kc         int       // columns of A per K block, a multiple of 3
 	a          []float32 // A packed: per K block, ceil(m/8) panels of kb×8
 	offs       []int     // offs[r]: where row r of B starts, relative to column 0
@@ -29,6 +35,44 @@ type Conv3x3 struct {
 // machine (AVX-512 and the avx512 GEMM kernel selected); when false, Run is
 // correct but slow and callers should prefer im2col and Sgemm.
 func ConvImplicit() bool { return hasConvKernel && activeKernel() == avx512Kernel }
+
+// StrideOK reports whether Conv3x3 handles stride s for an h×w input: 1, or
+// 2 with h and w even.
+func StrideOK(h, w, s int) bool { return s == 1 || (s == 2 && h%2 == 0 && w%2 == 0) }
+
+// PaddedSize returns the length of the padded layout of one input image.
+func (p *Conv3x3) PaddedSize() int { return PaddedLen(p.c*p.s*p.s, p.h, p.w) }
+
+// Pad writes the input image x [c, H, W] to dst in the padded layout of p
+// (PaddedSize floats): PadImage for stride 1, its phase planes for stride 2.
+func (p *Conv3x3) Pad(dst, x []float32) {
+	if p.s == 1 {
+		PadImage(dst, x, p.c, p.h, p.w)
+		return
+	}
+	h, w, hin, win := p.h, p.w, 2*p.h, 2*p.w
+	if len(x) < p.c*hin*win || len(dst) < p.PaddedSize() {
+		panic("kernels: Conv3x3.Pad: slice too short")
+	}
+	ps := (h + 1) * w
+	clear(dst[:w])
+	for ch := range p.c {
+		xc := x[ch*hin*win : (ch+1)*hin*win]
+		for a := range 2 {
+			for b := range 2 {
+				d := dst[w+((ch*2+a)*2+b)*ps:][:ps]
+				for u := range h {
+					src := xc[(2*u+a)*win+b:]
+					row := d[u*w : (u+1)*w]
+					for v := range row {
+						row[v] = src[2*v]
+					}
+				}
+				clear(d[h*w:])
+			}
+		}
+	}
+}
 
 // PaddedLen returns the length of the padded layout of a c×h×w image: w
 // zeros, then for every channel its h rows of w floats and one row of w
@@ -50,25 +94,44 @@ func PadImage(dst, x []float32, c, h, w int) {
 	}
 }
 
-// Offset returns where row (ch, i, j) of the im2col matrix starts in the
-// padded layout: row ch*(h+1)+i-1 of the planes, shifted by j-1 floats (so
-// -1 for the first row, whose first float is masked).
-func (p *Conv3x3) offset(ch, i, j int) int { return ch*(p.h+1)*p.w + i*p.w + j - 1 }
+// offset returns where row (ch, i, j) of the im2col matrix starts in the
+// padded layout, relative to its column 0: in plane ch (stride 1) or phase
+// plane (ch, a, b) (stride 2), shifted by whole rows and by one float left
+// where the tap reaches before the output position (so -1 for the first
+// row, whose first float is masked).
+func (p *Conv3x3) offset(ch, i, j int) int {
+	ps := (p.h + 1) * p.w
+	if p.s == 1 {
+		return p.w + ch*ps + (i-1)*p.w + j - 1
+	}
+	// Input row 2*oh+i-1 is phase a = (i+1)%2, row oh-1 of it for i = 0.
+	a, b := (i+1)%2, (j+1)%2
+	di, dj := min(0, i-1), min(0, j-1)
+	return p.w + ((ch*2+a)*2+b)*ps + di*p.w + dj
+}
 
-// Prepare sets p for the convolution out [m, h*w] = A · B of c-channel h×w
-// images with the weight matrix a [m, 9c] (row-major: the layout of a
-// PyTorch weight [m, c, 3, 3]). It copies a, so a may change afterwards; it
-// reuses p's storage and allocates only when a size grows.
-func (p *Conv3x3) Prepare(a []float32, m, c, h, w int) {
-	if m < 1 || c < 1 || h < 1 || w < 1 {
+// Prepare sets p for the stride-1 convolution out [m, h*w] = A · B of
+// c-channel h×w images with the weight matrix a [m, 9c] (row-major: the
+// layout of a PyTorch weight [m, c, 3, 3]). It copies a, so a may change
+// afterwards; it reuses p's storage and allocates only when a size grows.
+func (p *Conv3x3) Prepare(a []float32, m, c, h, w int) { p.PrepareStride(a, m, c, h, w, 1) }
+
+// PrepareStride is Prepare for stride 1 or 2 and an H×W input (H and W even
+// for stride 2); the output is H/stride × W/stride.
+func (p *Conv3x3) PrepareStride(a []float32, m, c, hin, win, stride int) {
+	if m < 1 || c < 1 || hin < 1 || win < 1 {
 		panic("kernels: Conv3x3.Prepare: sizes must be positive")
+	}
+	if !StrideOK(hin, win, stride) {
+		panic("kernels: Conv3x3.Prepare: stride must be 1, or 2 with an even input size")
 	}
 	k := 9 * c
 	if len(a) < m*k {
 		panic("kernels: Conv3x3.Prepare: weights too short")
 	}
-	if p.c != c || p.h != h || p.w != w {
-		p.c, p.h, p.w = c, h, w
+	h, w := hin/stride, win/stride
+	if p.c != c || p.h != h || p.w != w || p.s != stride {
+		p.c, p.h, p.w, p.s = c, h, w, stride
 		p.setGeometry()
 	}
 	p.m = m
@@ -107,7 +170,7 @@ func (p *Conv3x3) setGeometry() {
 			}
 			ow := q % p.w
 			for j := range 3 {
-				if (j == 0 && ow == 0) || (j == 2 && ow == p.w-1) {
+				if (j == 0 && ow == 0) || (j == 2 && p.s == 1 && ow == p.w-1) {
 					continue
 				}
 				lanes[j] |= 1 << l
@@ -141,8 +204,8 @@ func (p *Conv3x3) check(what string, xp []float32) {
 	if p.kc == 0 {
 		panic("kernels: Conv3x3." + what + " before Prepare")
 	}
-	if len(xp) < PaddedLen(p.c, p.h, p.w) {
-		panic(fmt.Sprintf("kernels: Conv3x3.%s: padded image has %d floats, want %d", what, len(xp), PaddedLen(p.c, p.h, p.w)))
+	if len(xp) < p.PaddedSize() {
+		panic(fmt.Sprintf("kernels: Conv3x3.%s: padded image has %d floats, want %d", what, len(xp), p.PaddedSize()))
 	}
 }
 

@@ -19,18 +19,22 @@ var conv3x3Shapes = [][4]int{
 
 // im2colRef is the im2col matrix [9c, h*w] of x [c, h, w] for a 3x3 kernel,
 // stride 1, padding 1, from its definition.
-func im2colRef(x []float32, c, h, w int) []float32 {
-	n := h * w
+func im2colRef(x []float32, c, h, w int) []float32 { return im2colStrideRef(x, c, h, w, 1) }
+
+// im2colStrideRef is im2colRef for stride s: [9c, (h/s)*(w/s)].
+func im2colStrideRef(x []float32, c, h, w, s int) []float32 {
+	oh, ow := h/s, w/s
+	n := oh * ow
 	col := make([]float32, 9*c*n)
 	for ch := range c {
 		for i := range 3 {
 			for j := range 3 {
 				r := (ch*3+i)*3 + j
-				for oh := range h {
-					for ow := range w {
-						ih, iw := oh+i-1, ow+j-1
+				for y := range oh {
+					for z := range ow {
+						ih, iw := s*y+i-1, s*z+j-1
 						if ih >= 0 && ih < h && iw >= 0 && iw < w {
-							col[r*n+oh*w+ow] = x[(ch*h+ih)*w+iw]
+							col[r*n+y*ow+z] = x[(ch*h+ih)*w+iw]
 						}
 					}
 				}
@@ -287,5 +291,61 @@ func TestConv3x3WeightGradImages(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// conv3x3Stride2Shapes are (m, c, H, W) inputs of stride-2 convolutions:
+// the CIFAR and MNIST downsampling layers and small odd cases.
+var conv3x3Stride2Shapes = [][4]int{
+	{32, 16, 32, 32}, {64, 32, 16, 16}, {32, 16, 28, 28}, {64, 32, 14, 14},
+	{8, 2, 2, 2}, {5, 3, 6, 10}, {16, 4, 4, 34}, {12, 6, 2, 64},
+}
+
+// TestConv3x3Stride2 checks the stride-2 convolution (Run, its Go path,
+// WeightGrad on every kernel and WeightGradImages both ways) against
+// im2col and SgemmNaive.
+func TestConv3x3Stride2(t *testing.T) {
+	for _, sh := range conv3x3Stride2Shapes {
+		m, c, hin, win := sh[0], sh[1], sh[2], sh[3]
+		t.Run(fmt.Sprintf("m%d_c%d_%dx%d", m, c, hin, win), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(m*c), uint64(hin*win)))
+			n, k := (hin/2)*(win/2), 9*c
+			x, a, d := randSlice(r, c*hin*win), randSlice(r, m*k), randSlice(r, m*n)
+			col := im2colStrideRef(x, c, hin, win, 2)
+			var p Conv3x3
+			p.PrepareStride(a, m, c, hin, win, 2)
+			xp := make([]float32, p.PaddedSize())
+			for i := range xp {
+				xp[i] = float32(math.NaN()) // Pad must write every float
+			}
+			p.Pad(xp, x)
+
+			want, abs := make([]float32, m*n), make([]float32, m*n)
+			SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
+			SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
+			got := make([]float32, m*n)
+			p.Run(got, xp)
+			checkClose(t, "Run", got, want, abs, k)
+			clear(got)
+			p.runGo(got, xp)
+			checkClose(t, "runGo", got, want, abs, k)
+
+			wantG, absG := make([]float32, m*k), make([]float32, m*k)
+			SgemmNaive(false, true, m, k, n, 1, d, n, col, n, 0, wantG, k)
+			SgemmNaive(false, true, m, k, n, 1, absOf(d), n, absOf(col), n, 0, absG, k)
+			for _, kr := range kernelsUnderTest(t) {
+				g := make([]float32, m*k)
+				p.weightGradWith(kr, g, d, xp, 0)
+				checkClose(t, "WeightGrad "+kr.name, g, wantG, absG, n)
+			}
+			g := make([]float32, m*k)
+			p.WeightGradImages(g, d, 0, xp, 0, 1)
+			checkClose(t, "WeightGradImages", g, wantG, absG, n)
+			if p.dotFits() {
+				clear(g)
+				p.weightGradImages(g, d, 0, xp, 0, 1, true)
+				checkClose(t, "weightGradImages dot", g, wantG, absG, n)
+			}
+		})
 	}
 }
