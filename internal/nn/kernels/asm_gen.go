@@ -26,7 +26,9 @@ func main() {
 	transpose(false)
 	transpose(true)
 	convKernel()
+	convKernelAVX2()
 	transposeRows()
+	transposeRows8()
 	dotKernel()
 	if err := os.WriteFile("kernels_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
@@ -409,6 +411,126 @@ func dotKernel() {
 		}
 		if u < 3 {
 			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// convKernelAVX2 emits conv6x16AVX2, conv8x32AVX512 for a 6×16 tile with
+// AVX2: the lane masks are vectors (VMASKMOVPS), 32 bytes per 8 lanes, two
+// per kernel column, loaded from masks before each B row.
+func convKernelAVX2() {
+	emit("")
+	emit("// func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)")
+	emit("//")
+	emit("// Register use: Y0-Y11 accumulate the 6x16 tile (row i in Y(2i),")
+	emit("// Y(2i+1)), Y12-Y13 hold one B row, Y14 a lane mask and then, with Y15,")
+	emit("// the broadcast A values. Other registers as in conv8x32AVX512.")
+	emit("TEXT ·conv6x16AVX2(SB), NOSPLIT, $0-57")
+	emit("\tMOVQ k3+0(FP), CX")
+	emit("\tMOVQ a+8(FP), AX")
+	emit("\tMOVQ b+16(FP), BX")
+	emit("\tMOVQ offs+24(FP), DX")
+	emit("\tMOVQ masks+32(FP), SI")
+	emit("\tMOVQ c+40(FP), DI")
+	emit("\tMOVQ ldc+48(FP), R9")
+	emit("\tSHLQ $2, R9")
+	for i := 0; i < 12; i++ {
+		emit("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
+	}
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE   conv2store")
+	emit("")
+	emit("conv2loop:")
+	for t := 0; t < 3; t++ {
+		emit("\tMOVQ %d(DX), R12", 8*t)
+		emit("\tVMOVDQU %d(SI), Y14", 64*t)
+		emit("\tVMASKMOVPS (BX)(R12*4), Y14, Y12")
+		emit("\tVMOVDQU %d(SI), Y14", 64*t+32)
+		emit("\tVMASKMOVPS 32(BX)(R12*4), Y14, Y13")
+		for i := 0; i < 6; i++ {
+			b := 14 + i%2
+			emit("\tVBROADCASTSS %d(AX), Y%d", 24*t+4*i, b)
+			emit("\tVFMADD231PS Y12, Y%d, Y%d", b, 2*i)
+			emit("\tVFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
+		}
+	}
+	emit("\tADDQ $72, AX")
+	emit("\tADDQ $24, DX")
+	emit("\tDECQ CX")
+	emit("\tJNZ  conv2loop")
+	emit("")
+	emit("conv2store:")
+	emit("\tMOVBLZX acc+56(FP), DX")
+	emit("\tTESTL DX, DX")
+	emit("\tJZ   conv2write")
+	for i := 0; i < 6; i++ {
+		emit("\tVADDPS (DI), Y%d, Y%d", 2*i, 2*i)
+		emit("\tVADDPS 32(DI), Y%d, Y%d", 2*i+1, 2*i+1)
+		emit("\tVMOVUPS Y%d, (DI)", 2*i)
+		emit("\tVMOVUPS Y%d, 32(DI)", 2*i+1)
+		if i < 5 {
+			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+	emit("")
+	emit("conv2write:")
+	for i := 0; i < 6; i++ {
+		emit("\tVMOVUPS Y%d, (DI)", 2*i)
+		emit("\tVMOVUPS Y%d, 32(DI)", 2*i+1)
+		if i < 5 {
+			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// transposeRows8 emits transposeRows8AVX2, the AVX2 counterpart of
+// transposeRows16AVX512 for 8×8 blocks, with vector lane masks.
+func transposeRows8() {
+	emit("")
+	emit("// func transposeRows8AVX2(dst *float32, ldd int, src *float32, offs *int, masks *int32)")
+	emit("//")
+	emit("// dst[q*ldd+r] = src[offs[r]+q] where masks[8*r+q] is -1, else 0, for r,")
+	emit("// q < 8. Rows go to Y0-Y7 (VMASKMOVPS), are interleaved by floats")
+	emit("// (VUNPCK*PS) and float pairs (VSHUFPS), and the 128-bit halves are")
+	emit("// gathered with VPERM2F128.")
+	emit("TEXT ·transposeRows8AVX2(SB), NOSPLIT, $0-40")
+	emit("\tMOVQ dst+0(FP), DI")
+	emit("\tMOVQ ldd+8(FP), R8")
+	emit("\tSHLQ $2, R8")
+	emit("\tMOVQ src+16(FP), SI")
+	emit("\tMOVQ offs+24(FP), DX")
+	emit("\tMOVQ masks+32(FP), BX")
+	for i := 0; i < 8; i++ {
+		emit("\tMOVQ %d(DX), R12", 8*i)
+		emit("\tVMOVDQU %d(BX), Y8", 32*i)
+		emit("\tVMASKMOVPS (SI)(R12*4), Y8, Y%d", i)
+	}
+	for g := 0; g < 4; g++ {
+		emit("\tVUNPCKLPS Y%d, Y%d, Y%d", 2*g+1, 2*g, 8+2*g)
+		emit("\tVUNPCKHPS Y%d, Y%d, Y%d", 2*g+1, 2*g, 9+2*g)
+	}
+	// s(4h+u): rows 4h..4h+3, columns u and u+4 of each half.
+	for h := 0; h < 2; h++ {
+		t := 8 + 4*h
+		emit("\tVSHUFPS $0x44, Y%d, Y%d, Y%d", t+2, t, 4*h)
+		emit("\tVSHUFPS $0xEE, Y%d, Y%d, Y%d", t+2, t, 4*h+1)
+		emit("\tVSHUFPS $0x44, Y%d, Y%d, Y%d", t+3, t+1, 4*h+2)
+		emit("\tVSHUFPS $0xEE, Y%d, Y%d, Y%d", t+3, t+1, 4*h+3)
+	}
+	for u := 0; u < 4; u++ {
+		emit("\tVPERM2F128 $0x20, Y%d, Y%d, Y%d", 4+u, u, 8+u)
+		emit("\tVPERM2F128 $0x31, Y%d, Y%d, Y%d", 4+u, u, 12+u)
+	}
+	for c := 0; c < 8; c++ {
+		emit("\tVMOVUPS Y%d, (DI)", 8+c)
+		if c < 7 {
+			emit("\tADDQ R8, DI")
 		}
 	}
 	emit("\tVZEROUPPER")

@@ -24,17 +24,42 @@ import "fmt"
 type Conv3x3 struct {
 	m, c, h, w int       // h, w: the output size, and the size of a padded plane
 	s          int       // stride, 1 or 2
+	kind       convKind  // the kernel Run uses
+	mr         int       // rows of A per packed panel
 	kc         int       // columns of A per K block, a multiple of 3
-	a          []float32 // A packed: per K block, ceil(m/8) panels of kb×8
+	a          []float32 // A packed: per K block, ceil(m/mr) panels of kb×mr
 	offs       []int     // offs[r]: where row r of B starts, relative to column 0
 	masks      []uint16  // per 32-column tile: lanes of kernel columns 0, 1, 2 (low, high 16)
 	qmasks     []uint16  // per 16 columns: lanes of kernel columns 0, 1, 2, then of the image
+	vmasks     []int32   // per 16 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
 }
 
-// ConvImplicit reports whether Conv3x3.Run has its fast kernel on this
-// machine (AVX-512 and the avx512 GEMM kernel selected); when false, Run is
-// correct but slow and callers should prefer im2col and Sgemm.
-func ConvImplicit() bool { return hasConvKernel && activeKernel() == avx512Kernel }
+// convKind names the kernel of Conv3x3.Run.
+type convKind int
+
+const (
+	convGo     convKind = iota // runGo
+	convAVX512                 // conv8x32AVX512
+	convAVX2                   // conv6x16AVX2
+)
+
+// activeConvKind returns the Run kernel that goes with the active GEMM
+// kernel: the AVX-512 or AVX2 implicit-GEMM kernel, or Go.
+func activeConvKind() convKind {
+	switch kr := activeKernel(); {
+	case kr == avx512Kernel && hasConvKernel:
+		return convAVX512
+	case kr == avx2Kernel && hasConvAVX2:
+		return convAVX2
+	}
+	return convGo
+}
+
+// ConvImplicit reports whether Conv3x3.Run has a fast kernel on this
+// machine: the AVX-512 or the AVX2 one, going with the GEMM kernel Sgemm
+// uses (see Kernel); when false, Run is correct but slow and callers should
+// prefer im2col and Sgemm.
+func ConvImplicit() bool { return activeConvKind() != convGo }
 
 // StrideOK reports whether Conv3x3 handles stride s for an h×w input: 1, or
 // 2 with h and w even.
@@ -119,6 +144,11 @@ func (p *Conv3x3) Prepare(a []float32, m, c, h, w int) { p.PrepareStride(a, m, c
 // PrepareStride is Prepare for stride 1 or 2 and an H×W input (H and W even
 // for stride 2); the output is H/stride × W/stride.
 func (p *Conv3x3) PrepareStride(a []float32, m, c, hin, win, stride int) {
+	p.prepare(a, m, c, hin, win, stride, activeConvKind())
+}
+
+// prepare is PrepareStride for the Run kernel kind.
+func (p *Conv3x3) prepare(a []float32, m, c, hin, win, stride int, kind convKind) {
 	if m < 1 || c < 1 || hin < 1 || win < 1 {
 		panic("kernels: Conv3x3.Prepare: sizes must be positive")
 	}
@@ -134,14 +164,17 @@ func (p *Conv3x3) PrepareStride(a []float32, m, c, hin, win, stride int) {
 		p.c, p.h, p.w, p.s = c, h, w, stride
 		p.setGeometry()
 	}
-	p.m = m
+	p.m, p.kind, p.mr = m, kind, 8
+	if kind == convAVX2 {
+		p.mr = 6
+	}
 	blocks := ceilDiv(k, 252)
 	p.kc = ceilDiv(ceilDiv(k, blocks), 3) * 3
-	mpad := ceilDiv(m, 8) * 8
+	mpad := ceilDiv(m, p.mr) * p.mr
 	p.a = grow(p.a, mpad*k)
 	for pc := 0; pc < k; pc += p.kc {
 		kb := min(p.kc, k-pc)
-		packA(p.a[pc*mpad:], a, k, false, 0, m, pc, kb, 8)
+		packA(p.a[pc*mpad:], a, k, false, 0, m, pc, kb, p.mr)
 	}
 }
 
@@ -191,6 +224,18 @@ func (p *Conv3x3) setGeometry() {
 		p.qmasks[4*s], p.qmasks[4*s+1], p.qmasks[4*s+2] = t[0], t[2], t[4]
 		p.qmasks[4*s+3] = uint16(1<<min(16, n-16*s) - 1)
 	}
+	if cap(p.vmasks) < 48*steps {
+		p.vmasks = make([]int32, 48*steps)
+	}
+	p.vmasks = p.vmasks[:48*steps]
+	for s := range steps {
+		for j := range 3 {
+			m := p.qmasks[4*s+j]
+			for l := range 16 {
+				p.vmasks[48*s+16*j+l] = -int32(m >> l & 1)
+			}
+		}
+	}
 }
 
 // valid reports whether column q of im2col row r is inside the image.
@@ -218,11 +263,19 @@ func (p *Conv3x3) Run(out, xp []float32) {
 	if len(out) < p.m*n {
 		panic("kernels: Conv3x3.Run: output too short")
 	}
-	if !ConvImplicit() {
+	switch p.kind {
+	case convAVX512:
+		p.runAVX512(out, xp)
+	case convAVX2:
+		p.runAVX2(out, xp)
+	default:
 		p.runGo(out, xp)
-		return
 	}
-	k, mpad := 9*p.c, ceilDiv(p.m, 8)*8
+}
+
+// runAVX512 is Run with conv8x32AVX512.
+func (p *Conv3x3) runAVX512(out, xp []float32) {
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, 8)*8
 	var tile [8 * 32]float32
 	for pc := 0; pc < k; pc += p.kc {
 		kb := min(p.kc, k-pc)
@@ -239,29 +292,60 @@ func (p *Conv3x3) Run(out, xp []float32) {
 					continue
 				}
 				conv8x32AVX512(kb/3, ap, &xp[q0], offs, masks, &tile[0], 32, false)
-				beta := float32(0)
-				if acc {
-					beta = 1
-				}
-				mergeTile(out[ir*n+q0:], n, tile[:], 32, mw, nw, beta)
+				mergeTile(out[ir*n+q0:], n, tile[:], 32, mw, nw, accBeta(acc))
 			}
 		}
 	}
 }
 
+// runAVX2 is Run with conv6x16AVX2.
+func (p *Conv3x3) runAVX2(out, xp []float32) {
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, 6)*6
+	var tile [6 * 16]float32
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad : (pc+kb)*mpad]
+		acc := pc > 0
+		for q0 := 0; q0 < n; q0 += 16 {
+			nw := min(16, n-q0)
+			masks, offs := &p.vmasks[48*(q0/16)], &p.offs[pc]
+			for ir := 0; ir < p.m; ir += 6 {
+				mw := min(6, p.m-ir)
+				ap := &blk[ir*kb]
+				if mw == 6 && nw == 16 {
+					conv6x16AVX2(kb/3, ap, &xp[q0], offs, masks, &out[ir*n+q0], n, acc)
+					continue
+				}
+				conv6x16AVX2(kb/3, ap, &xp[q0], offs, masks, &tile[0], 16, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], 16, mw, nw, accBeta(acc))
+			}
+		}
+	}
+}
+
+// accBeta is the beta of mergeTile for a tile that is added to C (acc) or
+// overwrites it.
+func accBeta(acc bool) float32 {
+	if acc {
+		return 1
+	}
+	return 0
+}
+
 // runGo is Run in Go from the packed weights, for machines without the
 // kernel.
 func (p *Conv3x3) runGo(out, xp []float32) {
-	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, 8)*8
+	mr := p.mr
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
 	clear(out[:p.m*n])
 	for pc := 0; pc < k; pc += p.kc {
 		kb := min(p.kc, k-pc)
 		blk := p.a[pc*mpad:]
 		for o := range p.m {
-			panel := blk[(o/8)*8*kb:]
+			panel := blk[(o/mr)*mr*kb:]
 			dst := out[o*n : (o+1)*n]
 			for r := pc; r < pc+kb; r++ {
-				wv := panel[(r-pc)*8+o%8]
+				wv := panel[(r-pc)*mr+o%mr]
 				for q := range dst {
 					if p.valid(r, q) {
 						dst[q] += wv * xp[p.offs[r]+q]
@@ -308,7 +392,7 @@ func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xs
 func (p *Conv3x3) dot() bool { return p.dotFits() && p.m <= 16 }
 
 // dotFits reports whether the dot-product kernel can run for p's sizes.
-func (p *Conv3x3) dotFits() bool { return hasConvKernel && p.m%4 == 0 && p.c%2 == 0 }
+func (p *Conv3x3) dotFits() bool { return p.kind == convAVX512 && p.m%4 == 0 && p.c%2 == 0 }
 
 // GradGroup returns how many images WeightGradImages should be given at
 // once: enough image columns (≥ 512) to amortise the lane reductions of the
@@ -346,17 +430,21 @@ func (p *Conv3x3) weightGradImages(g, d []float32, dstride int, xp []float32, xs
 // rows j0.. at image columns p0..) into dst as micro-panels of nr columns,
 // as packB does for a transposed B.
 func (p *Conv3x3) packBT(dst, xp []float32, p0, kb, j0, nb, nr int) {
-	p16 := 0
-	if hasAVX512 && nr%16 == 0 && kb >= 16 {
+	p16, blk := 0, 16 // rows (and columns) packed by whole blocks of blk
+	switch {
+	case p.kind == convAVX512 && nr%16 == 0 && kb >= 16:
 		p16 = kb &^ 15
 		p.packBT16(dst, xp, p0, p16, kb, j0, nb, nr)
+	case p.kind == convAVX2 && nr%8 == 0 && kb >= 8 && p0%8 == 0:
+		p16, blk = kb&^7, 8
+		p.packBT8(dst, xp, p0, p16, kb, j0, nb, nr)
 	}
 	for jr := 0; jr < nb; jr += nr {
 		nw := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+kb*nr]
 		n16 := 0
 		if p16 > 0 {
-			n16 = nw &^ 15
+			n16 = nw / blk * blk
 		}
 		if n16 == nr {
 			p.packBTScalar(panel, xp, p0, p16, kb, j0+jr, 0, nw, nr)
@@ -370,17 +458,29 @@ func (p *Conv3x3) packBT(dst, xp []float32, p0, kb, j0, nb, nr int) {
 // packBTScalar fills rows pp0..pp1 of one panel (first im2col row r0) at
 // columns j0..nw from xp, and zeroes columns nw..nr.
 func (p *Conv3x3) packBTScalar(panel, xp []float32, p0, pp0, pp1, r0, j0, nw, nr int) {
-	for pp := pp0; pp < pp1; pp++ {
-		row := panel[pp*nr : pp*nr+nr]
-		q := p0 + pp
-		for j := j0; j < nw; j++ {
-			r := r0 + j
-			row[j] = 0
-			if p.valid(r, q) {
-				row[j] = xp[p.offs[r]+q]
+	if pp0 >= pp1 {
+		return
+	}
+	n := p.h * p.w
+	for j := j0; j < nw; j++ {
+		r := r0 + j
+		off, cls := p.offs[r], r%3
+		skipL, skipR := cls == 0, cls == 2 && p.s == 1 // columns masked at an output row's ends
+		ow := (p0 + pp0) % p.w
+		for pp := pp0; pp < pp1; pp++ {
+			q := p0 + pp
+			var v float32
+			if q < n && !(skipL && ow == 0) && !(skipR && ow == p.w-1) {
+				v = xp[off+q]
+			}
+			panel[pp*nr+j] = v
+			if ow++; ow == p.w {
+				ow = 0
 			}
 		}
-		clear(row[nw:])
+	}
+	for pp := pp0; pp < pp1; pp++ {
+		clear(panel[pp*nr+nw : pp*nr+nr])
 	}
 }
 
@@ -400,6 +500,28 @@ func (p *Conv3x3) packBT16(dst, xp []float32, p0, p16, kb, j0, nb, nr int) {
 			for jj := 0; jj < n16; jj += 16 {
 				r := j0 + jr + jj
 				transposeRows16AVX512(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3])
+			}
+		}
+	}
+}
+
+// packBT8 is packBT16 with 8×8 blocks and transposeRows8AVX2; p0 is a
+// multiple of 8.
+func (p *Conv3x3) packBT8(dst, xp []float32, p0, p8, kb, j0, nb, nr int) {
+	// cyc[i] is the lane-mask vector of im2col row class i mod 3.
+	var cyc [10][8]int32
+	_ = dst[ceilDiv(nb, nr)*kb*nr-1]
+	for pp := 0; pp < p8; pp += 8 {
+		q := p0 + pp
+		for i := range cyc {
+			copy(cyc[i][:], p.vmasks[48*(q/16)+16*(i%3)+q%16:][:8])
+		}
+		for jr := 0; jr < nb; jr += nr {
+			n8 := min(nr, nb-jr) &^ 7
+			panel := dst[jr*kb:]
+			for jj := 0; jj < n8; jj += 8 {
+				r := j0 + jr + jj
+				transposeRows8AVX2(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3][0])
 			}
 		}
 	}

@@ -66,8 +66,8 @@ func absOf(x []float32) []float32 {
 	return y
 }
 
-// TestConv3x3Run checks Run (the AVX-512 kernel where the machine has it,
-// and the Go path) against im2col and SgemmNaive.
+// TestConv3x3Run checks Run with every kernel the machine has (AVX-512,
+// AVX2, Go) against im2col and SgemmNaive.
 func TestConv3x3Run(t *testing.T) {
 	for _, s := range conv3x3Shapes {
 		m, c, h, w := s[0], s[1], s[2], s[3]
@@ -84,24 +84,36 @@ func TestConv3x3Run(t *testing.T) {
 				xp[i] = float32(math.NaN()) // PadImage must write every float
 			}
 			PadImage(xp, x, c, h, w)
-			var p Conv3x3
-			p.Prepare(a, m, c, h, w)
-			got := make([]float32, m*n+7)
-			for i := range got {
-				got[i] = float32(math.NaN())
-			}
-			p.Run(got, xp)
-			checkClose(t, "Run ("+fmt.Sprint(ConvImplicit())+")", got[:m*n], want, abs, k)
-			for i := m * n; i < len(got); i++ {
-				if !math.IsNaN(float64(got[i])) {
-					t.Fatalf("Run wrote past the output: element %d", i)
+			for _, kind := range convKindsUnderTest() {
+				var p Conv3x3
+				p.prepare(a, m, c, h, w, 1, kind)
+				got := make([]float32, m*n+7)
+				for i := range got {
+					got[i] = float32(math.NaN())
+				}
+				p.Run(got, xp)
+				checkClose(t, fmt.Sprintf("Run (kind %d)", kind), got[:m*n], want, abs, k)
+				for i := m * n; i < len(got); i++ {
+					if !math.IsNaN(float64(got[i])) {
+						t.Fatalf("Run (kind %d) wrote past the output: element %d", kind, i)
+					}
 				}
 			}
-			clear(got)
-			p.runGo(got, xp)
-			checkClose(t, "runGo", got[:m*n], want, abs, k)
 		})
 	}
+}
+
+// convKindsUnderTest returns the Run kernels this machine can run, Go
+// included, whatever RESEXP_KERNEL says.
+func convKindsUnderTest() []convKind {
+	kinds := []convKind{convGo}
+	if hasConvKernel {
+		kinds = append(kinds, convAVX512)
+	}
+	if hasConvAVX2 {
+		kinds = append(kinds, convAVX2)
+	}
+	return kinds
 }
 
 // TestConv3x3WeightGrad checks WeightGrad on every kernel against SgemmNaive
@@ -117,27 +129,39 @@ func TestConv3x3WeightGrad(t *testing.T) {
 				col := im2colRef(x, c, h, w)
 				xp := make([]float32, PaddedLen(c, h, w))
 				PadImage(xp, x, c, h, w)
-				var p Conv3x3
-				p.Prepare(make([]float32, m*k), m, c, h, w)
-				for _, beta := range []float32{0, 1} {
-					want := append([]float32(nil), g0...)
-					abs := append([]float32(nil), absOf(g0)...)
-					if beta == 0 {
-						clear(abs)
-					}
-					SgemmNaive(false, true, m, k, n, 1, d, n, col, n, beta, want, k)
-					SgemmNaive(false, true, m, k, n, 1, absOf(d), n, absOf(col), n, beta, abs, k)
-					got := append([]float32(nil), g0...)
-					if beta == 0 {
-						for i := range got {
-							got[i] = float32(math.NaN())
-						}
-					}
-					p.weightGradWith(kr, got, d, xp, beta)
-					checkClose(t, fmt.Sprintf("WeightGrad beta=%g", beta), got, want, abs, n)
+				// The plan's kind picks how Bᵀ is packed (AVX-512 or AVX2
+				// transposes, or Go).
+				for _, kind := range convKindsUnderTest() {
+					var p Conv3x3
+					p.prepare(make([]float32, m*k), m, c, h, w, 1, kind)
+					checkWeightGrad(t, &p, kr, d, xp, g0, col)
 				}
 			})
 		}
+	}
+}
+
+// checkWeightGrad checks p.weightGradWith(kr) for beta 0 and 1 against
+// SgemmNaive with the im2col matrix col.
+func checkWeightGrad(t *testing.T, p *Conv3x3, kr *microKernel, d, xp, g0, col []float32) {
+	t.Helper()
+	m, k, n := p.m, 9*p.c, p.h*p.w
+	for _, beta := range []float32{0, 1} {
+		want := append([]float32(nil), g0...)
+		abs := append([]float32(nil), absOf(g0)...)
+		if beta == 0 {
+			clear(abs)
+		}
+		SgemmNaive(false, true, m, k, n, 1, d, n, col, n, beta, want, k)
+		SgemmNaive(false, true, m, k, n, 1, absOf(d), n, absOf(col), n, beta, abs, k)
+		got := append([]float32(nil), g0...)
+		if beta == 0 {
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+		}
+		p.weightGradWith(kr, got, d, xp, beta)
+		checkClose(t, fmt.Sprintf("WeightGrad kind %d beta=%g", p.kind, beta), got, want, abs, n)
 	}
 }
 
@@ -156,10 +180,12 @@ func TestConv3x3Reprepare(t *testing.T) {
 		SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
 		xp := make([]float32, PaddedLen(c, h, w))
 		PadImage(xp, x, c, h, w)
-		p.Prepare(a, m, c, h, w)
-		got := make([]float32, m*n)
-		p.Run(got, xp)
-		checkClose(t, fmt.Sprint(s), got, want, abs, k)
+		for _, kind := range convKindsUnderTest() {
+			p.prepare(a, m, c, h, w, 1, kind)
+			got := make([]float32, m*n)
+			p.Run(got, xp)
+			checkClose(t, fmt.Sprint(s, kind), got, want, abs, k)
+		}
 	}
 }
 
@@ -323,12 +349,13 @@ func TestConv3x3Stride2(t *testing.T) {
 			want, abs := make([]float32, m*n), make([]float32, m*n)
 			SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
 			SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
-			got := make([]float32, m*n)
-			p.Run(got, xp)
-			checkClose(t, "Run", got, want, abs, k)
-			clear(got)
-			p.runGo(got, xp)
-			checkClose(t, "runGo", got, want, abs, k)
+			for _, kind := range convKindsUnderTest() {
+				var q Conv3x3
+				q.prepare(a, m, c, hin, win, 2, kind)
+				got := make([]float32, m*n)
+				q.Run(got, xp)
+				checkClose(t, fmt.Sprintf("Run (kind %d)", kind), got, want, abs, k)
+			}
 
 			wantG, absG := make([]float32, m*k), make([]float32, m*k)
 			SgemmNaive(false, true, m, k, n, 1, d, n, col, n, 0, wantG, k)

@@ -41,6 +41,19 @@ func transpose16x16SplitAVX512(dst0, dst1 *float32, src *float32, lds int)
 //go:noescape
 func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)
 
+// conv6x16AVX2 is conv8x32AVX512 for a 6×16 tile with AVX2 and FMA: masks
+// holds, per kernel column, 16 int32 lane masks (-1 to read the lane, 0 for
+// zero).
+//
+//go:noescape
+func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// transposeRows8AVX2 sets dst[q*ldd+r] = src[offs[r]+q] where
+// masks[8*r+q] is -1, else 0, for r, q < 8; masked lanes are not read.
+//
+//go:noescape
+func transposeRows8AVX2(dst *float32, ldd int, src *float32, offs *int, masks *int32)
+
 // transposeRows16AVX512 sets dst[q*ldd+r] = src[offs[r]+q] if bit q of
 // masks[r] is set, else 0, for r, q < 16; masked lanes are not read.
 //
@@ -86,11 +99,15 @@ var hasAVX512 = cpu.X86.HasAVX512F
 // hasConvKernel reports whether conv8x32AVX512 may run.
 var hasConvKernel = cpu.X86.HasAVX512F
 
+// hasConvAVX2 reports whether conv6x16AVX2 may run.
+var hasConvAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
 // packBT packs one transposed panel of B: panel[p*nr+j] = b[j*ldb+p] for
 // p < kb, j < nw, and zero for nw ≤ j < nr. Whole 16×16 blocks go through
-// transpose16x16AVX512 when the CPU has AVX-512.
+// transpose16x16AVX512 when the avx512 kernel runs (not when RESEXP_KERNEL
+// selects another, so that avx2 measures what a CPU without AVX-512 does).
 func packBT(panel, b []float32, ldb, kb, nw, nr int) {
-	if !hasAVX512 || nr%16 != 0 || kb < 16 || nw < 16 {
+	if !hasAVX512 || activeKernel() != avx512Kernel || nr%16 != 0 || kb < 16 || nw < 16 {
 		packBTGo(panel, b, ldb, kb, nw, nr)
 		return
 	}

@@ -18,7 +18,12 @@ func packARows(dst, a []float32, lda, i0, mb, p0, kb, mr int) int { return 0 }
 const (
 	hasAVX512     = false
 	hasConvKernel = false
+	hasConvAVX2   = false
 )
+
+func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool) {
+	panic("kernels: conv6x16AVX2 called without AVX2")
+}
 
 func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool) {
 	panic("kernels: conv8x32AVX512 called without AVX-512")
@@ -28,9 +33,14 @@ func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks
 	panic("kernels: transposeRows16AVX512 called without AVX-512")
 }
 
-// avx512Kernel does not exist here; ConvImplicit compares with it.
-var avx512Kernel *microKernel
+// avx512Kernel and avx2Kernel do not exist here; activeConvKind compares
+// with them.
+var avx512Kernel, avx2Kernel *microKernel
 
 func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *uint16, dw *float32, ldw int) {
 	panic("kernels: dot4x6AVX512 called without AVX-512")
+}
+
+func transposeRows8AVX2(dst *float32, ldd int, src *float32, offs *int, masks *int32) {
+	panic("kernels: transposeRows8AVX2 called without AVX2")
 }
