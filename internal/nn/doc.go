@@ -37,9 +37,10 @@
 //     Output method recomputes it on demand. Results are bit for bit those
 //     of the layers run one by one.
 //
-// Work buffers needed only during one call (im2col matrices, per-chunk
-// partial sums) come from a process-wide free list rather than from each
-// layer, so their memory does not grow with depth either.
+// Work buffers needed only during one call (padded images, im2col
+// matrices, per-chunk partial sums) come from a process-wide free list
+// rather than from each layer, so their memory does not grow with depth
+// either.
 //
 // Layers split the batch into a fixed number of chunks (see Chunks) and run
 // the chunks on all cores; reductions across the batch add the chunks' partial

@@ -234,32 +234,7 @@ func convKernel() {
 	emit("\tDECQ CX")
 	emit("\tJNZ  convloop")
 	emit("")
-	emit("convstore:")
-	emit("\tMOVBLZX acc+56(FP), DX")
-	emit("\tTESTL DX, DX")
-	emit("\tJZ   convwrite")
-	for i := 0; i < 8; i++ {
-		emit("\tVADDPS (DI), Z%d, Z%d", 2*i, 2*i)
-		emit("\tVADDPS 64(DI), Z%d, Z%d", 2*i+1, 2*i+1)
-		emit("\tVMOVUPS Z%d, (DI)", 2*i)
-		emit("\tVMOVUPS Z%d, 64(DI)", 2*i+1)
-		if i < 7 {
-			emit("\tADDQ R9, DI")
-		}
-	}
-	emit("\tVZEROUPPER")
-	emit("\tRET")
-	emit("")
-	emit("convwrite:")
-	for i := 0; i < 8; i++ {
-		emit("\tVMOVUPS Z%d, (DI)", 2*i)
-		emit("\tVMOVUPS Z%d, 64(DI)", 2*i+1)
-		if i < 7 {
-			emit("\tADDQ R9, DI")
-		}
-	}
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	convStore("conv", "Z", 8, 64)
 }
 
 // transposeRows emits transposeRows16AVX512: transpose16x16AVX512 with row r
@@ -461,32 +436,38 @@ func convKernelAVX2() {
 	emit("\tDECQ CX")
 	emit("\tJNZ  conv2loop")
 	emit("")
-	emit("conv2store:")
+	convStore("conv2", "Y", 6, 32)
+}
+
+// convStore emits the end of a conv kernel from label+"store": the tile's
+// rows×2 accumulators (row i in reg(2i), reg(2i+1), vb bytes each) added to
+// C at DI (rows R9 bytes apart) if acc, else written over it.
+func convStore(label, reg string, rows, vb int) {
+	emit("")
+	emit("%sstore:", label)
 	emit("\tMOVBLZX acc+56(FP), DX")
 	emit("\tTESTL DX, DX")
-	emit("\tJZ   conv2write")
-	for i := 0; i < 6; i++ {
-		emit("\tVADDPS (DI), Y%d, Y%d", 2*i, 2*i)
-		emit("\tVADDPS 32(DI), Y%d, Y%d", 2*i+1, 2*i+1)
-		emit("\tVMOVUPS Y%d, (DI)", 2*i)
-		emit("\tVMOVUPS Y%d, 32(DI)", 2*i+1)
-		if i < 5 {
-			emit("\tADDQ R9, DI")
+	emit("\tJZ   %swrite", label)
+	for _, add := range []bool{true, false} {
+		if !add {
+			emit("")
+			emit("%swrite:", label)
 		}
-	}
-	emit("\tVZEROUPPER")
-	emit("\tRET")
-	emit("")
-	emit("conv2write:")
-	for i := 0; i < 6; i++ {
-		emit("\tVMOVUPS Y%d, (DI)", 2*i)
-		emit("\tVMOVUPS Y%d, 32(DI)", 2*i+1)
-		if i < 5 {
-			emit("\tADDQ R9, DI")
+		for i := 0; i < rows; i++ {
+			for v := 0; v < 2; v++ {
+				r := fmt.Sprintf("%s%d", reg, 2*i+v)
+				if add {
+					emit("\tVADDPS %d(DI), %s, %s", v*vb, r, r)
+				}
+				emit("\tVMOVUPS %s, %d(DI)", r, v*vb)
+			}
+			if i < rows-1 {
+				emit("\tADDQ R9, DI")
+			}
 		}
+		emit("\tVZEROUPPER")
+		emit("\tRET")
 	}
-	emit("\tVZEROUPPER")
-	emit("\tRET")
 }
 
 // transposeRows8 emits transposeRows8AVX2, the AVX2 counterpart of

@@ -274,53 +274,44 @@ func (p *Conv3x3) Run(out, xp []float32) {
 }
 
 // runAVX512 is Run with conv8x32AVX512.
-func (p *Conv3x3) runAVX512(out, xp []float32) {
-	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, 8)*8
+func (p *Conv3x3) runAVX512(out, xp []float32) { p.runTiles(out, xp, 8, 32) }
+
+// runAVX2 is Run with conv6x16AVX2.
+func (p *Conv3x3) runAVX2(out, xp []float32) { p.runTiles(out, xp, 6, 16) }
+
+// runTiles is Run with the kernel of p.kind and its mr×nr tile: per K
+// block, per nr output columns, per mr rows, one kernel call; partial tiles
+// go through a buffer and mergeTile.
+func (p *Conv3x3) runTiles(out, xp []float32, mr, nr int) {
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
 	var tile [8 * 32]float32
 	for pc := 0; pc < k; pc += p.kc {
 		kb := min(p.kc, k-pc)
 		blk := p.a[pc*mpad : (pc+kb)*mpad]
 		acc := pc > 0
-		for q0 := 0; q0 < n; q0 += 32 {
-			nw := min(32, n-q0)
-			masks, offs := &p.masks[6*(q0/32)], &p.offs[pc]
-			for ir := 0; ir < p.m; ir += 8 {
-				mw := min(8, p.m-ir)
-				ap := &blk[ir*kb]
-				if mw == 8 && nw == 32 {
-					conv8x32AVX512(kb/3, ap, &xp[q0], offs, masks, &out[ir*n+q0], n, acc)
+		for q0 := 0; q0 < n; q0 += nr {
+			nw := min(nr, n-q0)
+			for ir := 0; ir < p.m; ir += mr {
+				mw := min(mr, p.m-ir)
+				if mw == mr && nw == nr {
+					p.kernel(kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
 					continue
 				}
-				conv8x32AVX512(kb/3, ap, &xp[q0], offs, masks, &tile[0], 32, false)
-				mergeTile(out[ir*n+q0:], n, tile[:], 32, mw, nw, accBeta(acc))
+				p.kernel(kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
 			}
 		}
 	}
 }
 
-// runAVX2 is Run with conv6x16AVX2.
-func (p *Conv3x3) runAVX2(out, xp []float32) {
-	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, 6)*6
-	var tile [6 * 16]float32
-	for pc := 0; pc < k; pc += p.kc {
-		kb := min(p.kc, k-pc)
-		blk := p.a[pc*mpad : (pc+kb)*mpad]
-		acc := pc > 0
-		for q0 := 0; q0 < n; q0 += 16 {
-			nw := min(16, n-q0)
-			masks, offs := &p.vmasks[48*(q0/16)], &p.offs[pc]
-			for ir := 0; ir < p.m; ir += 6 {
-				mw := min(6, p.m-ir)
-				ap := &blk[ir*kb]
-				if mw == 6 && nw == 16 {
-					conv6x16AVX2(kb/3, ap, &xp[q0], offs, masks, &out[ir*n+q0], n, acc)
-					continue
-				}
-				conv6x16AVX2(kb/3, ap, &xp[q0], offs, masks, &tile[0], 16, false)
-				mergeTile(out[ir*n+q0:], n, tile[:], 16, mw, nw, accBeta(acc))
-			}
-		}
+// kernel runs the micro-kernel of p.kind on the tile of output columns
+// q0.. with the lane masks of those columns.
+func (p *Conv3x3) kernel(k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
+	if p.kind == convAVX512 {
+		conv8x32AVX512(k3, a, &xp[q0], offs, &p.masks[6*(q0/32)], c, ldc, acc)
+		return
 	}
+	conv6x16AVX2(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)], c, ldc, acc)
 }
 
 // accBeta is the beta of mergeTile for a tile that is added to C (acc) or
