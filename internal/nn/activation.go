@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/resexp/resexp/internal/nn/kernels"
 )
@@ -38,8 +37,10 @@ func (k ActKind) String() string {
 }
 
 // Activation applies Kind elementwise: out = f(x), dx = dout * f'(x), with
-// f' computed from the output (ReLU: out > 0; Tanh: 1-out²; Sigmoid:
-// out*(1-out)). Non-finite inputs stay non-finite (ReLU passes NaN through).
+// f' computed from the output (ReLU: out > 0; Tanh: (1-out)(1+out);
+// Sigmoid: out*(1-out)). Tanh and Sigmoid are float32 approximations within
+// 2.5 ulps (kernels.Tanh, kernels.Sigmoid). NaN stays NaN (ReLU passes it
+// through); ±Inf give ±1 for Tanh and 1 and 0 for Sigmoid.
 type Activation struct {
 	Kind ActKind
 
@@ -113,13 +114,9 @@ func (l *Activation) forwardChunk(_, lo, hi int) {
 	case ReLU:
 		kernels.ReLU(dst, src)
 	case Tanh:
-		for i, v := range src {
-			dst[i] = float32(math.Tanh(float64(v)))
-		}
+		kernels.Tanh(dst, src)
 	case Sigmoid:
-		for i, v := range src {
-			dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
+		kernels.Sigmoid(dst, src)
 	default:
 		panic("nn: Activation: unknown kind")
 	}
@@ -158,13 +155,9 @@ func (l *Activation) backwardChunk(_, lo, hi int) {
 	case ReLU:
 		kernels.ReLUBackward(dst, y, d)
 	case Tanh:
-		for i, v := range y {
-			dst[i] = d[i] * (1 - v*v)
-		}
+		kernels.TanhBackward(dst, y, d)
 	case Sigmoid:
-		for i, v := range y {
-			dst[i] = d[i] * v * (1 - v)
-		}
+		kernels.SigmoidBackward(dst, y, d)
 	default:
 		panic("nn: Activation: unknown kind")
 	}

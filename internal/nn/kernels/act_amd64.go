@@ -1,0 +1,90 @@
+package kernels
+
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
+
+// hasAVX2FMA reports whether the activation assembly may run.
+var hasAVX2FMA = hasAVX2 && cpu.X86.HasFMA
+
+// tanhTab and sigmoidTab hold the constants of tanhGo and sigmoidGo, each
+// repeated in the 8 lanes of a row, for the assembly to load; one source of
+// truth for both.
+var (
+	tanhTab = bcast8(math.Float32frombits(signBit), -2*tanhClamp, log2e, -ln2Hi, -ln2Lo,
+		em1C7, em1C6, em1C5, em1C4, em1C3, 0.5,
+		1, -2, math.Float32frombits(127))
+	sigmoidTab = bcast8(math.Float32frombits(signBit), sigMin, log2e, -ln2Hi, -ln2Lo,
+		expC6, expC5, expC4, expC3, expC2,
+		1, math.Float32frombits(127))
+)
+
+func bcast8(v ...float32) [][8]float32 {
+	t := make([][8]float32, len(v))
+	for i, x := range v {
+		for j := range t[i] {
+			t[i][j] = x
+		}
+	}
+	return t
+}
+
+// The bulk functions run the assembly on the first len&^7 elements and
+// return how many they did, as in elem_amd64.go.
+
+func tanhBulk(dst, x []float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2FMA || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	tanhAVX2(&dst[0], &x[0], n, &tanhTab[0])
+	return n
+}
+
+func sigmoidBulk(dst, x []float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2FMA || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	sigmoidAVX2(&dst[0], &x[0], n, &sigmoidTab[0])
+	return n
+}
+
+func tanhBackwardBulk(dx, y, dout []float32) int {
+	n := len(dx) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = y[n-1], dout[n-1]
+	tanhBackwardAVX2(&dx[0], &y[0], &dout[0], n)
+	return n
+}
+
+func sigmoidBackwardBulk(dx, y, dout []float32) int {
+	n := len(dx) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = y[n-1], dout[n-1]
+	sigmoidBackwardAVX2(&dx[0], &y[0], &dout[0], n)
+	return n
+}
+
+// The assembly kernels: n > 0 is a multiple of 8; tab is tanhTab or
+// sigmoidTab; the contracts are those of the Go references in act.go.
+
+//go:noescape
+func tanhAVX2(dst, x *float32, n int, tab *[8]float32)
+
+//go:noescape
+func sigmoidAVX2(dst, x *float32, n int, tab *[8]float32)
+
+//go:noescape
+func tanhBackwardAVX2(dx, y, dout *float32, n int)
+
+//go:noescape
+func sigmoidBackwardAVX2(dx, y, dout *float32, n int)
