@@ -249,17 +249,46 @@ func (l *BatchNorm2D) sqChunk(ch, lo, hi int) {
 
 func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
-		for c := range l.C {
-			dst := plane(l.dst, n, c)
-			if l.addend == nil {
-				kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
-				continue
-			}
-			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], false)
-			kernels.Add(dst, dst, plane(l.addend, n, c), l.reluDst)
-		}
+		l.affineImage(n)
 	}
 }
+
+// affineImage applies the running affine map (see affine) to image n.
+func (l *BatchNorm2D) affineImage(n int) {
+	for c := range l.C {
+		dst := plane(l.dst, n, c)
+		if l.addend == nil {
+			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
+			continue
+		}
+		kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], false)
+		kernels.Add(dst, dst, plane(l.addend, n, c), l.reluDst)
+	}
+}
+
+// beginEpilogue prepares an inference-mode Forward of x, then the addition
+// of addend (if not nil) and act (a ReLU, if not nil), as the fused passes
+// do, for the layer that produces x to apply image by image with
+// affineImage while each image is in cache (see Conv2D.forwardEpilogue).
+// It returns the output, act's when act is set. endEpilogue ends it.
+func (l *BatchNorm2D) beginEpilogue(x *Tensor, act *Activation, addend *Tensor) *Tensor {
+	if addend != nil && !addend.SameShape(x) {
+		panic("nn: BatchNorm2D: the residual summand's shape differs from the input's")
+	}
+	l.forward(x, false)
+	var y *Tensor
+	if act != nil {
+		l.out = nil
+		y = act.setOutput(x)
+	} else {
+		l.out = ensure(l.out, x.N, x.C, x.H, x.W)
+		y = l.out
+	}
+	l.dst, l.reluDst, l.addend = y, act != nil, addend
+	return y
+}
+
+func (l *BatchNorm2D) endEpilogue() { l.dst, l.addend = nil, nil }
 
 // Backward takes dout [N, C, H, W], sets Beta.Grad = Σ dout and
 // Gamma.Grad = Σ dout*xhat per channel, with xhat = (x-mean)*invStd, and

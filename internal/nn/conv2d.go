@@ -44,6 +44,7 @@ type Conv2D struct {
 	fwdChunk, bwdChunk func(c, lo, hi int)
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
+	epi                *BatchNorm2D    // during forwardEpilogue: applied to each output image
 }
 
 // implicitGEMM turns the implicit-GEMM convolution on or off (for tests
@@ -84,6 +85,22 @@ func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	return l.out
 }
 
+// forwardEpilogue is an inference-mode Forward of x followed by bn's
+// (inference-mode) Forward, the addition of addend (if not nil) and act (a
+// ReLU, if not nil), with bn's part applied to each image as soon as the
+// convolution has written it, while it is in cache. It returns the result,
+// bit for bit that of running the layers one by one (the fused passes
+// included); the convolution's own output is kept as after Forward.
+func (l *Conv2D) forwardEpilogue(x *Tensor, bn *BatchNorm2D, act *Activation, addend *Tensor) *Tensor {
+	l.prepare(x)
+	y := bn.beginEpilogue(l.out, act, addend)
+	l.epi = bn
+	parallelFor(x.N, l.fwdChunk)
+	l.epi = nil
+	bn.endEpilogue()
+	return y
+}
+
 // prepare sets the geometry, x and the output buffer for a Forward of x.
 func (l *Conv2D) prepare(x *Tensor) {
 	if x.C != l.C {
@@ -116,6 +133,9 @@ func (l *Conv2D) forwardChunk(c, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		col := l.colOf(*buf, n)
 		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
+		if l.epi != nil {
+			l.epi.affineImage(n)
+		}
 	}
 	putScratch(buf)
 }
@@ -128,6 +148,9 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		l.plan.Pad(*buf, l.x.Data[n*xsz:(n+1)*xsz])
 		l.plan.Run(l.out.Data[n*osz:(n+1)*osz], *buf)
+		if l.epi != nil {
+			l.epi.affineImage(n)
+		}
 	}
 	putScratch(buf)
 }

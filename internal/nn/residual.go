@@ -47,7 +47,13 @@ func (r *Residual) Params() []*Param {
 func (r *Residual) Forward(x *Tensor, train bool) *Tensor {
 	r.forwarded, r.in = true, x.Shape()
 	if seq, bn, act := r.fusedTail(); bn != nil {
-		y := seq.forwardHead(x, train, len(seq.Layers)-1)
+		k := len(seq.Layers) - 1
+		if _, ok := seq.layer(k - 1).(*Conv2D); ok && !train && fuseInference {
+			// The body's last convolution applies the batch norm, the
+			// addition and the ReLU image by image.
+			return seq.forwardHead(x, false, k, &epilogue{bn, act, r.shortcut(x, false)})
+		}
+		y := seq.forwardHead(x, train, k, nil)
 		return bn.forwardAddReLU(y, r.shortcut(x, train), train, act)
 	}
 	b := r.Body.Forward(x, train)

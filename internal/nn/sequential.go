@@ -19,20 +19,57 @@ func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: lay
 // Forward passes x through every layer and returns the last output. A
 // BatchNorm2D followed by a ReLU Activation runs as one fused pass, with the
 // same results and the same state in both layers (the BatchNorm2D's own
-// output is recomputed on demand, see its Output).
+// output is recomputed on demand, see its Output). In inference mode a
+// Conv2D followed by a BatchNorm2D (and a ReLU) runs as one pass, the
+// batch norm applied to each image while it is in cache
+// (Conv2D.forwardEpilogue), again with the same results.
 func (s *Sequential) Forward(x *Tensor, train bool) *Tensor {
-	return s.forwardHead(x, train, len(s.Layers))
+	return s.forwardHead(x, train, len(s.Layers), nil)
 }
+
+// epilogue is the part of a Residual after its body's head that an
+// inference-mode Forward lets the head's last layer, a Conv2D, apply: the
+// body's final BatchNorm2D, the addition of the shortcut's output and the
+// ReLU.
+type epilogue struct {
+	bn     *BatchNorm2D
+	act    *Activation
+	addend *Tensor
+}
+
+// fuseInference turns the inference-mode fusion of Conv2D and BatchNorm2D
+// on or off (for tests).
+var fuseInference = true
 
 // forwardHead passes x through the first k layers, as Forward does, and
 // returns the output of layer k-1 (x if k is 0). It records the shape of
-// the input of layers 0 to k (the output's as layer k's).
-func (s *Sequential) forwardHead(x *Tensor, train bool, k int) *Tensor {
+// the input of layers 0 to k (the output's as layer k's). If tail is not
+// nil and layer k-1 is a Conv2D, that layer applies tail (see epilogue)
+// and forwardHead returns tail's result.
+func (s *Sequential) forwardHead(x *Tensor, train bool, k int, tail *epilogue) *Tensor {
 	if len(s.in) != len(s.Layers) {
 		s.in = make([][4]int, len(s.Layers))
 	}
 	for i := 0; i < k; i++ {
 		s.in[i] = x.Shape()
+		if conv, ok := s.Layers[i].(*Conv2D); ok && i == k-1 && tail != nil {
+			y := conv.forwardEpilogue(x, tail.bn, tail.act, tail.addend)
+			if k < len(s.Layers) {
+				s.in[k] = conv.out.Shape()
+			}
+			return y
+		}
+		if conv, bn, act := s.convBN(i, k, train); conv != nil {
+			y := conv.forwardEpilogue(x, bn, act, nil)
+			s.in[i+1] = conv.out.Shape()
+			i++
+			if act != nil {
+				s.in[i+1] = y.Shape()
+				i++
+			}
+			x = y
+			continue
+		}
 		if bn, act := s.fusedReLU(i, i+1); bn != nil && i+1 < k {
 			s.in[i+1] = x.Shape()
 			x = bn.forwardReLU(x, train, act)
@@ -45,6 +82,32 @@ func (s *Sequential) forwardHead(x *Tensor, train bool, k int) *Tensor {
 		s.in[k] = x.Shape()
 	}
 	return x
+}
+
+// convBN returns, in inference mode, layer i and i+1 (< k) if they are a
+// Conv2D and a BatchNorm2D, with layer i+2 if it is a ReLU Activation (and
+// below k), else nil.
+func (s *Sequential) convBN(i, k int, train bool) (*Conv2D, *BatchNorm2D, *Activation) {
+	if train || !fuseInference || i+1 >= k {
+		return nil, nil, nil
+	}
+	conv, ok := s.Layers[i].(*Conv2D)
+	bn, ok2 := s.Layers[i+1].(*BatchNorm2D)
+	if !ok || !ok2 {
+		return nil, nil, nil
+	}
+	if act, ok := s.layer(i + 2).(*Activation); ok && i+2 < k && act.Kind == ReLU {
+		return conv, bn, act
+	}
+	return conv, bn, nil
+}
+
+// layer returns layer i, or nil if there is none.
+func (s *Sequential) layer(i int) Layer {
+	if i >= 0 && i < len(s.Layers) {
+		return s.Layers[i]
+	}
+	return nil
 }
 
 // fusedReLU returns layers i and j = i+1 if they are a BatchNorm2D and a
@@ -122,4 +185,12 @@ func (s *Sequential) Params() []*Param {
 		ps = append(ps, l.Params()...)
 	}
 	return ps
+}
+
+// SetFuseInference turns the inference-mode fusion of a Conv2D with the
+// BatchNorm2D after it on or off and returns the previous setting; it is
+// on by default and exists for tests that compare the two.
+func SetFuseInference(on bool) (was bool) {
+	was, fuseInference = fuseInference, on
+	return was
 }
