@@ -238,12 +238,7 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 		mw := min(mr, mb-ir)
 		panel := dst[ir*kb : ir*kb+kb*mr]
 		if trans {
-			for p := 0; p < kb; p++ {
-				row := a[(p0+p)*lda+i0+ir:]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, row[:mw])
-				clear(d[mw:])
-			}
+			packATPanel(panel, a[(p0)*lda+i0+ir:], lda, kb, mw, mr)
 			continue
 		}
 		for i := 0; i < mw; i++ {
@@ -257,6 +252,33 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 			for p := 0; p < kb; p++ {
 				panel[p*mr+i] = 0
 			}
+		}
+	}
+}
+
+// packATPanel packs one micro-panel of a transposed A: panel[p*mr+i] =
+// a[p*lda+i] for p < kb, i < mw, and zero for mw ≤ i < mr. Whole panels of
+// the kernels' widths move as 16-byte arrays (inline moves, no memmove call
+// per row).
+func packATPanel(panel, a []float32, lda, kb, mw, mr int) {
+	switch {
+	case mw == 8 && mr == 8:
+		for p := 0; p < kb; p++ {
+			d, s := panel[p*8:p*8+8], a[p*lda:p*lda+8]
+			*(*[4]float32)(d) = *(*[4]float32)(s)
+			*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
+		}
+	case mw == 6 && mr == 6:
+		for p := 0; p < kb; p++ {
+			d, s := panel[p*6:p*6+6], a[p*lda:p*lda+6]
+			*(*[4]float32)(d) = *(*[4]float32)(s)
+			*(*[2]float32)(d[4:]) = *(*[2]float32)(s[4:])
+		}
+	default:
+		for p := 0; p < kb; p++ {
+			d := panel[p*mr : p*mr+mr]
+			copy(d, a[p*lda:p*lda+mw])
+			clear(d[mw:])
 		}
 	}
 }
