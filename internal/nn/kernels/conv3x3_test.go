@@ -44,6 +44,25 @@ func im2colStrideRef(x []float32, c, h, w, s int) []float32 {
 	return col
 }
 
+// convCase is a random convolution problem and its reference output.
+type convCase struct {
+	x, a, col []float32 // image [c, H, W], weights [m, 9c], im2col matrix
+	want, abs []float32 // A·col and |A|·|col|, [m, n]
+	m, n, k   int
+}
+
+// newConvCase draws x and A for m output channels, c input channels, an
+// h×w image and stride s, and computes the reference with SgemmNaive.
+func newConvCase(r *rand.Rand, m, c, h, w, s int) convCase {
+	cc := convCase{m: m, n: (h / s) * (w / s), k: 9 * c}
+	cc.x, cc.a = randSlice(r, c*h*w), randSlice(r, m*cc.k)
+	cc.col = im2colStrideRef(cc.x, c, h, w, s)
+	cc.want, cc.abs = make([]float32, m*cc.n), make([]float32, m*cc.n)
+	SgemmNaive(false, false, m, cc.n, cc.k, 1, cc.a, cc.k, cc.col, cc.n, 0, cc.want, cc.n)
+	SgemmNaive(false, false, m, cc.n, cc.k, 1, absOf(cc.a), cc.k, absOf(cc.col), cc.n, 0, cc.abs, cc.n)
+	return cc
+}
+
 // checkClose compares got with want = Σ_p terms, each element within
 // (k+4)·u·Σ_p|terms| (u = 2^-24), the float32 bound of checkGemm; absSum
 // holds those sums.
@@ -72,13 +91,8 @@ func TestConv3x3Run(t *testing.T) {
 	for _, s := range conv3x3Shapes {
 		m, c, h, w := s[0], s[1], s[2], s[3]
 		t.Run(fmt.Sprintf("m%d_c%d_%dx%d", m, c, h, w), func(t *testing.T) {
-			r := rand.New(rand.NewPCG(uint64(m*c), uint64(h*w)))
-			n, k := h*w, 9*c
-			x, a := randSlice(r, c*n), randSlice(r, m*k)
-			col := im2colRef(x, c, h, w)
-			want, abs := make([]float32, m*n), make([]float32, m*n)
-			SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
-			SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
+			cc := newConvCase(rand.New(rand.NewPCG(uint64(m*c), uint64(h*w))), m, c, h, w, 1)
+			n, k, x, a, want, abs := cc.n, cc.k, cc.x, cc.a, cc.want, cc.abs
 			xp := make([]float32, PaddedLen(c, h, w))
 			for i := range xp {
 				xp[i] = float32(math.NaN()) // PadImage must write every float
@@ -172,12 +186,8 @@ func TestConv3x3Reprepare(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, s := range [][4]int{{64, 64, 8, 8}, {16, 16, 32, 32}, {16, 16, 7, 7}, {64, 64, 8, 8}} {
 		m, c, h, w := s[0], s[1], s[2], s[3]
-		n, k := h*w, 9*c
-		x, a := randSlice(r, c*n), randSlice(r, m*k)
-		col := im2colRef(x, c, h, w)
-		want, abs := make([]float32, m*n), make([]float32, m*n)
-		SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
-		SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
+		cc := newConvCase(r, m, c, h, w, 1)
+		n, k, x, a, want, abs := cc.n, cc.k, cc.x, cc.a, cc.want, cc.abs
 		xp := make([]float32, PaddedLen(c, h, w))
 		PadImage(xp, x, c, h, w)
 		for _, kind := range convKindsUnderTest() {
@@ -335,9 +345,9 @@ func TestConv3x3Stride2(t *testing.T) {
 		m, c, hin, win := sh[0], sh[1], sh[2], sh[3]
 		t.Run(fmt.Sprintf("m%d_c%d_%dx%d", m, c, hin, win), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(m*c), uint64(hin*win)))
-			n, k := (hin/2)*(win/2), 9*c
-			x, a, d := randSlice(r, c*hin*win), randSlice(r, m*k), randSlice(r, m*n)
-			col := im2colStrideRef(x, c, hin, win, 2)
+			cc := newConvCase(r, m, c, hin, win, 2)
+			n, k, x, a, col, want, abs := cc.n, cc.k, cc.x, cc.a, cc.col, cc.want, cc.abs
+			d := randSlice(r, m*n)
 			var p Conv3x3
 			p.PrepareStride(a, m, c, hin, win, 2)
 			xp := make([]float32, p.PaddedSize())
@@ -346,9 +356,6 @@ func TestConv3x3Stride2(t *testing.T) {
 			}
 			p.Pad(xp, x)
 
-			want, abs := make([]float32, m*n), make([]float32, m*n)
-			SgemmNaive(false, false, m, n, k, 1, a, k, col, n, 0, want, n)
-			SgemmNaive(false, false, m, n, k, 1, absOf(a), k, absOf(col), n, 0, abs, n)
 			for _, kind := range convKindsUnderTest() {
 				var q Conv3x3
 				q.prepare(a, m, c, hin, win, 2, kind)
