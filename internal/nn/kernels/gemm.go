@@ -191,9 +191,9 @@ func (g *gemm) block(jc, nb, pc, kb int, beta float32) {
 	if g.conv != nil {
 		g.conv.packBT(g.ws.b[:], g.xp, pc, kb, jc, nb, nr)
 	} else if !direct {
-		packB(g.ws.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb, nr)
+		packB(g.kr, g.ws.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb, nr)
 	} else if rem := nb % nr; rem != 0 {
-		packB(g.ws.b[:], g.b, g.ldb, false, pc, kb, jc+nb-rem, rem, nr)
+		packB(g.kr, g.ws.b[:], g.b, g.ldb, false, pc, kb, jc+nb-rem, rem, nr)
 	}
 	for ic := 0; ic < g.m; ic += blockMC {
 		mb := min(blockMC, g.m-ic)
@@ -241,6 +241,10 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 			packATPanel(panel, a[(p0)*lda+i0+ir:], lda, kb, mw, mr)
 			continue
 		}
+		if mw == 6 && mr == 6 {
+			packA6(panel, a[(i0+ir)*lda+p0:], lda, kb)
+			continue
+		}
 		for i := 0; i < mw; i++ {
 			row := a[(i0+ir+i)*lda+p0:]
 			row = row[:kb]
@@ -253,6 +257,18 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 				panel[p*mr+i] = 0
 			}
 		}
+	}
+}
+
+// packA6 packs six rows of A (not transposed) into one 6-row micro-panel,
+// panel[p*6+i] = a[i*lda+p] for p < kb: the six rows are read side by side
+// and each panel row is written whole, instead of six strided passes.
+func packA6(panel, a []float32, lda, kb int) {
+	r0, r1, r2 := a[:kb], a[lda:lda+kb], a[2*lda:2*lda+kb]
+	r3, r4, r5 := a[3*lda:3*lda+kb], a[4*lda:4*lda+kb], a[5*lda:5*lda+kb]
+	for p := range r0 {
+		d := (*[6]float32)(panel[p*6:])
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 	}
 }
 
@@ -286,7 +302,7 @@ func packATPanel(panel, a []float32, lda, kb, mw, mr int) {
 // packB copies op(B)[p0:p0+kb, j0:j0+nb] into dst as ceil(nb/nr) micro-panels
 // of kb×nr floats (panel r holds columns j0+r*nr.., row-by-row), padding the
 // last panel with zero columns.
-func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, nb, nr int) {
+func packB(kr *microKernel, dst, b []float32, ldb int, trans bool, p0, kb, j0, nb, nr int) {
 	for jr := 0; jr < nb; jr += nr {
 		nw := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+kb*nr]
@@ -298,7 +314,7 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, nb, nr int) {
 			}
 			continue
 		}
-		packBT(panel, b[(j0+jr)*ldb+p0:], ldb, kb, nw, nr)
+		packBT(kr, panel, b[(j0+jr)*ldb+p0:], ldb, kb, nw, nr)
 	}
 }
 

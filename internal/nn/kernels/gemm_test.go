@@ -191,15 +191,18 @@ func TestSgemmAllocs(t *testing.T) {
 
 func TestPackBT(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, s := range [][4]int{{1, 1, 1, 4}, {17, 5, 3, 16}, {40, 32, 32, 32}, {37, 13, 19, 32}, {256, 16, 20, 16}, {53, 29, 5, 32}, {64, 32, 0, 32}} {
+	for _, s := range [][4]int{{1, 1, 1, 4}, {17, 5, 3, 16}, {40, 32, 32, 32}, {37, 13, 19, 32}, {256, 16, 20, 16}, {53, 29, 5, 32}, {64, 32, 0, 32}, {9, 8, 1, 8}, {23, 13, 2, 16}, {31, 16, 3, 16}} {
 		kb, nw, ldb, nr := s[0], s[1], s[0]+s[2], s[3]
 		b := randSlice(r, nw*ldb)
-		got, want := randSlice(r, kb*nr), make([]float32, kb*nr)
-		packBT(got, b, ldb, kb, nw, nr)
+		want := make([]float32, kb*nr)
 		packBTGo(want, b, ldb, kb, nw, nr)
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("kb=%d nw=%d nr=%d: panel[%d] = %g, want %g", kb, nw, nr, i, got[i], want[i])
+		for _, kr := range kernelsUnderTest(t) {
+			got := randSlice(r, kb*nr)
+			packBT(kr, got, b, ldb, kb, nw, nr)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s kb=%d nw=%d nr=%d: panel[%d] = %g, want %g", kr.name, kb, nw, nr, i, got[i], want[i])
+				}
 			}
 		}
 	}

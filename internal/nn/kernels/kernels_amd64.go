@@ -102,12 +102,17 @@ var hasConvKernel = cpu.X86.HasAVX512F
 // hasConvAVX2 reports whether conv6x16AVX2 may run.
 var hasConvAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// packBT packs one transposed panel of B: panel[p*nr+j] = b[j*ldb+p] for
-// p < kb, j < nw, and zero for nw ≤ j < nr. Whole 16×16 blocks go through
-// transpose16x16AVX512 when the avx512 kernel runs (not when RESEXP_KERNEL
-// selects another, so that avx2 measures what a CPU without AVX-512 does).
-func packBT(panel, b []float32, ldb, kb, nw, nr int) {
-	if !hasAVX512 || activeKernel() != avx512Kernel || nr%16 != 0 || kb < 16 || nw < 16 {
+// packBT packs one transposed panel of B for the micro-kernel kr:
+// panel[p*nr+j] = b[j*ldb+p] for p < kb, j < nw, and zero for nw ≤ j < nr.
+// Whole blocks go through transpose16x16AVX512 for the avx512 kernel and
+// transposeRows8AVX2 for the avx2 kernel (no AVX-512 instruction, so that
+// RESEXP_KERNEL=avx2 measures what a CPU without AVX-512 does).
+func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
+	if hasConvAVX2 && kr == avx2Kernel && nr%8 == 0 && kb >= 8 && nw >= 8 {
+		packBT8(panel, b, ldb, kb, nw, nr)
+		return
+	}
+	if !hasAVX512 || kr != avx512Kernel || nr%16 != 0 || kb < 16 || nw < 16 {
 		packBTGo(panel, b, ldb, kb, nw, nr)
 		return
 	}
@@ -121,6 +126,36 @@ func packBT(panel, b []float32, ldb, kb, nw, nr int) {
 	}
 	packBTRange(panel, b, ldb, nr, 0, j16, p16, kb)
 	packBTRange(panel, b, ldb, nr, j16, nw, 0, kb)
+	if nw < nr {
+		for p := 0; p < kb; p++ {
+			clear(panel[p*nr+nw : p*nr+nr])
+		}
+	}
+}
+
+// allLanes is the lane mask of transposeRows8AVX2 that reads every lane.
+var allLanes = [64]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+
+// packBT8 is packBT with the avx2 kernel: whole 8×8 blocks go through
+// transposeRows8AVX2 (rows ldb apart, every lane read).
+func packBT8(panel, b []float32, ldb, kb, nw, nr int) {
+	j8, p8 := nw&^7, kb&^7
+	_ = panel[kb*nr-1]
+	_ = b[(nw-1)*ldb+kb-1]
+	var offs [8]int
+	for j := range offs {
+		offs[j] = j * ldb
+	}
+	for j := 0; j < j8; j += 8 {
+		for p := 0; p < p8; p += 8 {
+			transposeRows8AVX2(&panel[p*nr+j], nr, &b[j*ldb+p], &offs[0], &allLanes[0])
+		}
+	}
+	packBTRange(panel, b, ldb, nr, 0, j8, p8, kb)
+	packBTRange(panel, b, ldb, nr, j8, nw, 0, kb)
 	if nw < nr {
 		for p := 0; p < kb; p++ {
 			clear(panel[p*nr+nw : p*nr+nr])

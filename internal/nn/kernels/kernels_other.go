@@ -8,7 +8,9 @@ func archKernels() []*microKernel { return nil }
 
 // packBT packs one transposed panel of B: panel[p*nr+j] = b[j*ldb+p] for
 // p < kb, j < nw, and zero for nw ≤ j < nr.
-func packBT(panel, b []float32, ldb, kb, nw, nr int) { packBTGo(panel, b, ldb, kb, nw, nr) }
+func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
+	packBTGo(panel, b, ldb, kb, nw, nr)
+}
 
 // packARows packs whole A micro-panels with assembly: none here, so packA
 // does all of them.
