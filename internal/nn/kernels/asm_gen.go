@@ -190,8 +190,8 @@ func transpose(split bool) {
 // convKernel emits conv8x32AVX512, kernel8x32AVX512 with B read in place
 // from a padded image: row p of B is the 32 floats at b+offs[p], loaded
 // with the zeroing masks of its kernel column p mod 3 (K1/K2 for column 0,
-// K3/K4 for 1, K5/K6 for 2; low and high 16 lanes), so the loop runs over
-// triples of rows.
+// K3/K4 for 1, K5/K6 for 2; low and high 16 lanes, taken from two steps of
+// Conv3x3.qmasks), so the loop runs over triples of rows.
 func convKernel() {
 	emit("")
 	emit("// func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)")
@@ -209,8 +209,11 @@ func convKernel() {
 	emit("\tMOVQ c+40(FP), DI")
 	emit("\tMOVQ ldc+48(FP), R9")
 	emit("\tSHLQ $2, R9")
-	for i := 0; i < 6; i++ {
-		emit("\tKMOVW %d(SI), K%d", 2*i, i+1)
+	// masks holds 4 uint16 per 16 columns (kernel columns 0, 1, 2, image):
+	// K(2j+1) takes column j's mask of lanes 0-15, K(2j+2) of lanes 16-31.
+	for j := 0; j < 3; j++ {
+		emit("\tKMOVW %d(SI), K%d", 2*j, 2*j+1)
+		emit("\tKMOVW %d(SI), K%d", 8+2*j, 2*j+2)
 	}
 	for i := 0; i < 16; i++ {
 		emit("\tVPXORD Z%d, Z%d, Z%d", i, i, i)

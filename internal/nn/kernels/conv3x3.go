@@ -29,7 +29,6 @@ type Conv3x3 struct {
 	kc         int       // columns of A per K block, a multiple of 3
 	a          []float32 // A packed: per K block, ceil(m/mr) panels of kb×mr
 	offs       []int     // offs[r]: where row r of B starts, relative to column 0
-	masks      []uint16  // per 32-column tile: lanes of kernel columns 0, 1, 2 (low, high 16)
 	qmasks     []uint16  // per 16 columns: lanes of kernel columns 0, 1, 2, then of the image
 	vmasks     []int32   // per 16 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
 }
@@ -178,7 +177,7 @@ func (p *Conv3x3) prepare(a []float32, m, c, hin, win, stride int, kind convKind
 	}
 }
 
-// setGeometry sets offs and masks for p.c, p.h, p.w.
+// setGeometry sets offs and the lane masks for p.c, p.h, p.w.
 func (p *Conv3x3) setGeometry() {
 	k, n := 9*p.c, p.h*p.w
 	p.offs = growInts(p.offs, k)
@@ -189,18 +188,21 @@ func (p *Conv3x3) setGeometry() {
 			}
 		}
 	}
-	tiles := ceilDiv(n, 32)
-	if cap(p.masks) < 6*tiles {
-		p.masks = make([]uint16, 6*tiles)
+	// An even number of 16-column steps, so that a 32-column tile of
+	// conv8x32AVX512 always has two.
+	steps := 2 * ceilDiv(n, 32)
+	if cap(p.qmasks) < 4*steps {
+		p.qmasks = make([]uint16, 4*steps)
 	}
-	p.masks = p.masks[:6*tiles]
-	for t := range tiles {
-		var lanes [3]uint32
-		for l := range 32 {
-			q := 32*t + l
+	p.qmasks = p.qmasks[:4*steps]
+	for st := range steps {
+		var lanes [4]uint16
+		for l := range 16 {
+			q := 16*st + l
 			if q >= n {
 				break
 			}
+			lanes[3] |= 1 << l
 			ow := q % p.w
 			for j := range 3 {
 				if (j == 0 && ow == 0) || (j == 2 && p.s == 1 && ow == p.w-1) {
@@ -209,20 +211,7 @@ func (p *Conv3x3) setGeometry() {
 				lanes[j] |= 1 << l
 			}
 		}
-		for j := range 3 {
-			p.masks[6*t+2*j] = uint16(lanes[j])
-			p.masks[6*t+2*j+1] = uint16(lanes[j] >> 16)
-		}
-	}
-	steps := ceilDiv(n, 16)
-	if cap(p.qmasks) < 4*steps {
-		p.qmasks = make([]uint16, 4*steps)
-	}
-	p.qmasks = p.qmasks[:4*steps]
-	for s := range steps {
-		t := p.masks[6*(s/2)+s%2:]
-		p.qmasks[4*s], p.qmasks[4*s+1], p.qmasks[4*s+2] = t[0], t[2], t[4]
-		p.qmasks[4*s+3] = uint16(1<<min(16, n-16*s) - 1)
+		copy(p.qmasks[4*st:], lanes[:])
 	}
 	if cap(p.vmasks) < 48*steps {
 		p.vmasks = make([]int32, 48*steps)
@@ -240,7 +229,7 @@ func (p *Conv3x3) setGeometry() {
 
 // valid reports whether column q of im2col row r is inside the image.
 func (p *Conv3x3) valid(r, q int) bool {
-	m := p.masks[6*(q/32)+2*(r%3)+(q%32)/16]
+	m := p.qmasks[4*(q/16)+r%3]
 	return m&(1<<(q%16)) != 0
 }
 
@@ -308,7 +297,7 @@ func (p *Conv3x3) runTiles(out, xp []float32, mr, nr int) {
 // q0.. with the lane masks of those columns.
 func (p *Conv3x3) kernel(k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
 	if p.kind == convAVX512 {
-		conv8x32AVX512(k3, a, &xp[q0], offs, &p.masks[6*(q0/32)], c, ldc, acc)
+		conv8x32AVX512(k3, a, &xp[q0], offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
 		return
 	}
 	conv6x16AVX2(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)], c, ldc, acc)
@@ -523,8 +512,8 @@ func (p *Conv3x3) packBT8(dst, xp []float32, p0, p8, kb, j0, nb, nr int) {
 func (p *Conv3x3) classMasks(cyc *[18]uint16, q int) {
 	var cls [3]uint16
 	if q%16 == 0 {
-		t := p.masks[6*(q/32)+(q%32)/16:]
-		cls = [3]uint16{t[0], t[2], t[4]}
+		t := p.qmasks[4*(q/16):]
+		cls = [3]uint16{t[0], t[1], t[2]}
 	} else {
 		n := p.h * p.w
 		for j := range cls {

@@ -35,8 +35,9 @@ func transpose16x16SplitAVX512(dst0, dst1 *float32, src *float32, lds int)
 // conv8x32AVX512 is kernel8x32AVX512 with alpha 1 for B read in place from
 // a padded image (see Conv3x3): row p of B (p < 3*k3) is the 32 floats at
 // b+offs[p], with the lanes whose bit is clear in the 32-bit mask of its
-// kernel column p mod 3 read as zero; masks holds those three masks as
-// (low 16 lanes, high 16 lanes) pairs. C is overwritten, or added to if acc.
+// kernel column p mod 3 read as zero; masks holds two steps of
+// Conv3x3.qmasks (lanes 0-15, then 16-31: the masks of kernel columns 0, 1,
+// 2 and of the image each). C is overwritten, or added to if acc.
 //
 //go:noescape
 func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)
