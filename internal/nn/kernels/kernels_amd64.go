@@ -109,24 +109,34 @@ var hasConvAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // transposeRows8AVX2 for the avx2 kernel (no AVX-512 instruction, so that
 // RESEXP_KERNEL=avx2 measures what a CPU without AVX-512 does).
 func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
-	if hasConvAVX2 && kr == avx2Kernel && nr%8 == 0 && kb >= 8 && nw >= 8 {
-		packBT8(panel, b, ldb, kb, nw, nr)
-		return
-	}
-	if !hasAVX512 || kr != avx512Kernel || nr%16 != 0 || kb < 16 || nw < 16 {
+	var blk int // the side of the transposed blocks
+	switch {
+	case hasConvAVX2 && kr == avx2Kernel && nr%8 == 0 && kb >= 8 && nw >= 8:
+		blk = 8
+	case hasAVX512 && kr == avx512Kernel && nr%16 == 0 && kb >= 16 && nw >= 16:
+		blk = 16
+	default:
 		packBTGo(panel, b, ldb, kb, nw, nr)
 		return
 	}
-	j16, p16 := nw&^15, kb&^15
+	jb, pb := nw/blk*blk, kb/blk*blk
 	_ = panel[kb*nr-1]
 	_ = b[(nw-1)*ldb+kb-1]
-	for j := 0; j < j16; j += 16 {
-		for p := 0; p < p16; p += 16 {
-			transpose16x16AVX512(&panel[p*nr+j], nr, &b[j*ldb+p], ldb)
+	var offs [8]int // transposeRows8AVX2's rows: ldb apart
+	for j := range offs {
+		offs[j] = j * ldb
+	}
+	for j := 0; j < jb; j += blk {
+		for p := 0; p < pb; p += blk {
+			if blk == 16 {
+				transpose16x16AVX512(&panel[p*nr+j], nr, &b[j*ldb+p], ldb)
+			} else {
+				transposeRows8AVX2(&panel[p*nr+j], nr, &b[j*ldb+p], &offs[0], &allLanes[0])
+			}
 		}
 	}
-	packBTRange(panel, b, ldb, nr, 0, j16, p16, kb)
-	packBTRange(panel, b, ldb, nr, j16, nw, 0, kb)
+	packBTRange(panel, b, ldb, nr, 0, jb, pb, kb)
+	packBTRange(panel, b, ldb, nr, jb, nw, 0, kb)
 	if nw < nr {
 		for p := 0; p < kb; p++ {
 			clear(panel[p*nr+nw : p*nr+nr])
@@ -135,34 +145,12 @@ func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
 }
 
 // allLanes is the lane mask of transposeRows8AVX2 that reads every lane.
-var allLanes = [64]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
-
-// packBT8 is packBT with the avx2 kernel: whole 8×8 blocks go through
-// transposeRows8AVX2 (rows ldb apart, every lane read).
-func packBT8(panel, b []float32, ldb, kb, nw, nr int) {
-	j8, p8 := nw&^7, kb&^7
-	_ = panel[kb*nr-1]
-	_ = b[(nw-1)*ldb+kb-1]
-	var offs [8]int
-	for j := range offs {
-		offs[j] = j * ldb
+var allLanes = func() (m [64]int32) {
+	for i := range m {
+		m[i] = -1
 	}
-	for j := 0; j < j8; j += 8 {
-		for p := 0; p < p8; p += 8 {
-			transposeRows8AVX2(&panel[p*nr+j], nr, &b[j*ldb+p], &offs[0], &allLanes[0])
-		}
-	}
-	packBTRange(panel, b, ldb, nr, 0, j8, p8, kb)
-	packBTRange(panel, b, ldb, nr, j8, nw, 0, kb)
-	if nw < nr {
-		for p := 0; p < kb; p++ {
-			clear(panel[p*nr+nw : p*nr+nr])
-		}
-	}
-}
+	return m
+}()
 
 // packARows packs the first rows of A[i0:i0+mb, p0:p0+kb] (not transposed)
 // into 8-row micro-panels as packA does, 16 rows (two panels) at a time with
