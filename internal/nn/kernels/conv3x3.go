@@ -203,12 +203,10 @@ func (p *Conv3x3) setGeometry() {
 				break
 			}
 			lanes[3] |= 1 << l
-			ow := q % p.w
 			for j := range 3 {
-				if (j == 0 && ow == 0) || (j == 2 && p.s == 1 && ow == p.w-1) {
-					continue
+				if !p.outside(j, q%p.w) {
+					lanes[j] |= 1 << l
 				}
-				lanes[j] |= 1 << l
 			}
 		}
 		copy(p.qmasks[4*st:], lanes[:])
@@ -410,47 +408,50 @@ func (p *Conv3x3) weightGradImages(g, d []float32, dstride int, xp []float32, xs
 // rows j0.. at image columns p0..) into dst as micro-panels of nr columns,
 // as packB does for a transposed B.
 func (p *Conv3x3) packBT(dst, xp []float32, p0, kb, j0, nb, nr int) {
-	p16, blk := 0, 16 // rows (and columns) packed by whole blocks of blk
+	pb, blk := 0, 0 // rows (and columns) packed by whole blocks of blk
 	switch {
 	case p.kind == convAVX512 && nr%16 == 0 && kb >= 16:
-		p16 = kb &^ 15
-		p.packBT16(dst, xp, p0, p16, kb, j0, nb, nr)
+		pb, blk = kb&^15, 16
 	case p.kind == convAVX2 && nr%8 == 0 && kb >= 8 && p0%8 == 0:
-		p16, blk = kb&^7, 8
-		p.packBT8(dst, xp, p0, p16, kb, j0, nb, nr)
+		pb, blk = kb&^7, 8
+	}
+	if blk > 0 {
+		p.packBTBlocks(dst, xp, p0, pb, kb, j0, nb, nr, blk)
 	}
 	for jr := 0; jr < nb; jr += nr {
 		nw := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+kb*nr]
-		n16 := 0
-		if p16 > 0 {
-			n16 = nw / blk * blk
+		nblk := 0 // columns the blocks filled
+		if blk > 0 {
+			nblk = nw / blk * blk
 		}
-		if n16 == nr {
-			p.packBTScalar(panel, xp, p0, p16, kb, j0+jr, 0, nw, nr)
-			continue
-		}
-		p.packBTScalar(panel, xp, p0, 0, p16, j0+jr, n16, nw, nr)
-		p.packBTScalar(panel, xp, p0, p16, kb, j0+jr, 0, nw, nr)
+		p.packBTScalar(panel, xp, p0, 0, pb, j0+jr, nblk, nw, nr)
+		p.packBTScalar(panel, xp, p0, pb, kb, j0+jr, 0, nw, nr)
 	}
+}
+
+// outside reports whether output column ow reads outside the image for
+// kernel column j: the first column for j = 0, the last for j = 2 (stride
+// 1; with stride 2 the tap stays inside).
+func (p *Conv3x3) outside(j, ow int) bool {
+	return (j == 0 && ow == 0) || (j == 2 && p.s == 1 && ow == p.w-1)
 }
 
 // packBTScalar fills rows pp0..pp1 of one panel (first im2col row r0) at
 // columns j0..nw from xp, and zeroes columns nw..nr.
 func (p *Conv3x3) packBTScalar(panel, xp []float32, p0, pp0, pp1, r0, j0, nw, nr int) {
-	if pp0 >= pp1 {
+	if pp0 >= pp1 || (j0 >= nw && nw == nr) {
 		return
 	}
 	n := p.h * p.w
 	for j := j0; j < nw; j++ {
 		r := r0 + j
 		off, cls := p.offs[r], r%3
-		skipL, skipR := cls == 0, cls == 2 && p.s == 1 // columns masked at an output row's ends
 		ow := (p0 + pp0) % p.w
 		for pp := pp0; pp < pp1; pp++ {
 			q := p0 + pp
 			var v float32
-			if q < n && !(skipL && ow == 0) && !(skipR && ow == p.w-1) {
+			if q < n && !p.outside(cls, ow) {
 				v = xp[off+q]
 			}
 			panel[pp*nr+j] = v
@@ -464,44 +465,34 @@ func (p *Conv3x3) packBTScalar(panel, xp []float32, p0, pp0, pp1, r0, j0, nw, nr
 	}
 }
 
-// packBT16 packs, for the first p16 rows (a multiple of 16), the whole
-// 16×16 blocks of every panel with transposeRows16AVX512.
-func (p *Conv3x3) packBT16(dst, xp []float32, p0, p16, kb, j0, nb, nr int) {
-	// cyc[i] is the lane mask of im2col row class i mod 3, so the 16 rows
-	// from r take their masks from cyc[r%3:].
+// packBTBlocks packs, for the first pb rows (a multiple of blk), the whole
+// blk×blk blocks of every panel: with transposeRows16AVX512 (blk 16) or
+// transposeRows8AVX2 (blk 8, p0 a multiple of 8).
+func (p *Conv3x3) packBTBlocks(dst, xp []float32, p0, pb, kb, j0, nb, nr, blk int) {
+	// The lane masks of im2col row class i mod 3 at cyc[i] (AVX-512) or
+	// cyc8[i] (AVX2), so the rows from r take theirs from index r%3 on.
 	var cyc [18]uint16
+	var cyc8 [10][8]int32
 	_ = dst[ceilDiv(nb, nr)*kb*nr-1]
-	for pp := 0; pp < p16; pp += 16 {
+	for pp := 0; pp < pb; pp += blk {
 		q := p0 + pp
-		p.classMasks(&cyc, q)
-		for jr := 0; jr < nb; jr += nr {
-			n16 := min(nr, nb-jr) &^ 15
-			panel := dst[jr*kb:]
-			for jj := 0; jj < n16; jj += 16 {
-				r := j0 + jr + jj
-				transposeRows16AVX512(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3])
+		if blk == 16 {
+			p.classMasks(&cyc, q)
+		} else {
+			for i := range cyc8 {
+				copy(cyc8[i][:], p.vmasks[48*(q/16)+16*(i%3)+q%16:][:8])
 			}
 		}
-	}
-}
-
-// packBT8 is packBT16 with 8×8 blocks and transposeRows8AVX2; p0 is a
-// multiple of 8.
-func (p *Conv3x3) packBT8(dst, xp []float32, p0, p8, kb, j0, nb, nr int) {
-	// cyc[i] is the lane-mask vector of im2col row class i mod 3.
-	var cyc [10][8]int32
-	_ = dst[ceilDiv(nb, nr)*kb*nr-1]
-	for pp := 0; pp < p8; pp += 8 {
-		q := p0 + pp
-		for i := range cyc {
-			copy(cyc[i][:], p.vmasks[48*(q/16)+16*(i%3)+q%16:][:8])
-		}
 		for jr := 0; jr < nb; jr += nr {
-			n8 := min(nr, nb-jr) &^ 7
+			nblk := min(nr, nb-jr) / blk * blk
 			panel := dst[jr*kb:]
-			for jj := 0; jj < n8; jj += 8 {
+			for jj := 0; jj < nblk; jj += blk {
 				r := j0 + jr + jj
-				transposeRows8AVX2(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3][0])
+				if blk == 16 {
+					transposeRows16AVX512(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3])
+				} else {
+					transposeRows8AVX2(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc8[r%3][0])
+				}
 			}
 		}
 	}
