@@ -46,7 +46,7 @@ const (
 // kernel: the AVX-512 or AVX2 implicit-GEMM kernel, or Go.
 func activeConvKind() convKind {
 	switch kr := activeKernel(); {
-	case kr == avx512Kernel && hasConvKernel:
+	case kr == avx512Kernel && hasAVX512:
 		return convAVX512
 	case kr == avx2Kernel && hasConvAVX2:
 		return convAVX2

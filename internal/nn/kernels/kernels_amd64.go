@@ -94,11 +94,9 @@ func archKernels() []*microKernel {
 	return ks
 }
 
-// hasAVX512 reports whether transpose16x16AVX512 may run.
+// hasAVX512 reports whether the AVX-512 assembly (transposes,
+// conv8x32AVX512, dot4x6AVX512) may run.
 var hasAVX512 = cpu.X86.HasAVX512F
-
-// hasConvKernel reports whether conv8x32AVX512 may run.
-var hasConvKernel = cpu.X86.HasAVX512F
 
 // hasConvAVX2 reports whether conv6x16AVX2 may run.
 var hasConvAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA

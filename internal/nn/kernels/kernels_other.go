@@ -16,11 +16,10 @@ func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
 // does all of them.
 func packARows(dst, a []float32, lda, i0, mb, p0, kb, mr int) int { return 0 }
 
-// hasAVX512 and hasConvKernel: no AVX-512 assembly here.
+// hasAVX512 and hasConvAVX2: no assembly here.
 const (
-	hasAVX512     = false
-	hasConvKernel = false
-	hasConvAVX2   = false
+	hasAVX512   = false
+	hasConvAVX2 = false
 )
 
 func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool) {
