@@ -40,7 +40,7 @@ type BatchNorm2D struct {
 	part           []float64 // per-chunk partial sums [Chunks][2C]
 	dst, addend    *Tensor   // the running affine pass: dst = (x-mu)*scale + shift (+ addend)
 	reluDst        bool      // ... then rectified
-	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardReLUInto)
+	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardFusedInto)
 	sumFn, sqFn    func(c, lo, hi int)
 	affineFn, gsFn func(c, lo, hi int)
 	dxFn           func(c, lo, hi int)
@@ -117,29 +117,29 @@ func (l *BatchNorm2D) Forward(x *Tensor, train bool) *Tensor {
 	return l.out
 }
 
-// forwardReLU is Forward followed by act.Forward (a ReLU) in one pass over
-// the data, writing straight to act's output, which it returns; the
-// layer's own output is not stored (see Output).
-func (l *BatchNorm2D) forwardReLU(x *Tensor, train bool, act *Activation) *Tensor {
-	l.forward(x, train)
-	l.out = nil
-	y := act.setOutput(x)
-	l.affine(y, true, nil)
-	return y
+// fuses returns 1 if next starts with a ReLU Activation, which Forward
+// and Backward run fused with the layer in either mode (see forwardFuser
+// and backwardFuser), else 0.
+func (l *BatchNorm2D) fuses(next []Layer, _ bool) int {
+	if len(next) > 0 && isReLU(next[0]) {
+		return 1
+	}
+	return 0
 }
 
-// forwardAddReLU is Forward, the residual addition of s and act.Forward (a
-// ReLU) in one pass over the data: act's output, which it returns, is set
-// to ReLU(BN(x) + s), with BN(x) rounded to float32 as Forward stores it.
-// The layer's own output is not stored (see Output).
-func (l *BatchNorm2D) forwardAddReLU(x, s *Tensor, train bool, act *Activation) *Tensor {
-	if !s.SameShape(x) {
+// forwardFused is Forward, the addition of addend (if not nil) and
+// next[0].Forward (a ReLU) in one pass over the data: next[0]'s output,
+// which it returns, is set to ReLU(BN(x) + addend), with BN(x) rounded to
+// float32 as Forward stores it. The layer's own output is not stored (see
+// Output).
+func (l *BatchNorm2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tensor) *Tensor {
+	if addend != nil && !addend.SameShape(x) {
 		panic("nn: BatchNorm2D: the residual summand's shape differs from the input's")
 	}
 	l.forward(x, train)
 	l.out = nil
-	y := act.setOutput(x)
-	l.affine(y, true, s)
+	y := next[0].(*Activation).setOutput(x)
+	l.affine(y, true, addend)
 	return y
 }
 
@@ -269,7 +269,7 @@ func (l *BatchNorm2D) affineImage(n int) {
 // beginEpilogue prepares an inference-mode Forward of x, then the addition
 // of addend (if not nil) and act (a ReLU, if not nil), as the fused passes
 // do, for the layer that produces x to apply image by image with
-// affineImage while each image is in cache (see Conv2D.forwardEpilogue).
+// affineImage while each image is in cache (see Conv2D.forwardFused).
 // It returns the output, act's when act is set. endEpilogue ends it.
 func (l *BatchNorm2D) beginEpilogue(x *Tensor, act *Activation, addend *Tensor) *Tensor {
 	if addend != nil && !addend.SameShape(x) {
@@ -313,13 +313,18 @@ func (l *BatchNorm2D) backwardInto(dx, dout *Tensor, grads *gradPool) {
 	l.backward(dx, dout)
 }
 
-// backwardReLUInto is act.Backward followed by Backward in one pass, for a
-// ReLU act fed by this layer, writing dx to the caller's tensor: dout is
-// masked by act's output on the fly instead of being written out first. It
-// leaves act's input gradient unset.
-func (l *BatchNorm2D) backwardReLUInto(dx, dout *Tensor, act *Activation, grads *gradPool) {
+// fusesBackward reports whether next is a ReLU Activation, whose backward
+// pass backwardFusedInto runs with the layer's.
+func (l *BatchNorm2D) fusesBackward(next Layer) bool { return isReLU(next) }
+
+// backwardFusedInto is next.Backward (a ReLU fed by this layer) followed by
+// Backward in one pass, writing dx to the caller's tensor: dout is masked
+// by next's output on the fly instead of being written out first. It
+// leaves next's input gradient unset.
+func (l *BatchNorm2D) backwardFusedInto(dx, dout *Tensor, next Layer, grads *gradPool) {
+	act := next.(*Activation)
 	if act.out == nil || !dout.SameShape(act.out) {
-		panic("nn: BatchNorm2D: backwardReLUInto: dout shape differs from the ReLU output's")
+		panic("nn: BatchNorm2D: the fused ReLU's dout shape differs from its output's")
 	}
 	l.reluY, l.grads = act.out, grads
 	l.backward(dx, dout)

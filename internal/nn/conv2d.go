@@ -28,12 +28,16 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // Weightᵀ·dout and col2im.
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
-// first layer, whose input needs no gradient.
+// first layer, whose input needs no gradient (Sequential.BackwardInput
+// computes it all the same). NoFusion keeps an inference-mode Forward in a
+// Sequential from applying the BatchNorm2D after the convolution (see
+// fuses); the results are the same bits either way.
 type Conv2D struct {
 	Name                       string
 	C, OC, KH, KW, Stride, Pad int
 	Weight                     *Param
 	NoInputGrad                bool
+	NoFusion                   bool
 
 	g, gT              convGeom // gT: the geometry of the dx convolution of dout
 	x, out, dout       *Tensor
@@ -44,12 +48,9 @@ type Conv2D struct {
 	fwdChunk, bwdChunk func(c, lo, hi int)
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
-	epi                *BatchNorm2D    // during forwardEpilogue: applied to each output image
+	epi                *BatchNorm2D    // during forwardFused: applied to each output image
+	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
 }
-
-// implicitGEMM turns the implicit-GEMM convolution on or off (for tests
-// of the im2col path); it is on wherever kernels.ConvImplicit holds.
-var implicitGEMM = true
 
 // NewConv2D returns a k×k convolution from c to oc channels with the given
 // stride and zero padding. Its weight, [oc, c, k, k] named name+".weight",
@@ -85,13 +86,34 @@ func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	return l.out
 }
 
-// forwardEpilogue is an inference-mode Forward of x followed by bn's
-// (inference-mode) Forward, the addition of addend (if not nil) and act (a
-// ReLU, if not nil), with bn's part applied to each image as soon as the
-// convolution has written it, while it is in cache. It returns the result,
-// bit for bit that of running the layers one by one (the fused passes
-// included); the convolution's own output is kept as after Forward.
-func (l *Conv2D) forwardEpilogue(x *Tensor, bn *BatchNorm2D, act *Activation, addend *Tensor) *Tensor {
+// fuses returns, in inference mode unless NoFusion, 2 if next starts with
+// a BatchNorm2D and a ReLU Activation, 1 if it starts with a BatchNorm2D,
+// else 0: forwardFused runs those layers (see forwardFuser).
+func (l *Conv2D) fuses(next []Layer, train bool) int {
+	if train || l.NoFusion || len(next) == 0 {
+		return 0
+	}
+	if _, ok := next[0].(*BatchNorm2D); !ok {
+		return 0
+	}
+	if len(next) > 1 && isReLU(next[1]) {
+		return 2
+	}
+	return 1
+}
+
+// forwardFused is an inference-mode Forward of x followed by that of
+// next[0], a BatchNorm2D, the addition of addend (if not nil) and next[1]
+// (a ReLU, if present), with the batch norm's part applied to each image as
+// soon as the convolution has written it, while it is in cache. It returns
+// the result, bit for bit that of running the layers one by one (the fused
+// passes included); the convolution's own output is kept as after Forward.
+func (l *Conv2D) forwardFused(x *Tensor, _ bool, next []Layer, addend *Tensor) *Tensor {
+	bn := next[0].(*BatchNorm2D)
+	var act *Activation
+	if len(next) > 1 {
+		act = next[1].(*Activation)
+	}
 	l.prepare(x)
 	y := bn.beginEpilogue(l.out, act, addend)
 	l.epi = bn
@@ -116,7 +138,7 @@ func (l *Conv2D) prepare(x *Tensor) {
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
 	l.x = x
 	l.out = ensure(l.out, x.N, l.OC, oh, ow)
-	l.implicit = implicitGEMM && l.KH == 3 && l.KW == 3 && l.Pad == 1 &&
+	l.implicit = !l.im2col && l.KH == 3 && l.KW == 3 && l.Pad == 1 &&
 		kernels.StrideOK(x.H, x.W, l.Stride) && kernels.ConvImplicit()
 	if l.implicit {
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, x.H, x.W, l.Stride)
@@ -197,17 +219,14 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 	return l.ownDx
 }
 
-// backwardInto is Backward writing dx to the caller's tensor; a nil dx (or
-// NoInputGrad) skips the input gradient.
+// backwardInto is Backward writing dx to the caller's tensor; a nil dx
+// skips the input gradient (the container decides, see noInputGrad).
 func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	if l.x == nil {
 		panic("nn: Conv2D: Backward before Forward")
 	}
 	if !dout.SameShape(l.out) {
 		panic("nn: Conv2D: dout shape differs from the output's")
-	}
-	if l.NoInputGrad {
-		dx = nil
 	}
 	if dx != nil && !dx.SameShape(l.x) {
 		panic("nn: Conv2D: dx shape differs from the input's")

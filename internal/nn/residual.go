@@ -20,6 +20,7 @@ type Residual struct {
 	a, b      *Tensor // the summands of the running add
 	dst       *Tensor
 	addFn     func(c, lo, hi int)
+	tail      []Layer // [Act], for fusedBody
 }
 
 // NewResidual returns the block Act(body(x) + shortcut(x)); shortcut nil
@@ -41,28 +42,23 @@ func (r *Residual) Params() []*Param {
 }
 
 // Forward returns Act(Body(x) + Shortcut(x)). When Act is a ReLU and Body
-// a Sequential ending in a BatchNorm2D, that layer, the addition and the
-// ReLU run as one pass, with the same results as one by one (the
-// BatchNorm2D's output is recomputed on demand, see its Output).
+// a Sequential whose last layer fuses it (a BatchNorm2D, see
+// forwardFuser), that layer, the addition and the ReLU run as one pass, in
+// inference mode applied by the Conv2D before it image by image, with the
+// same results as one by one (the BatchNorm2D's output is recomputed on
+// demand, see its Output).
 func (r *Residual) Forward(x *Tensor, train bool) *Tensor {
 	r.forwarded, r.in = true, x.Shape()
-	if seq, bn, act := r.fusedTail(); bn != nil {
-		k := len(seq.Layers) - 1
-		if _, ok := seq.layer(k - 1).(*Conv2D); ok && !train && fuseInference {
-			// The body's last convolution applies the batch norm, the
-			// addition and the ReLU image by image.
-			return seq.forwardHead(x, false, k, &epilogue{bn, act, r.shortcut(x, false)})
-		}
-		y := seq.forwardHead(x, train, k, nil)
-		return bn.forwardAddReLU(y, r.shortcut(x, train), train, act)
+	if seq := r.fusedBody(train); seq != nil {
+		return seq.forward(x, train, r.Act, r.shortcut(x, train))
 	}
 	b := r.Body.Forward(x, train)
 	s := r.shortcut(x, train)
 	if !b.SameShape(s) {
 		panic("nn: Residual: body and shortcut output shapes differ")
 	}
-	if act, ok := r.Act.(*Activation); ok && act.Kind == ReLU {
-		return act.forwardSum(b, s) // fused: the sum itself is not needed
+	if isReLU(r.Act) {
+		return r.Act.(*Activation).forwardSum(b, s) // fused: the sum itself is not needed
 	}
 	r.sum = ensure(r.sum, b.N, b.C, b.H, b.W)
 	r.add(r.sum, b, s)
@@ -80,20 +76,23 @@ func (r *Residual) shortcut(x *Tensor, train bool) *Tensor {
 	return r.Shortcut.Forward(x, train)
 }
 
-// fusedTail returns Body and its last layer if Body is a Sequential ending
-// in a BatchNorm2D and Act is a ReLU: Forward then runs that layer, the
-// addition and the ReLU as one pass.
-func (r *Residual) fusedTail() (*Sequential, *BatchNorm2D, *Activation) {
+// fusedBody returns Body if it is a Sequential whose last layer fuses Act,
+// a ReLU, in mode train (see forwardFuser): Forward then runs Body with Act
+// as its tail and the shortcut's output added before it. Else it returns
+// nil.
+func (r *Residual) fusedBody(train bool) *Sequential {
 	seq, ok := r.Body.(*Sequential)
-	act, ok2 := r.Act.(*Activation)
-	if !ok || !ok2 || act.Kind != ReLU || len(seq.Layers) == 0 {
-		return nil, nil, nil
+	if !ok || !isReLU(r.Act) || len(seq.Layers) == 0 {
+		return nil
 	}
-	bn, ok := seq.Layers[len(seq.Layers)-1].(*BatchNorm2D)
-	if !ok {
-		return nil, nil, nil
+	f, ok := seq.Layers[len(seq.Layers)-1].(forwardFuser)
+	if len(r.tail) != 1 || r.tail[0] != r.Act {
+		r.tail = []Layer{r.Act}
 	}
-	return seq, bn, act
+	if !ok || f.fuses(r.tail, train) != 1 {
+		return nil
+	}
+	return seq
 }
 
 // Backward returns dx = Body.Backward(dsum) + Shortcut.Backward(dsum), with

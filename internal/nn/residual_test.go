@@ -34,10 +34,10 @@ func TestFusedResidualTail(t *testing.T) {
 			}
 			fused, bnF := block(false)
 			plain, bnP := block(true)
-			if s, _, _ := fused.fusedTail(); s == nil {
+			if fused.fusedBody(true) == nil {
 				t.Fatal("the block is not fused")
 			}
-			if s, _, _ := plain.fusedTail(); s != nil {
+			if plain.fusedBody(true) != nil {
 				t.Fatal("the wrapped block is fused")
 			}
 			rng := newRand(4)

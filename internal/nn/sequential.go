@@ -9,6 +9,7 @@ type Sequential struct {
 	Layers []Layer
 
 	in    [][4]int // the shape of each layer's input in the latest Forward
+	chain []Layer  // Layers and a Residual's activation (see forward)
 	dx    *Tensor  // the buffer Backward returns
 	grads gradPool
 }
@@ -17,120 +18,129 @@ type Sequential struct {
 func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: layers} }
 
 // Forward passes x through every layer and returns the last output. A
-// BatchNorm2D followed by a ReLU Activation runs as one fused pass, with the
-// same results and the same state in both layers (the BatchNorm2D's own
-// output is recomputed on demand, see its Output). In inference mode a
-// Conv2D followed by a BatchNorm2D (and a ReLU) runs as one pass, the
-// batch norm applied to each image while it is in cache
-// (Conv2D.forwardEpilogue), again with the same results.
+// layer that can run the layers after it in the same pass (see
+// forwardFuser) does so: a BatchNorm2D followed by a ReLU Activation, and in
+// inference mode a Conv2D followed by a BatchNorm2D (and a ReLU), the batch
+// norm applied to each image while it is in cache. The results and the
+// state of every layer are those of the layers run one by one, bit for bit
+// (a fused BatchNorm2D's own output is recomputed on demand, see its
+// Output).
 func (s *Sequential) Forward(x *Tensor, train bool) *Tensor {
-	return s.forwardHead(x, train, len(s.Layers), nil)
+	return s.forward(x, train, nil, nil)
 }
 
-// epilogue is the part of a Residual after its body's head that an
-// inference-mode Forward lets the head's last layer, a Conv2D, apply: the
-// body's final BatchNorm2D, the addition of the shortcut's output and the
-// ReLU.
-type epilogue struct {
-	bn     *BatchNorm2D
-	act    *Activation
-	addend *Tensor
-}
-
-// fuseInference turns the inference-mode fusion of Conv2D and BatchNorm2D
-// on or off (for tests).
-var fuseInference = true
-
-// forwardHead passes x through the first k layers, as Forward does, and
-// returns the output of layer k-1 (x if k is 0). It records the shape of
-// the input of layers 0 to k (the output's as layer k's). If tail is not
-// nil and layer k-1 is a Conv2D, that layer applies tail (see epilogue)
-// and forwardHead returns tail's result.
-func (s *Sequential) forwardHead(x *Tensor, train bool, k int, tail *epilogue) *Tensor {
+// forward passes x through the layers and then, if tail is not nil,
+// through tail with addend added to its input: a Residual's ReLU and its
+// shortcut's output (see Residual.fusedBody). Each layer runs the layers
+// after it that it fuses. With a tail, the group that ends the chain must
+// be fused, so that its fuser adds addend.
+func (s *Sequential) forward(x *Tensor, train bool, tail Layer, addend *Tensor) *Tensor {
 	if len(s.in) != len(s.Layers) {
 		s.in = make([][4]int, len(s.Layers))
 	}
-	for i := 0; i < k; i++ {
-		s.in[i] = x.Shape()
-		if conv, ok := s.Layers[i].(*Conv2D); ok && i == k-1 && tail != nil {
-			y := conv.forwardEpilogue(x, tail.bn, tail.act, tail.addend)
-			if k < len(s.Layers) {
-				s.in[k] = conv.out.Shape()
-			}
-			return y
-		}
-		if conv, bn, act := s.convBN(i, k, train); conv != nil {
-			y := conv.forwardEpilogue(x, bn, act, nil)
-			s.in[i+1] = conv.out.Shape()
-			i++
-			if act != nil {
-				s.in[i+1] = y.Shape()
-				i++
-			}
-			x = y
-			continue
-		}
-		if bn, act := s.fusedReLU(i, i+1); bn != nil && i+1 < k {
-			s.in[i+1] = x.Shape()
-			x = bn.forwardReLU(x, train, act)
-			i++
-			continue
-		}
-		x = s.Layers[i].Forward(x, train)
+	chain := s.Layers
+	if tail != nil {
+		s.chain = append(append(s.chain[:0], s.Layers...), tail)
+		chain = s.chain
 	}
-	if k < len(s.Layers) {
-		s.in[k] = x.Shape()
+	for i, n := 0, 0; i < len(chain); i += 1 + n {
+		s.setIn(i, x)
+		f, ok := chain[i].(forwardFuser)
+		n = 0
+		if ok {
+			n = f.fuses(chain[i+1:], train)
+		}
+		end := i+n == len(chain)-1 // the group ends the chain
+		if n == 0 {
+			if end && tail != nil {
+				panic("nn: Sequential: a Residual's fused tail ran unfused")
+			}
+			x = chain[i].Forward(x, train)
+			continue
+		}
+		var add *Tensor
+		if end {
+			add = addend
+		}
+		x = f.forwardFused(x, train, chain[i+1:i+1+n], add)
+		for j := i + 1; j <= i+n; j++ {
+			s.setIn(j, x) // the fused layers keep the shape
+		}
 	}
 	return x
 }
 
-// convBN returns, in inference mode, layer i and i+1 (< k) if they are a
-// Conv2D and a BatchNorm2D, with layer i+2 if it is a ReLU Activation (and
-// below k), else nil.
-func (s *Sequential) convBN(i, k int, train bool) (*Conv2D, *BatchNorm2D, *Activation) {
-	if train || !fuseInference || i+1 >= k {
-		return nil, nil, nil
+// setIn records x's shape as the input shape of layer i, if i is one of
+// the Sequential's layers (not a tail).
+func (s *Sequential) setIn(i int, x *Tensor) {
+	if i < len(s.in) {
+		s.in[i] = x.Shape()
 	}
-	conv, ok := s.Layers[i].(*Conv2D)
-	bn, ok2 := s.Layers[i+1].(*BatchNorm2D)
-	if !ok || !ok2 {
-		return nil, nil, nil
-	}
-	if act, ok := s.layer(i + 2).(*Activation); ok && i+2 < k && act.Kind == ReLU {
-		return conv, bn, act
-	}
-	return conv, bn, nil
 }
 
-// layer returns layer i, or nil if there is none.
-func (s *Sequential) layer(i int) Layer {
-	if i >= 0 && i < len(s.Layers) {
-		return s.Layers[i]
-	}
-	return nil
+// forwardFuser is implemented by a layer whose Forward can run the layers
+// after it in a Sequential in the same pass over the data, with the
+// results and layer state of running them one by one, bit for bit.
+type forwardFuser interface {
+	// fuses returns how many of next, the layers after it, a Forward in
+	// mode train runs fused with it: 0 for none. A fuser that takes a
+	// BatchNorm2D followed by a ReLU takes the ReLU too.
+	fuses(next []Layer, train bool) int
+	// forwardFused is Forward of x followed by next, the layers fuses
+	// accepted, with addend (if not nil) added before the last of them, a
+	// ReLU; it returns the last layer's output. The layers' inputs all have
+	// the shape of that output.
+	forwardFused(x *Tensor, train bool, next []Layer, addend *Tensor) *Tensor
 }
 
-// fusedReLU returns layers i and j = i+1 if they are a BatchNorm2D and a
-// ReLU Activation, which run as one fused pass, and nil otherwise.
-func (s *Sequential) fusedReLU(i, j int) (*BatchNorm2D, *Activation) {
-	if i < 0 || j >= len(s.Layers) {
-		return nil, nil
-	}
-	bn, ok := s.Layers[i].(*BatchNorm2D)
-	act, ok2 := s.Layers[j].(*Activation)
-	if !ok || !ok2 || act.Kind != ReLU {
-		return nil, nil
-	}
-	return bn, act
+// backwardFuser is implemented by a layer whose backward pass can include
+// that of the layer after it in a Sequential, with the results of running
+// them one by one, bit for bit.
+type backwardFuser interface {
+	// fusesBackward reports whether backwardFusedInto takes next.
+	fusesBackward(next Layer) bool
+	// backwardFusedInto is next's backward pass followed by the layer's
+	// own, writing the layer's input gradient to dx; next's input gradient
+	// is not materialised.
+	backwardFusedInto(dx, dout *Tensor, next Layer, grads *gradPool)
+}
+
+// isReLU reports whether l is a ReLU Activation.
+func isReLU(l Layer) bool {
+	a, ok := l.(*Activation)
+	return ok && a.Kind == ReLU
 }
 
 // Backward passes dout back through the layers, last layer first, and
 // returns dLoss/dInput of the first, or nil if the first layer computes no
-// input gradient (a Conv2D with NoInputGrad). The result is valid until the
-// next Backward of s; the input gradients of the inner layers are not kept.
-// A ReLU Activation preceded by a BatchNorm2D runs fused with it, as in
-// Forward (the ReLU's own input gradient is then not materialised).
+// input gradient (a Conv2D with NoInputGrad, such as a model's first
+// convolution: that input gradient is then not computed at all; see
+// BackwardInput). The result is valid until the next Backward of s; the
+// input gradients of the inner layers are not kept. A layer whose backward
+// pass can include that of the layer after it (see backwardFuser: a
+// BatchNorm2D followed by a ReLU) runs both, as in Forward.
 func (s *Sequential) Backward(dout *Tensor) *Tensor {
+	return s.backward(dout, noInputGrad(s))
+}
+
+// BackwardInput is Backward that always returns the input gradient
+// dLoss/dInput, [N, C, H, W] like the latest Forward's input, even when the
+// first layer is a Conv2D with NoInputGrad: that layer then also runs the
+// backward pass to its input (Weightᵀ·dout and col2im, or the flipped-kernel
+// convolution), which Backward skips. Everything else is as after Backward
+// (parameter gradients included), so a training step that does not need the
+// input gradient calls Backward and pays nothing for this. dout chooses what
+// is differentiated: the loss's gradient gives that of the loss; a dout
+// that is one at one output element and zero elsewhere gives the gradient of
+// that output. After an inference-mode Forward it is the gradient of the
+// inference-mode net (BatchNorm2D with its running statistics). The result
+// is valid until the next Backward or BackwardInput of s.
+func (s *Sequential) BackwardInput(dout *Tensor) *Tensor {
+	return s.backward(dout, false)
+}
+
+// backward is Backward, skipping the input gradient if skip.
+func (s *Sequential) backward(dout *Tensor, skip bool) *Tensor {
 	if len(s.Layers) == 0 {
 		return dout
 	}
@@ -139,7 +149,7 @@ func (s *Sequential) Backward(dout *Tensor) *Tensor {
 	}
 	s.grads.reclaim()
 	var dx *Tensor
-	if !noInputGrad(s) {
+	if !skip {
 		in := s.in[0]
 		s.dx = ensure(s.dx, in[0], in[1], in[2], in[3])
 		dx = s.dx
@@ -148,26 +158,24 @@ func (s *Sequential) Backward(dout *Tensor) *Tensor {
 	return dx
 }
 
-// backwardInto is Backward writing the first layer's input gradient to dx.
-// Each layer's input gradient comes from grads and goes back to it once
-// the layer before has consumed it.
+// backwardInto is Backward writing the first layer's input gradient to dx
+// (none if dx is nil, which only a first layer that computes no input
+// gradient takes). Each layer's input gradient comes from grads and goes
+// back to it once the layer before has consumed it.
 func (s *Sequential) backwardInto(dx, dout *Tensor, grads *gradPool) {
 	if len(s.Layers) == 0 {
 		copy(dx.Data, dout.Data)
 		return
 	}
 	pooled := false // dout came from grads
-	for i := len(s.Layers) - 1; i >= 0; i-- {
-		bn, act := s.fusedReLU(i-1, i)
-		if bn != nil {
-			i--
-		}
+	for end := len(s.Layers); end > 0; {
+		i, f := s.backwardGroup(end)
 		d := dx
 		if i > 0 {
 			d = grads.get(s.in[i])
 		}
-		if bn != nil {
-			bn.backwardReLUInto(d, dout, act, grads)
+		if f != nil {
+			f.backwardFusedInto(d, dout, s.Layers[i+1], grads)
 		} else {
 			backwardInto(s.Layers[i], d, dout, grads)
 		}
@@ -175,7 +183,22 @@ func (s *Sequential) backwardInto(dx, dout *Tensor, grads *gradPool) {
 			grads.put(dout)
 		}
 		dout, pooled = d, true
+		end = i
 	}
+}
+
+// backwardGroup returns the first layer i of the group of layers that
+// Backward runs as one before layer end: layer end-1 alone (f nil), or
+// layer i = end-2 with f, its backwardFuser, taking layer end-1.
+func (s *Sequential) backwardGroup(end int) (i int, f backwardFuser) {
+	i = end - 1
+	if i == 0 {
+		return i, nil
+	}
+	if f, ok := s.Layers[i-1].(backwardFuser); ok && f.fusesBackward(s.Layers[i]) {
+		return i - 1, f
+	}
+	return i, nil
 }
 
 // Params returns the layers' parameters, concatenated in layer order.
@@ -187,10 +210,32 @@ func (s *Sequential) Params() []*Param {
 	return ps
 }
 
-// SetFuseInference turns the inference-mode fusion of a Conv2D with the
-// BatchNorm2D after it on or off and returns the previous setting; it is
-// on by default and exists for tests that compare the two.
-func SetFuseInference(on bool) (was bool) {
-	was, fuseInference = fuseInference, on
-	return was
+// SetInferenceFusion turns on or off, for every Conv2D in s (in nested
+// Sequentials and Residuals too), the inference-mode fusion with the
+// BatchNorm2D after it (see Conv2D.NoFusion). It is on by default; the
+// results are the same bits either way, and tests compare the two.
+func (s *Sequential) SetInferenceFusion(on bool) {
+	eachLayer(s, func(l Layer) {
+		if c, ok := l.(*Conv2D); ok {
+			c.NoFusion = !on
+		}
+	})
+}
+
+// eachLayer calls fn for l and then, depth first, for every layer inside
+// it: a Sequential's Layers in order, a Residual's Body, Shortcut and Act.
+func eachLayer(l Layer, fn func(Layer)) {
+	fn(l)
+	switch l := l.(type) {
+	case *Sequential:
+		for _, c := range l.Layers {
+			eachLayer(c, fn)
+		}
+	case *Residual:
+		for _, c := range []Layer{l.Body, l.Shortcut, l.Act} {
+			if c != nil {
+				eachLayer(c, fn)
+			}
+		}
+	}
 }

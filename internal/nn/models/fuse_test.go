@@ -40,7 +40,7 @@ func TestInferenceFusionIsExact(t *testing.T) {
 			m.Net.Backward(loss.Backward())
 
 			run := func(fuse bool) (out []float32, resp [][]float32) {
-				defer nn.SetFuseInference(nn.SetFuseInference(fuse))
+				m.Net.SetInferenceFusion(fuse)
 				out = append(out, m.Net.Forward(x, false).Data...)
 				for _, r := range m.Responses {
 					resp = append(resp, append([]float32(nil), r.BN.Output().Data...))
