@@ -287,3 +287,48 @@ func worstIndex(a, b []float32) int {
 	}
 	return w
 }
+
+// TestInputGradient checks Sequential.BackwardInput on a tiny plain and a
+// tiny residual net whose first Conv2D has NoInputGrad, as a model's has:
+// the input gradient against central differences of the loss (accumulated
+// in float64), after a training-mode and an inference-mode (fused) Forward;
+// the parameter gradients bit for bit those of Backward; and Backward still
+// skipping the input gradient: it returns nil and no input-gradient buffer
+// exists, neither the net's nor the convolution's, so none was computed.
+func TestInputGradient(t *testing.T) {
+	for _, residual := range []bool{false, true} {
+		for _, eval := range []bool{false, true} {
+			t.Run(fmt.Sprintf("residual=%v/eval=%v", residual, eval), func(t *testing.T) {
+				rng := newRand(12)
+				net := tinyNet(residual, ReLU)
+				randomize(net, rng)
+				conv := net.Layers[0].(*Conv2D)
+				conv.NoInputGrad = true
+				tc := gradCase{layer: net, x: randTensor(rng, 3, 3, 5, 5), labels: []uint8{0, 2, 1}, eval: eval}
+				loss, dout := gradLoss(tc)
+				if dx := net.Backward(dout); dx != nil || net.dx != nil || conv.ownDx != nil {
+					t.Fatalf("Backward computed an input gradient (returned %v)", dx)
+				}
+				want := paramGrads(net)
+				dx := slices.Clone(net.BackwardInput(dout).Data)
+				for i, g := range paramGrads(net) {
+					expectClose(t, "BackwardInput's "+net.Params()[i].Name, g, want[i], 0)
+				}
+				if d := net.Backward(dout); d != nil {
+					t.Fatal("Backward after BackwardInput returned an input gradient")
+				}
+				num, kind := numericGrad(tc.x.Data, loss, newKinkWatch(net))
+				compareGrad(t, "x", dx, num, kind)
+			})
+		}
+	}
+}
+
+// paramGrads returns copies of the Grads of l's parameters.
+func paramGrads(l Layer) [][]float32 {
+	var g [][]float32
+	for _, p := range l.Params() {
+		g = append(g, slices.Clone(p.Grad))
+	}
+	return g
+}

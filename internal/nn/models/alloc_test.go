@@ -13,7 +13,8 @@ import (
 
 // TestTrainStepDoesNotAllocate checks the contract of nn's doc.go: once the
 // buffers are sized by the first batch, a full training step of a ResNet-8
-// (forward, cross-entropy, backward) allocates nothing.
+// (forward, cross-entropy, backward) allocates nothing; nor does a step
+// that also computes the input gradient (BackwardInput).
 func TestTrainStepDoesNotAllocate(t *testing.T) {
 	s := Spec{Depth: 8, Residual: true, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 8, W: 8, Classes: 10}
 	m, err := Build(s)
@@ -40,5 +41,13 @@ func TestTrainStepDoesNotAllocate(t *testing.T) {
 	step()
 	if a := testing.AllocsPerRun(5, step); a != 0 {
 		t.Errorf("training step allocates %v times, want 0", a)
+	}
+	input := func() {
+		loss.Forward(m.Net.Forward(x, true), y)
+		m.Net.BackwardInput(loss.Backward())
+	}
+	input()
+	if a := testing.AllocsPerRun(5, input); a != 0 {
+		t.Errorf("step with the input gradient allocates %v times, want 0", a)
 	}
 }

@@ -125,7 +125,7 @@ func (b *builder) response(conv *nn.Conv2D, bn *nn.BatchNorm2D) {
 // pre-activation net conv1 alone (the first block's BN-act follows it).
 func (b *builder) stem() []nn.Layer {
 	conv := b.conv("conv1", Widths[0], 3, 1)
-	conv.NoInputGrad = true // the image needs no gradient
+	conv.NoInputGrad = true // training needs no image gradient; Net.BackwardInput computes it
 	if b.spec.PreAct {
 		return []nn.Layer{conv}
 	}

@@ -36,7 +36,8 @@ func tinySpec(block, shortcut string, residual, preact bool, norm string, act nn
 
 // TestGradientsVariants checks analytic against numeric gradients of the
 // cross-entropy loss for every block, shortcut option, ordering and
-// normalisation, in training mode, for the input and every parameter tensor.
+// normalisation, in training mode, for every parameter tensor and the input
+// (through Sequential.BackwardInput: the first convolution has NoInputGrad).
 func TestGradientsVariants(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -83,7 +84,6 @@ func checkNet(t *testing.T, s Spec) {
 			}
 		}
 	}
-	m.Net.Layers[0].(*nn.Conv2D).NoInputGrad = false // check dLoss/dx too
 	x := nn.NewTensor(3, s.InC, s.H, s.W)
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64())
@@ -95,7 +95,7 @@ func checkNet(t *testing.T, s Spec) {
 		return l
 	}
 	loss()
-	dx := slices.Clone(m.Net.Backward(ce.Backward()).Data)
+	dx := slices.Clone(m.Net.BackwardInput(ce.Backward()).Data) // dLoss/dx too
 	checkTensor(t, "x", x.Data, dx, loss, rng)
 	for _, p := range m.Params() {
 		checkTensor(t, p.Name, p.Data, slices.Clone(p.Grad), loss, rng)
