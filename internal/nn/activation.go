@@ -124,25 +124,12 @@ func (l *Activation) forwardChunk(_, lo, hi int) {
 
 // Backward returns dx = dout * f'(x) for the latest Forward.
 func (l *Activation) Backward(dout *Tensor) *Tensor {
-	if l.out == nil {
-		panic("nn: Activation: Backward before Forward")
-	}
-	if !dout.SameShape(l.out) {
-		panic("nn: Activation: dout shape differs from the output's")
-	}
-	l.ownDx = ensure(l.ownDx, dout.N, dout.C, dout.H, dout.W)
-	l.backwardInto(l.ownDx, dout, nil)
-	return l.ownDx
+	return backwardOwn(l, &l.ownDx, l.out, dout) // the input has the output's shape
 }
 
 // backwardInto is Backward writing dx to the caller's tensor.
 func (l *Activation) backwardInto(dx, dout *Tensor, _ *gradPool) {
-	if l.out == nil {
-		panic("nn: Activation: Backward before Forward")
-	}
-	if !dout.SameShape(l.out) || !dx.SameShape(l.out) {
-		panic("nn: Activation: dout or dx shape differs from the output's")
-	}
+	checkBackward(l.out, l.out, dx, dout) // x is nil after a fused Forward
 	l.dout, l.dx = dout, dx
 	parallelFor(dout.N, l.bwdFn)
 	l.dout, l.dx = nil, nil

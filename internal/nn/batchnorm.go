@@ -298,12 +298,7 @@ func (l *BatchNorm2D) endEpilogue() { l.dst, l.addend = nil, nil }
 //
 // after an evaluation-mode Forward, dx = Gamma*invStd * dout.
 func (l *BatchNorm2D) Backward(dout *Tensor) *Tensor {
-	if l.x == nil {
-		panic("nn: BatchNorm2D: Backward before Forward")
-	}
-	l.ownDx = ensure(l.ownDx, l.x.N, l.x.C, l.x.H, l.x.W)
-	l.backwardInto(l.ownDx, dout, nil)
-	return l.ownDx
+	return backwardOwn(l, &l.ownDx, l.x, dout)
 }
 
 // backwardInto is Backward writing dx to the caller's tensor; grads is the
@@ -332,12 +327,7 @@ func (l *BatchNorm2D) backwardFusedInto(dx, dout *Tensor, next Layer, grads *gra
 }
 
 func (l *BatchNorm2D) backward(dx, dout *Tensor) {
-	if l.x == nil {
-		panic("nn: BatchNorm2D: Backward before Forward")
-	}
-	if !dout.SameShape(l.x) || !dx.SameShape(l.x) {
-		panic("nn: BatchNorm2D: dout or dx shape differs from the input's")
-	}
+	checkBackward(l.x, l.x, dx, dout) // out is nil after a fused Forward
 	x := l.x
 	l.dout, l.dx = dout, dx
 	k := numChunks(x.N)

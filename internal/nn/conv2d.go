@@ -206,31 +206,17 @@ func (l *Conv2D) colOf(scratch []float32, n int) []float32 {
 // Weight.Grad is the flip of Σ_n x_n · dcol_nᵀ [C, OC*KH*KW], so x needs no
 // im2col in the backward pass.
 func (l *Conv2D) Backward(dout *Tensor) *Tensor {
-	if l.x == nil {
-		panic("nn: Conv2D: Backward before Forward")
-	}
 	if l.NoInputGrad {
 		l.backwardInto(nil, dout, nil)
 		return nil
 	}
-	x := l.x
-	l.ownDx = ensure(l.ownDx, x.N, x.C, x.H, x.W)
-	l.backwardInto(l.ownDx, dout, nil)
-	return l.ownDx
+	return backwardOwn(l, &l.ownDx, l.x, dout)
 }
 
 // backwardInto is Backward writing dx to the caller's tensor; a nil dx
 // skips the input gradient (the container decides, see noInputGrad).
 func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
-	if l.x == nil {
-		panic("nn: Conv2D: Backward before Forward")
-	}
-	if !dout.SameShape(l.out) {
-		panic("nn: Conv2D: dout shape differs from the output's")
-	}
-	if dx != nil && !dx.SameShape(l.x) {
-		panic("nn: Conv2D: dx shape differs from the input's")
-	}
+	checkBackward(l.x, l.out, dx, dout)
 	l.dout, l.dx = dout, dx
 	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()

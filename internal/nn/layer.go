@@ -79,6 +79,37 @@ func backwardInto(l Layer, dx, dout *Tensor, grads *gradPool) {
 	copy(dx.Data, g.Data)
 }
 
+// Panic messages of a layer's Backward; the stack names the layer.
+const (
+	errBackwardFirst = "nn: Backward before Forward"
+	errBackwardShape = "nn: Backward: dout's shape differs from the output's, or dx's from the input's"
+)
+
+// backwardOwn is the Backward of a layer of this package whose latest
+// Forward took an input of x's shape (x nil: no Forward yet): it runs the
+// layer's backwardInto into *own, a buffer of the layer's sized like x, and
+// returns it.
+func backwardOwn(l intoBackward, own **Tensor, x, dout *Tensor) *Tensor {
+	if x == nil {
+		panic(errBackwardFirst)
+	}
+	*own = ensure(*own, x.N, x.C, x.H, x.W)
+	l.backwardInto(*own, dout, nil)
+	return *own
+}
+
+// checkBackward panics, as a layer's backwardInto must, unless a Forward
+// has run (x, its input, is not nil), dout has the shape of out, its
+// output, and dx, unless nil, that of x.
+func checkBackward(x, out, dx, dout *Tensor) {
+	if x == nil || out == nil {
+		panic(errBackwardFirst)
+	}
+	if !dout.SameShape(out) || (dx != nil && !dx.SameShape(x)) {
+		panic(errBackwardShape)
+	}
+}
+
 // noInputGrad reports whether l computes no input gradient: a Conv2D with
 // NoInputGrad, or a Sequential that starts with one.
 func noInputGrad(l Layer) bool {

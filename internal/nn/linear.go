@@ -47,22 +47,12 @@ func (l *Linear) Forward(x *Tensor, train bool) *Tensor {
 // Bias.Grad = Σ_n dout (in float64), and returns dx = dout·Weight, shaped
 // like the input.
 func (l *Linear) Backward(dout *Tensor) *Tensor {
-	if l.x == nil {
-		panic("nn: Linear: Backward before Forward")
-	}
-	l.ownDx = ensure(l.ownDx, l.x.N, l.x.C, l.x.H, l.x.W)
-	l.backwardInto(l.ownDx, dout, nil)
-	return l.ownDx
+	return backwardOwn(l, &l.ownDx, l.x, dout)
 }
 
 // backwardInto is Backward writing dx to the caller's tensor.
 func (l *Linear) backwardInto(dx, dout *Tensor, _ *gradPool) {
-	if l.x == nil {
-		panic("nn: Linear: Backward before Forward")
-	}
-	if !dout.SameShape(l.out) || !dx.SameShape(l.x) {
-		panic("nn: Linear: dout or dx shape differs from the output's or input's")
-	}
+	checkBackward(l.x, l.out, dx, dout)
 	x := l.x
 	gemm(true, false, l.Out, l.In, x.N, 1, dout.Data, l.Out, x.Data, l.In, 0, l.Weight.Grad, l.In)
 	for o := range l.Out {

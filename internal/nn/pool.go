@@ -42,22 +42,12 @@ func (l *GlobalAvgPool) forwardChunk(_, lo, hi int) {
 
 // Backward takes dout [N, C, 1, 1] and returns dx [N, C, H, W].
 func (l *GlobalAvgPool) Backward(dout *Tensor) *Tensor {
-	if l.x == nil {
-		panic("nn: GlobalAvgPool: Backward before Forward")
-	}
-	l.ownDx = ensure(l.ownDx, l.x.N, l.x.C, l.x.H, l.x.W)
-	l.backwardInto(l.ownDx, dout, nil)
-	return l.ownDx
+	return backwardOwn(l, &l.ownDx, l.x, dout)
 }
 
 // backwardInto is Backward writing dx to the caller's tensor.
 func (l *GlobalAvgPool) backwardInto(dx, dout *Tensor, _ *gradPool) {
-	if l.x == nil {
-		panic("nn: GlobalAvgPool: Backward before Forward")
-	}
-	if !dout.SameShape(l.out) || !dx.SameShape(l.x) {
-		panic("nn: GlobalAvgPool: dout or dx shape differs from the output's or input's")
-	}
+	checkBackward(l.x, l.out, dx, dout)
 	l.dout, l.dx = dout, dx
 	parallelFor(l.x.N, l.bwdFn)
 	l.dout, l.dx = nil, nil

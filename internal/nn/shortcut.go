@@ -71,22 +71,12 @@ func (l *PadShortcut) subsample(dst, src []float32) {
 // Backward takes dout [N, OC, OH, OW] and returns dx [N, C, H, W]: dout of
 // the kept positions scattered back, zero at the skipped ones.
 func (l *PadShortcut) Backward(dout *Tensor) *Tensor {
-	if l.x == nil {
-		panic("nn: PadShortcut: Backward before Forward")
-	}
-	l.ownDx = ensure(l.ownDx, l.x.N, l.C, l.x.H, l.x.W)
-	l.backwardInto(l.ownDx, dout, nil)
-	return l.ownDx
+	return backwardOwn(l, &l.ownDx, l.x, dout)
 }
 
 // backwardInto is Backward writing dx to the caller's tensor.
 func (l *PadShortcut) backwardInto(dx, dout *Tensor, _ *gradPool) {
-	if l.x == nil {
-		panic("nn: PadShortcut: Backward before Forward")
-	}
-	if !dout.SameShape(l.out) || !dx.SameShape(l.x) {
-		panic("nn: PadShortcut: dout or dx shape differs from the output's or input's")
-	}
+	checkBackward(l.x, l.out, dx, dout)
 	l.dout, l.dx = dout, dx
 	parallelFor(l.x.N, l.bwdFn)
 	l.dout, l.dx = nil, nil
