@@ -9,7 +9,10 @@ import (
 	"github.com/resexp/resexp/internal/experiments"
 )
 
-// Exit codes (DESIGN.md §2).
+// Exit codes: ExitOK on success; ExitBadInput (2) when the input (a flag,
+// a config key, a file) is refused, before any work starts; ExitInterrupted
+// (130, as a shell reports SIGINT) when a signal stopped the work;
+// ExitFailed (1) for every other error. exitCode is the only mapping.
 const (
 	ExitOK          = 0
 	ExitFailed      = 1

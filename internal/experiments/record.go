@@ -12,7 +12,8 @@ import (
 
 // gradNorms writes into dst the L2 norm of each recorded layer's weight
 // gradient, accumulated in float64. It runs after the backward pass and
-// before weight decay, momentum and the update (DESIGN.md §1).
+// before weight decay, momentum and the update, so each norm is that of the
+// loss's own gradient, without the weight-decay term.
 func gradNorms(dst []float64, layers []models.Weighted) {
 	for i, l := range layers {
 		var s float64

@@ -1,5 +1,6 @@
 // Package runfiles reads and writes the files of a run directory: the files
-// the training loop appends to and the plotter reads (DESIGN.md §3).
+// the training loop appends to and the plotter reads, one file per kind of
+// record:
 //
 //	config.yaml     the resolved config (written by the caller, see WriteFileAtomic)
 //	meta.json       Meta, rewritten atomically by WriteMeta

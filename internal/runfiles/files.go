@@ -41,7 +41,10 @@ type GradNormRow struct {
 }
 
 // ResponseRow is one row of responses.csv: the mean and standard deviation of
-// a layer's responses (DESIGN.md §1) at training step Step.
+// a layer's responses at training step Step. A response is a 3x3
+// convolution's output after its batch norm and before the nonlinearity or
+// the residual addition, over every image and position of the measured
+// batch: the quantity of He et al. 2015's Fig. 7.
 type ResponseRow struct {
 	Step  int
 	Index int

@@ -130,7 +130,7 @@ func TestForwardShapes(t *testing.T) {
 }
 
 // TestOneByOneConv checks the 1x1 convolution that changes a tensor's depth
-// (Szegedy et al. 2015's inception example, DESIGN.md §1): 32 filters of
+// (Szegedy et al. 2015's inception example): 32 filters of
 // 1x1x192 on a 28x28x192 input give 28x28x32, with 32*192 = 6,144 weights
 // and 28*28*32*192 = 4,816,896 multiply-accumulates per image.
 func TestOneByOneConv(t *testing.T) {
