@@ -41,52 +41,69 @@ func testGlyph(s runStyle, residual bool) draw.GlyphStyle {
 	return g
 }
 
-// lossFigure shows training loss (lines) and test loss (markers) against
-// the iteration on a log axis, all runs overlaid: does the loss go down, and
-// which net gets lower? nil if no run has metrics.
-func lossFigure(runs []*Run, styles []runStyle, smooth int) *figure {
-	type curves struct{ x, y, tx, ty []float64 }
-	data := make([]curves, len(runs))
-	var all [][]float64
+// lossCurve is one run's loss series: the training loss (smoothed) at
+// every metrics row and the test loss where it was measured.
+type lossCurve struct{ x, y, tx, ty []float64 }
+
+// lossCurves returns each run's loss series and all their values, for the
+// log axis's bounds.
+func lossCurves(runs []*Run, smooth int) (curves []lossCurve, all [][]float64) {
+	curves = make([]lossCurve, len(runs))
 	for i, r := range runs {
 		x, y := metricSeries(r, func(j int) float64 { return r.Metrics[j].TrainLoss })
 		_, t := metricSeries(r, func(j int) float64 { return r.Metrics[j].TestLoss })
 		tx, ty := measured(x, t)
-		data[i] = curves{x, movingAverage(y, smooth), tx, ty}
-		all = append(all, data[i].y, ty)
+		curves[i] = lossCurve{x, movingAverage(y, smooth), tx, ty}
+		all = append(all, curves[i].y, ty)
 	}
-	floor, ceil := logBounds(all...)
-	yLabel := "cross-entropy loss (log scale)"
+	return curves, all
+}
+
+// addLossCurve draws c, run r's loss series in style s, on p clamped to
+// [floor, ceil], and its legend entry; it records the series in d.
+func addLossCurve(p *plot.Plot, leg *plot.Legend, d *drawnSeries, c lossCurve, r *Run, s runStyle, floor, ceil float64) {
+	pts, cl := clampLog(c.x, c.y, floor, ceil, true)
+	tpts, tcl := clampLog(c.tx, c.ty, floor, ceil, true)
+	addLine(p, pts, s.lineStyle(vg.Points(1.3)))
+	addGlyphs(p, tpts, testGlyph(s, r.Meta.Residual))
+	addGlyphs(p, append(cl, tcl...), clampGlyph(s.Color))
+	leg.Add(s.Label, lineThumb(s.lineStyle(vg.Points(1.3))), glyphThumb(testGlyph(s, r.Meta.Residual)))
+	d.add(pts, cl)
+	d.add(tpts, tcl)
+}
+
+// lossYLabel is the loss figure's y label, naming the smoothing window.
+func lossYLabel(smooth int) string {
 	if smooth > 1 {
-		yLabel = fmt.Sprintf("cross-entropy loss (log scale; training: moving average of %d)", smooth)
+		return fmt.Sprintf("cross-entropy loss (log scale; training: moving average of %d)", smooth)
 	}
+	return "cross-entropy loss (log scale)"
+}
+
+// lossFigure shows training loss (lines) and test loss (markers) against
+// the iteration on a log axis, all runs overlaid: does the loss go down, and
+// which net gets lower? nil if no run has metrics.
+func lossFigure(runs []*Run, styles []runStyle, smooth int) *figure {
+	curves, all := lossCurves(runs, smooth)
+	floor, ceil := logBounds(all...)
 	p := newPlot("", "iteration", "")
 	leg := newLegend()
-	var drawn []plotter.XYs
-	clampedAny, xmax := false, 0.0
+	var drawn drawnSeries
+	xmax := 0.0
 	for i, r := range runs {
 		if len(r.Metrics) == 0 {
 			continue
 		}
-		d, s := data[i], styles[i]
-		pts, cl := clampLog(d.x, d.y, floor, ceil, true)
-		tpts, tcl := clampLog(d.tx, d.ty, floor, ceil, true)
-		addLine(p, pts, s.lineStyle(vg.Points(1.3)))
-		addGlyphs(p, tpts, testGlyph(s, r.Meta.Residual))
-		addGlyphs(p, append(cl, tcl...), clampGlyph(s.Color))
-		leg.Add(s.Label, lineThumb(s.lineStyle(vg.Points(1.3))), glyphThumb(testGlyph(s, r.Meta.Residual)))
-		drawn = append(drawn, pts, tpts)
-		clampedAny = clampedAny || len(cl)+len(tcl) > 0
-		xmax = max(xmax, d.x[len(d.x)-1])
+		addLossCurve(p, &leg, &drawn, curves[i], r, styles[i], floor, ceil)
+		xmax = max(xmax, curves[i].x[len(curves[i].x)-1])
 	}
-	if len(drawn) == 0 {
+	if len(drawn.pts) == 0 {
 		return nil
 	}
-	if clampedAny {
-		leg.Add(clampLabel, clampThumb())
-	}
-	logY(p, floor, ceil, drawn...)
+	drawn.legendClamp(&leg)
+	logY(p, floor, ceil, drawn.pts...)
 	xRange(p, 0, xmax)
+	yLabel := lossYLabel(smooth)
 	return &figure{
 		name:    "loss",
 		caption: "Training loss per iteration (lines; plain nets dashed, residual solid) and test loss at evaluation steps (markers), log scale.",

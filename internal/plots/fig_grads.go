@@ -74,6 +74,51 @@ func profileSteps(group []*Run) (steps [][]int, shared bool) {
 	return steps, len(common) > 0
 }
 
+// profileCurve is one run's gradient-norm profile at one step: the norm
+// of every layer against its index.
+type profileCurve struct {
+	run        int
+	idx, norms []float64
+}
+
+// profilePanels returns, for each depth group and each of the three
+// columns (first, middle, last recorded step), the profiles of the group's
+// runs and the panel's title, and every norm, for the log axis's bounds.
+func profilePanels(runs []*Run, groups [][]int) (panels [][][]profileCurve, titles [][]string, all [][]float64) {
+	panels, titles = make([][][]profileCurve, len(groups)), make([][]string, len(groups))
+	for g, members := range groups {
+		group := pick(runs, members)
+		steps, shared := profileSteps(group)
+		panels[g], titles[g] = make([][]profileCurve, 3), make([]string, 3)
+		for col := range 3 {
+			for k, i := range members {
+				if col >= len(steps[k]) {
+					continue
+				}
+				idx, norms := profileAt(runs[i].Grads, steps[k][col])
+				panels[g][col] = append(panels[g][col], profileCurve{i, idx, norms})
+				all = append(all, norms)
+				titles[g][col] = panelTitle(group[0].Meta.Depth, columnName(col, len(steps[k])), steps[k][col], shared)
+			}
+		}
+	}
+	return panels, titles, all
+}
+
+// profilePlot draws one panel's profiles, clamped to [floor, ceil], and
+// records them in d; nil if the panel has none.
+func profilePlot(title string, curves []profileCurve, styles []runStyle, floor, ceil float64, d *drawnSeries) *plot.Plot {
+	if len(curves) == 0 {
+		return nil
+	}
+	p := newPlot(title, "layer index (input to fc)", "")
+	for _, cv := range curves {
+		pts, cl := clampLog(cv.idx, cv.norms, floor, ceil, false)
+		addDottedLine(p, d, pts, cl, styles[cv.run], 1.2, 1.3)
+	}
+	return p
+}
+
 // profileFigure shows the gradient norm of every layer against its index at
 // the first, a middle and the last recorded step, one row of panels per
 // depth with its plain and residual nets together: where along the depth
@@ -84,60 +129,24 @@ func profileFigure(runs []*Run, styles []runStyle) *figure {
 	if len(groups) == 0 {
 		return nil
 	}
-	type curve struct {
-		run        int
-		idx, norms []float64
-	}
-	panels := make([][][]curve, len(groups))
-	titles := make([][]string, len(groups))
-	var all [][]float64
-	for g, members := range groups {
-		group := pick(runs, members)
-		steps, shared := profileSteps(group)
-		panels[g], titles[g] = make([][]curve, 3), make([]string, 3)
-		for col := range 3 {
-			for k, i := range members {
-				if col >= len(steps[k]) {
-					continue
-				}
-				idx, norms := profileAt(runs[i].Grads, steps[k][col])
-				panels[g][col] = append(panels[g][col], curve{i, idx, norms})
-				all = append(all, norms)
-				titles[g][col] = panelTitle(group[0].Meta.Depth, columnName(col, len(steps[k])), steps[k][col], shared)
-			}
-		}
-	}
+	panels, titles, all := profilePanels(runs, groups)
 	floor, ceil := logBounds(all...)
 	grid := make([][]*plot.Plot, len(groups))
-	clampedAny := false
-	var drawn []plotter.XYs
+	var drawn drawnSeries
 	for g := range groups {
 		grid[g] = make([]*plot.Plot, 3)
 		for col, curves := range panels[g] {
-			if len(curves) == 0 {
-				continue
-			}
-			p := newPlot(titles[g][col], "layer index (input to fc)", "")
-			for _, cv := range curves {
-				s := styles[cv.run]
-				pts, cl := clampLog(cv.idx, cv.norms, floor, ceil, false)
-				addLine(p, pts, s.lineStyle(vg.Points(1.2)))
-				addGlyphs(p, pts, draw.GlyphStyle{Color: s.Color, Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}})
-				addGlyphs(p, cl, clampGlyph(s.Color))
-				clampedAny = clampedAny || len(cl) > 0
-				drawn = append(drawn, pts)
-			}
-			grid[g][col] = p
+			grid[g][col] = profilePlot(titles[g][col], curves, styles, floor, ceil, &drawn)
 		}
 	}
 	for _, row := range grid {
 		for _, p := range row {
 			if p != nil {
-				logY(p, floor, ceil, drawn...)
+				logY(p, floor, ceil, drawn.pts...)
 			}
 		}
 	}
-	leg := runLegend(runs, styles, groups, clampedAny)
+	leg := runLegend(runs, styles, groups, drawn.clamped)
 	return &figure{
 		name:    "gradnorm-profile",
 		caption: "Per-layer gradient norm ||dL/dW|| against layer index at the first, a middle and the last recorded step; one row per depth, plain (dashed) and residual (solid) together; log scale.",

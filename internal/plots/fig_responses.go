@@ -20,53 +20,32 @@ func lastResponseStep(rows []runfiles.ResponseRow) (step int, ok bool) {
 	return step, len(rows) > 0
 }
 
-// responsesFigure is the paper's Fig. 7: the standard deviation of each
-// layer's response at each run's last recorded step, by layer index (left)
-// and sorted by magnitude (right), runs overlaid: do residual branches
-// respond more weakly than plain layers? The axis is logarithmic (with
-// clamping) when a value is not finite or they span more than two decades,
-// linear from 0 otherwise. nil if no run has responses.
-func responsesFigure(runs []*Run, styles []runStyle) *figure {
-	type curve struct {
-		run              int
-		idx, std, sorted []float64
-	}
-	var curves []curve
-	var all []float64
+// responseCurve is one run's response spread at its last recorded step:
+// the standard deviation of every layer by index, and sorted.
+type responseCurve struct {
+	run              int
+	idx, std, sorted []float64
+}
+
+// responseCurves returns the response curves of the runs that recorded
+// responses, and all their values, for the axis.
+func responseCurves(runs []*Run) (curves []responseCurve, all []float64) {
 	for i, r := range runs {
 		step, ok := lastResponseStep(r.Responses)
 		if !ok {
 			continue
 		}
 		idx, std := responseProfile(r.Responses, step)
-		curves = append(curves, curve{i, idx, std, sortedDesc(std)})
+		curves = append(curves, responseCurve{i, idx, std, sortedDesc(std)})
 		all = append(all, std...)
 	}
-	if len(curves) == 0 {
-		return nil
-	}
-	left := newPlot("by layer (last recorded step)", "layer index", "")
-	right := newPlot("sorted by magnitude", "rank (largest std first)", "")
-	useLog := wantLog(all)
-	floor, ceil := logBounds(all)
-	leg := newLegend()
-	var drawn []plotter.XYs
-	clampedAny := false
-	for _, cv := range curves {
-		s := styles[cv.run]
-		for k, pair := range [][2][]float64{{cv.idx, cv.std}, {ranks(len(cv.sorted)), cv.sorted}} {
-			p := []*plot.Plot{left, right}[k]
-			pts, cl := responsePoints(pair[0], pair[1], useLog, floor, ceil)
-			addLine(p, pts, s.lineStyle(vg.Points(1.3)))
-			addGlyphs(p, pts, draw.GlyphStyle{Color: s.Color, Radius: vg.Points(1.4), Shape: draw.CircleGlyph{}})
-			addGlyphs(p, cl, clampGlyph(s.Color))
-			drawn, clampedAny = append(drawn, pts), clampedAny || len(cl) > 0
-		}
-		leg.Add(s.Label, lineThumb(s.lineStyle(vg.Points(1.5))))
-	}
-	if clampedAny {
-		leg.Add(clampLabel, clampThumb())
-	}
+	return curves, all
+}
+
+// responseAxes sets the y axes of left and right: logarithmic over
+// [floor, ceil] and the drawn series if useLog, else linear from 0 to the
+// larger of their tops.
+func responseAxes(left, right *plot.Plot, useLog bool, floor, ceil float64, drawn []plotter.XYs) {
 	for _, p := range []*plot.Plot{left, right} {
 		if useLog {
 			logY(p, floor, ceil, drawn...)
@@ -78,6 +57,35 @@ func responsesFigure(runs []*Run, styles []runStyle) *figure {
 		right.Y.Max = max(left.Y.Max, right.Y.Max)
 		left.Y.Max = right.Y.Max
 	}
+}
+
+// responsesFigure is the paper's Fig. 7: the standard deviation of each
+// layer's response at each run's last recorded step, by layer index (left)
+// and sorted by magnitude (right), runs overlaid: do residual branches
+// respond more weakly than plain layers? The axis is logarithmic (with
+// clamping) when a value is not finite or they span more than two decades,
+// linear from 0 otherwise. nil if no run has responses.
+func responsesFigure(runs []*Run, styles []runStyle) *figure {
+	curves, all := responseCurves(runs)
+	if len(curves) == 0 {
+		return nil
+	}
+	left := newPlot("by layer (last recorded step)", "layer index", "")
+	right := newPlot("sorted by magnitude", "rank (largest std first)", "")
+	useLog := wantLog(all)
+	floor, ceil := logBounds(all)
+	leg := newLegend()
+	var drawn drawnSeries
+	for _, cv := range curves {
+		s := styles[cv.run]
+		pts, cl := responsePoints(cv.idx, cv.std, useLog, floor, ceil)
+		addDottedLine(left, &drawn, pts, cl, s, 1.3, 1.4)
+		pts, cl = responsePoints(ranks(len(cv.sorted)), cv.sorted, useLog, floor, ceil)
+		addDottedLine(right, &drawn, pts, cl, s, 1.3, 1.4)
+		leg.Add(s.Label, lineThumb(s.lineStyle(vg.Points(1.5))))
+	}
+	drawn.legendClamp(&leg)
+	responseAxes(left, right, useLog, floor, ceil, drawn.pts)
 	yLabel := "std of layer response"
 	if useLog {
 		yLabel += " (log scale)"

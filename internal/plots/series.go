@@ -78,6 +78,35 @@ func addGlyphs(p *plot.Plot, pts plotter.XYs, sty draw.GlyphStyle) {
 	p.Add(s)
 }
 
+// drawnSeries collects what a figure drew on log axes: the series, for
+// logY, and whether any point was clamped, for the legend.
+type drawnSeries struct {
+	pts     []plotter.XYs
+	clamped bool
+}
+
+// add records a drawn series pts with its clamped points cl.
+func (d *drawnSeries) add(pts, cl plotter.XYs) {
+	d.pts = append(d.pts, pts)
+	d.clamped = d.clamped || len(cl) > 0
+}
+
+// legendClamp adds the clamp marker's entry to leg if a point was clamped.
+func (d *drawnSeries) legendClamp(leg *plot.Legend) {
+	if d.clamped {
+		leg.Add(clampLabel, clampThumb())
+	}
+}
+
+// addDottedLine adds pts as a line of width w in s's style with a dot of
+// radius r at every point, and cl as clamp markers; it records both in d.
+func addDottedLine(p *plot.Plot, d *drawnSeries, pts, cl plotter.XYs, s runStyle, w, r float64) {
+	addLine(p, pts, s.lineStyle(vg.Points(w)))
+	addGlyphs(p, pts, draw.GlyphStyle{Color: s.Color, Radius: vg.Points(r), Shape: draw.CircleGlyph{}})
+	addGlyphs(p, cl, clampGlyph(s.Color))
+	d.add(pts, cl)
+}
+
 // logY makes p's y axis logarithmic over a range showing every point of
 // the given series (which clampLog made positive and finite). With no
 // points it shows [floor, ceil].
