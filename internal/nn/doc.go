@@ -12,6 +12,9 @@
 //
 // Gradient buffers are d-prefixed: dout is dLoss/dOutput, dx is dLoss/dInput,
 // and a Param's Grad is dLoss/dParam.
+// A model's first convolution skips dx in training (Conv2D.NoInputGrad);
+// Sequential.BackwardInput computes the gradient with respect to the net's
+// input on demand, and a training step that does not ask pays nothing.
 //
 // Every layer sizes its buffers on the first batch and reuses them, so a
 // training step after the first does not allocate; a smaller batch (the

@@ -153,3 +153,39 @@ func TestSmallerBatchReusesBuffers(t *testing.T) {
 		t.Errorf("train step + smaller evaluation allocate %v times, want 0", a)
 	}
 }
+
+// TestSetInferenceFusion checks that SetInferenceFusion reaches every
+// Conv2D of a residual net, nested ones included, and that a Conv2D fuses
+// the BatchNorm2D and ReLU after it in inference mode only, and only while
+// fusion is on.
+func TestSetInferenceFusion(t *testing.T) {
+	net := tinyNet(true, ReLU)
+	var convs []*Conv2D
+	eachLayer(net, func(l Layer) {
+		if c, ok := l.(*Conv2D); ok {
+			convs = append(convs, c)
+		}
+	})
+	if len(convs) != 5 {
+		t.Fatalf("found %d convolutions, want 5", len(convs))
+	}
+	next := net.Layers[1:3] // bn1, ReLU
+	for _, on := range []bool{false, true} {
+		net.SetInferenceFusion(on)
+		for _, c := range convs {
+			if c.NoFusion == on {
+				t.Errorf("SetInferenceFusion(%v): %s has NoFusion %v", on, c.Name, c.NoFusion)
+			}
+		}
+		want := 0
+		if on {
+			want = 2
+		}
+		if n := convs[0].fuses(next, false); n != want {
+			t.Errorf("fusion %v: inference-mode fuses = %d, want %d", on, n, want)
+		}
+		if n := convs[0].fuses(next, true); n != 0 {
+			t.Errorf("fusion %v: training-mode fuses = %d, want 0", on, n)
+		}
+	}
+}
