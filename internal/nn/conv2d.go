@@ -28,8 +28,9 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // Weightᵀ·dout and col2im.
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
-// first layer, whose input needs no gradient (Sequential.BackwardInput
-// computes it all the same). NoFusion keeps an inference-mode Forward in a
+// first layer, whose input needs no gradient. In a container it counts only
+// there: Sequential.Backward then skips the network's input gradient, and
+// Sequential.BackwardInput computes it all the same. NoFusion keeps an inference-mode Forward in a
 // Sequential from applying the BatchNorm2D after the convolution (see
 // fuses); the results are the same bits either way.
 type Conv2D struct {
