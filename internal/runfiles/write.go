@@ -19,7 +19,7 @@ type CSVWriter struct {
 	name   string   // base name: which file, and so which Write method fits
 	header []string // the file's header row
 	f      *os.File
-	w    *csv.Writer
+	w      *csv.Writer
 }
 
 // OpenMetrics opens dir/metrics.csv for appending, creating it if needed.
