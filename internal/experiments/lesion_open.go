@@ -49,22 +49,36 @@ func (t *Trainer) loadFinal(atInit func(*models.Model) error, weightsFile string
 			return "", err
 		}
 	}
-	if weightsFile == "" {
-		if _, err := os.Stat(CheckpointPath(t.Dir)); err == nil {
-			pos, err := t.loadCheckpoint()
-			return fmt.Sprintf("checkpoint at step %d", pos.Step), err
-		}
-		weightsFile = filepath.Join(t.Dir, exportedWeights)
-		if _, err := os.Stat(weightsFile); errors.Is(err, fs.ErrNotExist) {
-			return "", BadInput(fmt.Errorf("run directory %s has no checkpoint (%s) and no exported weights (%s); pass --weights FILE",
-				t.Dir, CheckpointPath(t.Dir), weightsFile))
-		}
-	}
-	f, _, err := loadWeights(t.Model, weightsFile)
+	file, err := FinalWeights(t.Dir, weightsFile)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("weights file %s (step %d)", weightsFile, f.Step), nil
+	if file == CheckpointPath(t.Dir) {
+		pos, err := t.loadCheckpoint()
+		return fmt.Sprintf("checkpoint at step %d", pos.Step), err
+	}
+	f, _, err := loadWeights(t.Model, file)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("weights file %s (step %d)", file, f.Step), nil
+}
+
+// FinalWeights is the file an analysis of the run in dir takes its final
+// weights from: weightsFile if not empty, else the run's checkpoint if it
+// has one, else its exported weights.safetensors. A run with neither is an
+// InputError naming both; the files are only looked for, not read.
+func FinalWeights(dir, weightsFile string) (string, error) {
+	if weightsFile != "" {
+		return weightsFile, nil
+	}
+	for _, f := range []string{CheckpointPath(dir), filepath.Join(dir, exportedWeights)} {
+		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+			return f, nil
+		}
+	}
+	return "", BadInput(fmt.Errorf("run directory %s has no checkpoint (%s) and no exported weights (%s); pass --weights FILE",
+		dir, CheckpointPath(dir), filepath.Join(dir, exportedWeights)))
 }
 
 // netState lists the model's float32 state in a fixed order: every

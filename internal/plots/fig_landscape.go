@@ -215,6 +215,7 @@ func planePlot(n *landscapeNet, pal palette.Palette, lo, hi float64) *plot.Plot 
 	hm := plotter.NewHeatMap(planeGrid{n: n, fill: math.NaN()}, pal)
 	hm.Min, hm.Max, hm.NaN = lo, hi, nanCellColor
 	hm.Underflow, hm.Overflow = pal.Colors()[0], pal.Colors()[len(pal.Colors())-1]
+	hm.Rasterized = true
 	p.Add(hm)
 	ct := plotter.NewContour(planeGrid{n: n, fill: hi}, contourLevels(lo, hi, 12), nil)
 	ct.LineStyles = []draw.LineStyle{{Color: color.White, Width: vg.Points(0.7)}}
