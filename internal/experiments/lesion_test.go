@@ -218,3 +218,14 @@ func TestLesionNoneEqualsEval(t *testing.T) {
 		t.Errorf("%d cases, %d reported done, LesionCount %d; want 18", len(r.Cases), done, want)
 	}
 }
+
+// TestLesionCount checks the evaluation counts the README states: 159 for
+// resnet-56 (27 deletable blocks) and 147 for plain-56 (25) with 5
+// subsets, 107 for resnet-56 with 3.
+func TestLesionCount(t *testing.T) {
+	for _, c := range []struct{ d, subsets, want int }{{27, 5, 159}, {25, 5, 147}, {27, 3, 107}, {1, 5, 3}} {
+		if got := LesionCount(c.d, c.subsets); got != c.want {
+			t.Errorf("LesionCount(%d, %d) = %d, want %d", c.d, c.subsets, got, c.want)
+		}
+	}
+}
