@@ -123,7 +123,7 @@ func (o *lesionOptions) run(c *cobra.Command, dirs []string) error {
 				}
 				bar.set(done, total)
 			}}
-		res, err := experiments.Lesion(r.cfg, r.dir, opt)
+		res, err := experiments.Lesion(c.Context(), r.cfg, r.dir, opt)
 		if bar != nil {
 			bar.done()
 		}

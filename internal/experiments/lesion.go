@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -180,8 +181,9 @@ func lesionedNet(net *nn.Sequential, blocks []lesionBlock, deleted []int) *nn.Se
 // changed: each case evaluates a net that shares its layers (see
 // lesionedNet), with the evaluation of Eval, so the case with nothing
 // deleted equals Eval on the same images bit for bit. A net none of whose
-// blocks can be deleted is an InputError.
-func Lesion(cfg Config, dir string, opt LesionOptions) (LesionResult, error) {
+// blocks can be deleted is an InputError; a cancelled ctx stops it before
+// the next case with an error wrapping ErrInterrupted.
+func Lesion(ctx context.Context, cfg Config, dir string, opt LesionOptions) (LesionResult, error) {
 	if opt.Subsets < 1 || opt.Samples < 0 {
 		return LesionResult{}, BadInput(fmt.Errorf("lesion: subsets %d and samples %d: expected subsets >= 1 and samples >= 0", opt.Subsets, opt.Samples))
 	}
@@ -204,34 +206,53 @@ func Lesion(cfg Config, dir string, opt LesionOptions) (LesionResult, error) {
 	if opt.Samples > 0 && opt.Samples < s.Len() {
 		r.Images = opt.Samples
 	}
+	plan := lesionPlan(blocks, can, opt)
 	done, total := 0, LesionCount(len(can), opt.Subsets)
-	measure := func(c LesionCase, deleted []int) LesionCase {
-		c.K = len(deleted)
-		for _, d := range deleted {
+	for _, p := range plan {
+		if p.Note == "" {
+			if ctx.Err() != nil {
+				return r, fmt.Errorf("lesion of %s: %w after %d of %d evaluations", dir, ErrInterrupted, done, total)
+			}
+			p.Loss, p.Err = t.evaluateNet(lesionedNet(t.Model.Net, blocks, p.blocks), s, r.Images)
+			if done++; opt.Progress != nil {
+				opt.Progress(done, total)
+			}
+		}
+		r.Cases = append(r.Cases, p.LesionCase)
+	}
+	return r, nil
+}
+
+// plannedCase is a lesion case to measure, with the indices of the blocks
+// it deletes.
+type plannedCase struct {
+	LesionCase
+	blocks []int
+}
+
+// lesionPlan lists Lesion's cases in order, unmeasured (Loss and Err NaN):
+// nothing deleted, each block in turn (with a Note if it cannot be
+// deleted), then opt.Subsets random subsets of the deletable blocks can
+// for each k.
+func lesionPlan(blocks []lesionBlock, can []int, opt LesionOptions) []plannedCase {
+	add := func(plan []plannedCase, kind string, subset int, del []int, note string) []plannedCase {
+		c := LesionCase{Kind: kind, K: len(del), Subset: subset, Loss: math.NaN(), Err: math.NaN(), Note: note}
+		for _, d := range del {
 			c.Deleted = append(c.Deleted, blocks[d].name)
 		}
-		c.Loss, c.Err = t.evaluateNet(lesionedNet(t.Model.Net, blocks, deleted), s, r.Images)
-		if opt.Progress != nil {
-			done++
-			opt.Progress(done, total)
-		}
-		return c
+		return append(plan, plannedCase{c, del})
 	}
-	r.Cases = append(r.Cases, measure(LesionCase{Kind: LesionNone}, nil))
+	plan := add(nil, LesionNone, 0, nil, "")
 	for i, b := range blocks {
-		if !b.deletable {
-			r.Cases = append(r.Cases, LesionCase{Kind: LesionSingle, K: 1, Deleted: []string{b.name}, Loss: math.NaN(), Err: math.NaN(), Note: b.note()})
-			continue
-		}
-		r.Cases = append(r.Cases, measure(LesionCase{Kind: LesionSingle}, []int{i}))
+		plan = add(plan, LesionSingle, 0, []int{i}, b.note())
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x1e5107))
 	for k := 1; k <= len(can); k++ {
 		for j, sub := range randomSubsets(rng, can, k, opt.Subsets) {
-			r.Cases = append(r.Cases, measure(LesionCase{Kind: LesionRandom, Subset: j}, sub))
+			plan = add(plan, LesionRandom, j, sub, "")
 		}
 	}
-	return r, nil
+	return plan
 }
 
 // LesionCount is the number of evaluations Lesion makes of a net with d

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -205,7 +206,7 @@ func TestLesionNoneEqualsEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := 0
-	r, err := Lesion(cfg, dir, LesionOptions{Subsets: 2, Seed: 1, Progress: func(d, total int) { done = d }})
+	r, err := Lesion(context.Background(), cfg, dir, LesionOptions{Subsets: 2, Seed: 1, Progress: func(d, total int) { done = d }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -274,9 +274,14 @@ func lineFigure(nets []*landscapeNet) *figure {
 	d.legendClamp(&leg)
 	logY(lossP, floor, ceil, d.pts...)
 	errP.Y.Min, errP.Y.Max = 0, 100
+	ends := baseStyle()
 	for _, p := range []*plot.Plot{lossP, errP} {
 		xRange(p, xmin, xmax)
+		for _, a := range []float64{0, 1} {
+			addLine(p, plotter.XYs{{X: a, Y: p.Y.Min}, {X: a, Y: p.Y.Max}}, ends)
+		}
 	}
+	leg.Add("initial (α = 0) and final (α = 1) weights", lineThumb(ends))
 	return &figure{
 		name: "landscape-line",
 		w:    11 * vg.Inch, h: 5 * vg.Inch,
