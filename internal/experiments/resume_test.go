@@ -58,8 +58,14 @@ func TestResumeIsExact(t *testing.T) {
 			t.Errorf("%s differs after resume (%d vs %d bytes)", f, len(a), len(b))
 		}
 	}
-	ma, _ := runfiles.ReadMetrics(ref)
-	mb, _ := runfiles.ReadMetrics(cut)
+	ma, err := runfiles.ReadMetrics(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := runfiles.ReadMetrics(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ma) != len(mb) || len(ma) == 0 {
 		t.Fatalf("metrics rows: %d vs %d", len(ma), len(mb))
 	}
