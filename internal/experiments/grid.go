@@ -59,7 +59,7 @@ type sweepYAML struct {
 func ReadSweepFile(path string, known []string) (*SweepFile, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, BadInput(fmt.Errorf("sweep file %s: %v", path, unwrapPathError(err)))
+		return nil, BadInput(fmt.Errorf("sweep file %s: %v", path, WithoutPath(err)))
 	}
 	var y sweepYAML
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
@@ -168,7 +168,7 @@ func (f *SweepFile) ClaimSweepDir(dir string) error {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return BadInput(fmt.Errorf("sweep folder %s: %v", dir, unwrapPathError(err)))
+		return BadInput(fmt.Errorf("sweep folder %s: %v", dir, WithoutPath(err)))
 	}
 	return runfiles.WriteFileAtomic(filepath.Join(dir, sweepRecord), f.Raw)
 }

@@ -37,10 +37,7 @@ func TestObserverPoints(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Train.Steps = 4
 	cfg.Log = LogConfig{Every: 2, EvalEvery: 3, EvalSamples: 32, GradNormEvery: 1, ResponseEvery: 1, CheckpointEvery: 2}
-	tr, err := Prepare(cfg, Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := prepare(t, cfg, t.TempDir())
 	var p pointLog
 	if err := tr.Run(context.Background(), &p); err != nil {
 		t.Fatal(err)
@@ -74,10 +71,7 @@ func TestStepAllocs(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Train.Steps = 1000
 	cfg.Log = LogConfig{Every: 1000, EvalEvery: 1000, EvalSamples: 32, GradNormEvery: 1000, ResponseEvery: 1000, CheckpointEvery: 1000}
-	tr, err := Prepare(cfg, Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := prepare(t, cfg, t.TempDir())
 	defer tr.Close()
 	tr.obs.add(tr.files.recorders()...)
 	tr.obs.add(Hooks{Step: func(int, float64) {}})

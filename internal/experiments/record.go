@@ -46,10 +46,21 @@ func recordNow(t *Trainer, s *Step, every int) bool {
 	return s.N%every == 0 || s.N == 1 || s.N == t.Total || s.Diverged != nil
 }
 
+// csvFile is a run file written by a recorder. It is flushed at every
+// metrics row, so that a crashed run keeps its records, and at every
+// checkpoint, so that the file holds every record up to it.
+type csvFile struct{ w *runfiles.CSVWriter }
+
+// AtMetrics flushes the file.
+func (f csvFile) AtMetrics(*Trainer, *Step, *runfiles.MetricsRow) error { return f.w.Flush() }
+
+// AtCheckpoint flushes the file.
+func (f csvFile) AtCheckpoint(*Trainer, int) error { return f.w.Flush() }
+
 // gradNormRecorder writes gradnorms.csv: the gradient norm of every
 // recorded layer, every log.gradnorm_every iterations (see recordNow).
 type gradNormRecorder struct {
-	w    *runfiles.CSVWriter
+	csvFile
 	rows []runfiles.GradNormRow
 }
 
@@ -65,17 +76,11 @@ func (r *gradNormRecorder) AfterBackward(t *Trainer, s *Step) error {
 	return r.w.WriteGradNorms(r.rows)
 }
 
-// AtMetrics flushes the file, so a crashed run keeps its records.
-func (r *gradNormRecorder) AtMetrics(*Trainer, *Step, *runfiles.MetricsRow) error { return r.w.Flush() }
-
-// AtCheckpoint flushes the file.
-func (r *gradNormRecorder) AtCheckpoint(*Trainer, int) error { return r.w.Flush() }
-
 // responseRecorder writes responses.csv: the mean and standard deviation
 // of every BatchNorm output of the batch, every log.response_every
 // iterations (see recordNow).
 type responseRecorder struct {
-	w    *runfiles.CSVWriter
+	csvFile
 	rows []runfiles.ResponseRow
 }
 
@@ -92,14 +97,8 @@ func (r *responseRecorder) AfterBackward(t *Trainer, s *Step) error {
 	return r.w.WriteResponses(r.rows)
 }
 
-// AtMetrics flushes the file, so a crashed run keeps its records.
-func (r *responseRecorder) AtMetrics(*Trainer, *Step, *runfiles.MetricsRow) error { return r.w.Flush() }
-
-// AtCheckpoint flushes the file.
-func (r *responseRecorder) AtCheckpoint(*Trainer, int) error { return r.w.Flush() }
-
 // metricsRecorder writes metrics.csv, one line per metrics row.
-type metricsRecorder struct{ w *runfiles.CSVWriter }
+type metricsRecorder struct{ csvFile }
 
 // AtMetrics appends the row and flushes, so a crashed run keeps its curves.
 func (r *metricsRecorder) AtMetrics(_ *Trainer, _ *Step, row *runfiles.MetricsRow) error {
@@ -108,9 +107,6 @@ func (r *metricsRecorder) AtMetrics(_ *Trainer, _ *Step, row *runfiles.MetricsRo
 	}
 	return r.w.Flush()
 }
-
-// AtCheckpoint flushes the file.
-func (r *metricsRecorder) AtCheckpoint(*Trainer, int) error { return r.w.Flush() }
 
 // checkpointer writes the checkpoint; it is the last observer called.
 type checkpointer struct{}

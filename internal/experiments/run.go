@@ -49,7 +49,7 @@ func OpenRun(dir string) (*Run, error) {
 func readRunConfig(path string) (Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, unwrapPathError(err)
+		return Config{}, WithoutPath(err)
 	}
 	cfg := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
@@ -100,4 +100,15 @@ func (r *Run) load(m *models.Model, weightsFile string) (int, error) {
 // config (see Prepare with Options.Resume).
 func (r *Run) Resume() (*Trainer, error) {
 	return Prepare(r.Config, Options{Dir: r.Dir, Resume: true})
+}
+
+// WithoutPath returns the cause of a *fs.PathError without its operation
+// and path (e.g. "no such file or directory"), for messages that name the
+// file already; any other error is returned as it is.
+func WithoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

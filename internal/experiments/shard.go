@@ -3,7 +3,6 @@ package experiments
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -79,14 +78,4 @@ func checkShard(src string, i, n int) (Shard, error) {
 		return Shard{}, BadInput(fmt.Errorf("%s gives shard %d of %d; expected 0 <= shard < count (set the job array's count variable)", src, i, n))
 	}
 	return Shard{I: i, N: n}, nil
-}
-
-// unwrapPathError drops the operation and path from a *fs.PathError, for
-// messages that name the file already.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

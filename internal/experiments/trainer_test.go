@@ -23,11 +23,27 @@ func tinyConfig() Config {
 
 func train(t *testing.T, cfg Config, dir string) error {
 	t.Helper()
+	return prepare(t, cfg, dir).Run(context.Background())
+}
+
+// prepare is Prepare of a new run in dir, failing the test on error.
+func prepare(t *testing.T, cfg Config, dir string) *Trainer {
+	t.Helper()
 	tr, err := Prepare(cfg, Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tr.Run(context.Background(), Hooks{})
+	return tr
+}
+
+// readMetrics is runfiles.ReadMetrics, failing the test on error.
+func readMetrics(t *testing.T, dir string) []runfiles.MetricsRow {
+	t.Helper()
+	rows, err := runfiles.ReadMetrics(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
 
 // TestTrainLearns checks that a small residual net learns the synthetic set:
@@ -82,14 +98,7 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("%s differs between two runs with the same seed (%d vs %d bytes)", f, len(fa), len(fb))
 		}
 	}
-	ma, err := runfiles.ReadMetrics(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb, err := runfiles.ReadMetrics(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ma, mb := readMetrics(t, a), readMetrics(t, b)
 	// Steps 1..10 with log.every 10 and the last step evaluated: one row.
 	if len(ma) != 1 || len(mb) != 1 || ma[0].Step != 10 || ma[0].TestLoss != ma[0].TestLoss {
 		t.Fatalf("metrics rows %+v and %+v, want one evaluated row at step 10 each", ma, mb)

@@ -27,7 +27,7 @@ func LoadWeights(m *models.Model, path string) (runfiles.FileSum, error) {
 func loadWeights(m *models.Model, path string) (*weights.File, runfiles.FileSum, error) {
 	buf, err := os.ReadFile(path)
 	if err != nil {
-		return nil, runfiles.FileSum{}, BadInput(fmt.Errorf("weights file %s: %v", path, unwrapPathError(err)))
+		return nil, runfiles.FileSum{}, BadInput(fmt.Errorf("weights file %s: %v", path, WithoutPath(err)))
 	}
 	f, err := weights.Parse(buf)
 	if err == nil {
