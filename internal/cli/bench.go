@@ -27,9 +27,9 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench [--depth N] [--batch-size N] [--plain|--residual]",
 		Short: "Measure training and evaluation throughput (images/s, GFLOP/s)",
 		Long: `Measure training (forward, loss, backward, SGD step) and evaluation (forward only)
-throughput on random inputs, as shared/bench/bench_torch.py does for PyTorch, so the two
-can be compared side by side in one sitting. One line per measurement, in
-bench_torch.py's key=value format; --repeat N measures every mode N times in turn.`,
+throughput on random inputs, as the project's PyTorch throughput script does for PyTorch
+(see BENCHMARKS.md), so the two can be compared side by side in one sitting. One line per
+measurement, in that script's key=value format; --repeat N measures every mode N times in turn.`,
 		Args: exactArgs(0),
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
 	}

@@ -64,7 +64,7 @@ func newDataDownloadCmd() *cobra.Command {
 trying its sources in order (see 'resexp data list'), or copies them from a local folder with
 --from. Every file is written under a temporary name and renamed only once it verifies; files
 already there that verify are kept.`,
-		Example: "  resexp data download mnist\n  resexp data download cifar10 --from ../shared/data/cifar10",
+		Example: "  resexp data download mnist\n  resexp data download cifar10 --from cifar-10-batches-bin",
 		Args:    exactArgs(1),
 		RunE:    func(c *cobra.Command, args []string) error { return runDataDownload(c, args[0], o) },
 	}

@@ -74,8 +74,8 @@ var (
 // module above). Fashion-MNIST: the canonical .gz files; Debian's package
 // recompresses them (no file name in the gzip header), so its .gz files
 // differ and are verified by the MD5 of their gunzipped data, which equals
-// the canonical data's. CIFAR-10: the members of cifar-10-binary.tar.gz,
-// as listed in shared/data/cifar10/README.md. CIFAR-100: only the
+// the canonical data's. CIFAR-10: the six members of the canonical
+// cifar-10-binary.tar.gz (cifarArchive), as extracted from it. CIFAR-100: only the
 // archive's MD5 is published, so its members are checked by structure
 // (size, record count, both label bytes of every record in range) after
 // the archive's MD5 has matched; see cifarFileSpecs.
