@@ -16,21 +16,12 @@ type Info struct {
 
 // Describe returns the Info of set name; false for an unknown name.
 func Describe(name string) (Info, bool) {
-	spec, ok := specFor(name)
-	if !ok {
+	d, err := Lookup(name)
+	if err != nil {
 		return Info{}, false
 	}
-	in := Info{Name: name, C: 1, H: idxH, W: idxW, Classes: 10}
-	switch name {
-	case "cifar10":
-		in.C, in.H, in.W = cifarC, cifarH, cifarW
-	case "cifar100":
-		in.C, in.H, in.W, in.Classes, in.CoarseClasses = cifarC, cifarH, cifarW, 100, 20
-	}
-	for _, s := range spec.sourcesOrNil() {
-		in.Sources = append(in.Sources, s.String())
-	}
-	return in, true
+	return Info{Name: d.Name, C: d.C, H: d.H, W: d.W, Classes: d.Classes, CoarseClasses: d.CoarseClasses,
+		Sources: d.Sources()}, true
 }
 
 // Presence says whether a verified copy of a set is on disk.

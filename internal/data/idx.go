@@ -62,7 +62,8 @@ func findIDX(dir, base string) (string, error) {
 }
 
 // loadIDXSet reads the train and test splits of MNIST or Fashion-MNIST.
-func loadIDXSet(name, dir string) (train, test *Set, err error) {
+func loadIDXSet(d *Dataset, dir string, _ LoadOptions) (train, test *Set, err error) {
+	name := d.Name
 	if train, err = readIDXSplit(name, dir, idxSplits[0]); err != nil {
 		return nil, nil, err
 	}

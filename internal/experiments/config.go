@@ -118,25 +118,31 @@ func (c *Config) RunName() string {
 	return c.Label() + "-" + c.Data.Dataset
 }
 
-// DataDir is Data.Dir, or "data/<dataset>" when it is empty.
+// DataDir is Data.Dir, or data.DefaultDir of the data set ("data/<dataset>")
+// when it is empty.
 func (c *Config) DataDir() string {
 	if c.Data.Dir != "" {
 		return c.Data.Dir
 	}
-	return "data/" + c.Data.Dataset
+	return data.DefaultDir(c.Data.Dataset)
 }
 
 // ResolveAuto replaces the "auto" choices by what they mean for the data
-// set, so a run's config.yaml records what was done: CIFAR-10/100 get the
-// paper's per-pixel mean subtraction and pad-crop-flip augmentation, the
-// 28x28 sets per-channel standardisation and no augmentation.
+// set (its data.Dataset's Normalize and Augment), so a run's config.yaml
+// records what was done: CIFAR-10/100 get the paper's per-pixel mean
+// subtraction and pad-crop-flip augmentation, the 28x28 sets per-channel
+// standardisation and no augmentation. An unknown data set is left as it
+// is (Validate refuses it).
 func (c *Config) ResolveAuto() {
-	cifar := c.Data.Dataset == "cifar10" || c.Data.Dataset == "cifar100"
+	d, err := data.Lookup(c.Data.Dataset)
+	if err != nil {
+		return
+	}
 	if c.Data.Normalize == "auto" {
-		c.Data.Normalize = map[bool]string{true: "pixel", false: "channel"}[cifar]
+		c.Data.Normalize = d.Normalize
 	}
 	if c.Data.Augment == "auto" {
-		c.Data.Augment = map[bool]string{true: "on", false: "off"}[cifar]
+		c.Data.Augment = map[bool]string{true: "on", false: "off"}[d.Augment]
 	}
 }
 
