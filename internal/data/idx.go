@@ -148,19 +148,29 @@ func readIDXImages(path string, want int, hint string) ([]uint8, FileSum, error)
 	return images, d.close(), nil
 }
 
-// checkIDXImagesHeader checks magic, count and dimensions.
+// checkIDXImagesHeader checks magic, dimensions and count.
 func checkIDXImagesHeader(d *dataFile, hdr []byte, want int) error {
-	be := binary.BigEndian
-	if m := be.Uint32(hdr[0:]); m != idxImagesMagic {
-		return d.errOff(0, "wrong magic number: expected 0x%08x (IDX images), found 0x%08x", idxImagesMagic, m)
+	n, err := idxImagesCount(d, hdr)
+	if err != nil {
+		return err
 	}
-	if n := be.Uint32(hdr[4:]); n != uint32(want) {
+	if n != want {
 		return d.errOff(4, "wrong image count: expected %d, found %d", want, n)
 	}
-	if h, w := be.Uint32(hdr[8:]), be.Uint32(hdr[12:]); h != idxH || w != idxW {
-		return d.errOff(8, "wrong image size: expected %dx%d, found %dx%d", idxH, idxW, h, w)
-	}
 	return nil
+}
+
+// idxImagesCount checks the magic number and the image size (idxH x
+// idxW) of an IDX image file's header and returns its image count.
+func idxImagesCount(d *dataFile, hdr []byte) (int, error) {
+	be := binary.BigEndian
+	if m := be.Uint32(hdr[0:]); m != idxImagesMagic {
+		return 0, d.errOff(0, "wrong magic number: expected 0x%08x (IDX images), found 0x%08x", idxImagesMagic, m)
+	}
+	if h, w := be.Uint32(hdr[8:]), be.Uint32(hdr[12:]); h != idxH || w != idxW {
+		return 0, d.errOff(8, "wrong image size: expected %dx%d, found %dx%d", idxH, idxW, h, w)
+	}
+	return int(be.Uint32(hdr[4:])), nil
 }
 
 // readIDXLabels reads an IDX label file that must hold as many labels as
@@ -194,15 +204,25 @@ func readIDXLabels(path, ipath string, want int, hint string) ([]uint8, FileSum,
 
 // checkIDXLabelsHeader checks magic and that the count matches the images.
 func checkIDXLabelsHeader(d *dataFile, hdr []byte, ipath string, want int) error {
-	be := binary.BigEndian
-	if m := be.Uint32(hdr[0:]); m != idxLabelsMagic {
-		return d.errOff(0, "wrong magic number: expected 0x%08x (IDX labels), found 0x%08x", idxLabelsMagic, m)
+	n, err := idxLabelsCount(d, hdr)
+	if err != nil {
+		return err
 	}
-	if n := be.Uint32(hdr[4:]); n != uint32(want) {
+	if n != want {
 		return d.errOff(4, "label count does not match the images: %s has %d images, this file has %d labels",
 			ipath, want, n)
 	}
 	return nil
+}
+
+// idxLabelsCount checks the magic number of an IDX label file's header
+// and returns its label count.
+func idxLabelsCount(d *dataFile, hdr []byte) (int, error) {
+	be := binary.BigEndian
+	if m := be.Uint32(hdr[0:]); m != idxLabelsMagic {
+		return 0, d.errOff(0, "wrong magic number: expected 0x%08x (IDX labels), found 0x%08x", idxLabelsMagic, m)
+	}
+	return int(be.Uint32(hdr[4:])), nil
 }
 
 // checkLabels checks that every label is < idxClasses; label i sits at
