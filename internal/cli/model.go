@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -64,7 +65,11 @@ func (o *modelOptions) spec() (models.Spec, error) {
 	cfg.Model.Depth, cfg.Model.Residual, cfg.Model.PreAct = o.depth, !o.plain, o.preact
 	cfg.Model.Block, cfg.Model.Shortcut, cfg.Model.Norm = o.block, o.shortcut, o.norm
 	if err := cfg.Validate(); err != nil {
-		k, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "key "), ":")
+		var ke *experiments.KeyError
+		k := ""
+		if errors.As(err, &ke) {
+			k = ke.Key
+		}
 		return models.Spec{}, badInput("flag %s: %v", cmp.Or(modelFlags[k], "--"+k), err)
 	}
 	d, err := data.Lookup(o.dataset)

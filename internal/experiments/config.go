@@ -96,7 +96,8 @@ type LogConfig struct {
 func Default() Config {
 	return Config{
 		Seed:  1,
-		Model: ModelConfig{Depth: 20, Residual: true, Block: "basic", Shortcut: "A", Norm: "batch", Activation: "relu", Init: "he"},
+		Model: ModelConfig{Depth: 20, Residual: true, Block: models.Basic.String(), Shortcut: models.ShortcutA.String(),
+			Norm: models.BatchNorm.String(), Activation: nn.ReLU.String(), Init: "he"},
 		Data: DataConfig{Dataset: "synthetic", Normalize: "auto", Label: data.LabelFine,
 			Augment: "auto", PadCrop: 4, Flip: true},
 		Train: TrainConfig{
@@ -156,21 +157,24 @@ func (c *Config) augment() data.Augment {
 
 func (c *Config) loadOptions() data.LoadOptions { return data.LoadOptions{Label: c.Data.Label} }
 
-// Spec is the model spec for inputs of c×h×w and the given classes.
+// Spec is the model spec for inputs of c×h×w and the given classes. The
+// model keys are taken as they are (Validate checks them; a value that
+// does not parse makes a Spec that models.Build refuses).
 func (c *Config) Spec(inC, h, w, classes int) models.Spec {
 	act, _ := nn.ParseActKind(c.Model.Activation)
 	m := c.Model
-	return models.Spec{Depth: m.Depth, Residual: m.Residual, Block: m.Block, Shortcut: m.Shortcut,
-		PreAct: m.PreAct, Norm: m.Norm, Activation: act, ZeroInitResidual: m.ZeroInitResidual,
+	return models.Spec{Depth: m.Depth, Residual: m.Residual, Block: models.Block(m.Block), Shortcut: models.Shortcut(m.Shortcut),
+		PreAct: m.PreAct, Norm: models.Norm(m.Norm), Activation: act, ZeroInitResidual: m.ZeroInitResidual,
 		InC: inC, H: h, W: w, Classes: classes}
 }
 
 // Validate checks every value before any work starts. The error (the first
-// problem found, on one line) names the key and what is allowed.
+// problem found, on one line) is a *KeyError naming the key and what is
+// allowed.
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("key %s: "+format, append([]any{key}, args...)...))
+		errs = append(errs, KeyErrorf(key, format, args...))
 	}
 	c.Model.validate(add)
 	oneOf(add, "data.dataset", c.Data.Dataset, data.Names()...)
@@ -191,26 +195,26 @@ func (c *Config) Validate() error {
 // depth fits the block (6n+2 basic, 9n+2 bottleneck), and the options of
 // residual nets are not set on a plain net.
 func (m *ModelConfig) validate(add func(key, format string, args ...any)) {
-	oneOf(add, "model.block", m.Block, models.Blocks...)
-	if slices.Contains(models.Blocks, m.Block) {
-		if _, err := models.StageBlocks(m.Block, m.Depth); err != nil {
-			add("model.depth", "%v%s", err, otherBlockHint(m.Block, m.Depth))
+	oneOf(add, "model.block", m.Block, models.KindNames(models.Blocks)...)
+	if block, err := models.ParseBlock(m.Block); err == nil {
+		if _, err := models.StageBlocks(block, m.Depth); err != nil {
+			add("model.depth", "%v%s", err, otherBlockHint(block, m.Depth))
 		}
 	}
-	oneOf(add, "model.shortcut", m.Shortcut, models.Shortcuts...)
-	if !m.Residual && m.Shortcut != "A" && slices.Contains(models.Shortcuts, m.Shortcut) {
+	oneOf(add, "model.shortcut", m.Shortcut, models.KindNames(models.Shortcuts)...)
+	if sc, err := models.ParseShortcut(m.Shortcut); err == nil && !m.Residual && sc != models.ShortcutA {
 		add("model.shortcut", "%s applies to residual nets; set model.residual: true or drop it", m.Shortcut)
 	}
 	if !m.Residual && m.ZeroInitResidual {
 		add("model.zero_init_residual", "applies to residual nets; set model.residual: true or drop it")
 	}
-	oneOf(add, "model.norm", m.Norm, "batch", "none")
+	oneOf(add, "model.norm", m.Norm, models.KindNames(models.Norms)...)
 	oneOf(add, "model.activation", m.Activation, "relu", "tanh", "sigmoid")
 	oneOf(add, "model.init", m.Init, models.InitSchemes...)
 }
 
 // otherBlockHint suggests the other block kind when depth fits it.
-func otherBlockHint(block string, depth int) string {
+func otherBlockHint(block models.Block, depth int) string {
 	for _, b := range models.Blocks {
 		if _, err := models.StageBlocks(b, depth); b != block && err == nil {
 			return fmt.Sprintf("; %d fits model.block: %s", depth, b)
