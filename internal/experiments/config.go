@@ -95,7 +95,7 @@ type LogConfig struct {
 // synthetic set for 200 iterations, which runs anywhere in seconds.
 func Default() Config {
 	return Config{
-		Seed:  1,
+		Seed: 1,
 		Model: ModelConfig{Depth: 20, Residual: true, Block: models.Basic.String(), Shortcut: models.ShortcutA.String(),
 			Norm: models.BatchNorm.String(), Activation: nn.ReLU.String(), Init: "he"},
 		Data: DataConfig{Dataset: "synthetic", Normalize: "auto", Label: data.LabelFine,
