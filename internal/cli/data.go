@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/resexp/resexp/internal/data"
+	"github.com/resexp/resexp/internal/experiments"
 )
 
 // dataOptions are the flags of `resexp data download` and `resexp data verify`.
@@ -155,23 +156,63 @@ func runDataDownload(c *cobra.Command, name string, o *dataOptions) error {
 	if d.Builtin() {
 		return badInput("data set %s is generated in memory: there is nothing to download", name)
 	}
-	dir, stderr := o.dirFor(name), c.ErrOrStderr()
+	dir := o.dirFor(name)
 	if o.from != "" {
 		if st, serr := os.Stat(o.from); serr != nil || !st.IsDir() {
 			return badInput("--from %s: not a folder; give the folder that holds the files of %s", o.from, name)
 		}
-		err = data.CopyFrom(name, o.from, dir, downloadProgress(stderr))
-	} else {
-		err = data.Download(c.Context(), name, dir, downloadProgress(stderr))
 	}
-	if err != nil {
+	if err := fetchSet(c, name, dir, o.from); err != nil {
 		if c.Context().Err() != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, err)
 		return badInput("could not put %s into %s: see above", name, dir)
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s is in %s\n", name, dir)
+	return nil
+}
+
+// fetchSet downloads set name into dir, or copies it from the local folder
+// from if that is not empty, showing progress on c's stderr; what went
+// wrong is printed there too, and the error returned.
+func fetchSet(c *cobra.Command, name, dir, from string) error {
+	stderr := c.ErrOrStderr()
+	var err error
+	if from != "" {
+		err = data.CopyFrom(name, from, dir, downloadProgress(stderr))
+	} else {
+		err = data.Download(c.Context(), name, dir, downloadProgress(stderr))
+	}
+	if err != nil && c.Context().Err() == nil {
+		fmt.Fprintln(stderr, err)
+	}
+	return err
+}
+
+// ensureData fetches the data set cfg trains on when it is fetched on
+// first use (data.Dataset.FetchOnFirstUse) and cfg.DataDir() lacks every
+// one of its files: a one-line notice on stderr, then what `resexp data
+// download` does. A set that is there, partly there or damaged is left to
+// the loader, which names the bad file. When the download fails, the
+// refusal (exit code 2) says how to get the set and names --dataset
+// synthetic, the built-in set that needs no download.
+func ensureData(c *cobra.Command, cfg experiments.Config) error {
+	d, err := data.Lookup(cfg.Data.Dataset)
+	if err != nil || !d.FetchOnFirstUse {
+		return nil
+	}
+	dir := cfg.DataDir()
+	if p, err := data.Find(d.Name, dir); err != nil || p.Missing < p.Files {
+		return nil
+	}
+	fmt.Fprintf(c.ErrOrStderr(), "%s is not in %s: downloading it once, as `resexp data download %s` does\n", d.Name, dir, d.Name)
+	if err := fetchSet(c, d.Name, dir, ""); err != nil {
+		if c.Context().Err() != nil {
+			return err
+		}
+		return badInput("data set %s is not in %s and could not be downloaded (see above): run `resexp data download %s` when online, or train on the built-in set with --dataset synthetic",
+			d.Name, dir, d.Name)
+	}
 	return nil
 }
 

@@ -3,7 +3,7 @@ package data
 // mnist is LeCun et al.'s handwritten digits: 60,000 training and 10,000
 // test images of 1x28x28, four IDX files.
 var mnist = &Dataset{Name: "mnist", C: 1, H: idxH, W: idxW, Classes: idxClasses,
-	Normalize: "channel", classNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+	Normalize: "channel", FetchOnFirstUse: true, classNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
 	load: loadIDXSet,
 	fetch: func() *setSpec {
 		return &setSpec{name: "mnist", files: mnistFiles,

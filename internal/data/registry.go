@@ -21,6 +21,10 @@ type Dataset struct {
 	// Augment reports whether data.augment "auto" means on (the paper's
 	// pad-crop-flip) or off.
 	Augment bool
+	// FetchOnFirstUse reports whether training fetches the set (as
+	// `resexp data download` does) when its folder lacks it: true for
+	// small sets whose sources need no manual step (MNIST).
+	FetchOnFirstUse bool
 
 	classNames  []string // in label order
 	coarseNames []string // in coarse label order; nil unless CoarseClasses > 0
