@@ -5,25 +5,6 @@ import (
 	"io/fs"
 )
 
-// Info describes a data set for listings.
-type Info struct {
-	Name          string
-	C, H, W       int      // input shape of one image
-	Classes       int      // number of classes (CIFAR-100: fine labels)
-	CoarseClasses int      // CIFAR-100's 20 superclasses (LoadOptions.Label "coarse"); 0 for the other sets
-	Sources       []string // where Download gets the files, in the order tried; nil for synthetic
-}
-
-// Describe returns the Info of set name; false for an unknown name.
-func Describe(name string) (Info, bool) {
-	d, err := Lookup(name)
-	if err != nil {
-		return Info{}, false
-	}
-	return Info{Name: d.Name, C: d.C, H: d.H, W: d.W, Classes: d.Classes, CoarseClasses: d.CoarseClasses,
-		Sources: d.Sources()}, true
-}
-
 // Presence says whether a verified copy of a set is on disk.
 type Presence struct {
 	Dir      string // the folder looked in: ResolveDir(name, dir); "" for synthetic

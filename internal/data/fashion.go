@@ -22,13 +22,14 @@ var fashionMirrors = []string{
 	"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
 }
 
-// fashionFiles are the canonical .gz files with their published MD5s.
+// fashionFiles are the canonical .gz files: the published MD5 of each and
+// the MD5 of its gunzipped data.
 // Debian's package recompresses them (no file name in the gzip header), so
 // its .gz files differ and are verified by the MD5 of their gunzipped
 // data, which equals the canonical data's.
-var fashionFiles = withChecks(idxChecks("fashion-mnist"), []fileSpec{
-	{Name: "train-images-idx3-ubyte.gz", MD5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d", RawMD5: "f4a8712d7a061bf5bd6d2ca38dc4d50a"},
-	{Name: "train-labels-idx1-ubyte.gz", MD5: "25c81989df183df01b3e8a0aad5dffbe", RawMD5: "9018921c3c673c538a1fc5bad174d6f9"},
-	{Name: "t10k-images-idx3-ubyte.gz", MD5: "bef4ecab320f06d8554ea6380940ec79", RawMD5: "8181f5470baa50b63fa0f6fddb340f0a"},
-	{Name: "t10k-labels-idx1-ubyte.gz", MD5: "bb300cfdad3c16e7a12a480ee83cd310", RawMD5: "15d484375f8d13e6eb1aabb0c3f46965"},
+var fashionFiles = idxFileSpecs("fashion-mnist", [4][2]string{
+	{"8d4fb7e6c68d591d4c3dfef9ec88bf0d", "f4a8712d7a061bf5bd6d2ca38dc4d50a"},
+	{"25c81989df183df01b3e8a0aad5dffbe", "9018921c3c673c538a1fc5bad174d6f9"},
+	{"bef4ecab320f06d8554ea6380940ec79", "8181f5470baa50b63fa0f6fddb340f0a"},
+	{"bb300cfdad3c16e7a12a480ee83cd310", "15d484375f8d13e6eb1aabb0c3f46965"},
 })

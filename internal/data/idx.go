@@ -31,6 +31,21 @@ var idxSplits = [2]idxSplit{
 	{"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10000},
 }
 
+// idxFileSpecs returns the four .gz files of IDX set name, in the order
+// train images, train labels, test images, test labels (idxSplits), each
+// with its published MD5 and the MD5 of its gunzipped data (sums[i][0],
+// sums[i][1]) and the structural check of its kind.
+func idxFileSpecs(name string, sums [4][2]string) []fileSpec {
+	var files []fileSpec
+	for i, sp := range idxSplits {
+		for j, base := range []string{sp.images, sp.labels} {
+			s := sums[2*i+j]
+			files = append(files, fileSpec{Name: base + ".gz", MD5: s[0], RawMD5: s[1], Check: checkIDXFile(name, base)})
+		}
+	}
+	return files
+}
+
 // fashionSystemDir is where Debian's dataset-fashion-mnist package puts
 // the four .gz files.
 var fashionSystemDir = "/usr/share/datasets/fashion-mnist"

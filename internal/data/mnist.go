@@ -26,11 +26,11 @@ var (
 	}
 )
 
-// mnistFiles are the canonical files (also those of the Go module above)
-// with their published MD5s.
-var mnistFiles = withChecks(idxChecks("mnist"), []fileSpec{
-	{Name: "train-images-idx3-ubyte.gz", MD5: "f68b3c2dcbeaaa9fbdd348bbdeb94873", RawMD5: "6bbc9ace898e44ae57da46a324031adb"},
-	{Name: "train-labels-idx1-ubyte.gz", MD5: "d53e105ee54ea40749a09fcbcd1e9432", RawMD5: "a25bea736e30d166cdddb491f175f624"},
-	{Name: "t10k-images-idx3-ubyte.gz", MD5: "9fb629c4189551a2d022fa330f9573f3", RawMD5: "2646ac647ad5339dbf082846283269ea"},
-	{Name: "t10k-labels-idx1-ubyte.gz", MD5: "ec29112dd5afa0611ce80d1b7f02629c", RawMD5: "27ae3e4e09519cfbb04c329615203637"},
+// mnistFiles are the canonical files (also those of the Go module above):
+// the published MD5 of each .gz file and the MD5 of its gunzipped data.
+var mnistFiles = idxFileSpecs("mnist", [4][2]string{
+	{"f68b3c2dcbeaaa9fbdd348bbdeb94873", "6bbc9ace898e44ae57da46a324031adb"},
+	{"d53e105ee54ea40749a09fcbcd1e9432", "a25bea736e30d166cdddb491f175f624"},
+	{"9fb629c4189551a2d022fa330f9573f3", "2646ac647ad5339dbf082846283269ea"},
+	{"ec29112dd5afa0611ce80d1b7f02629c", "27ae3e4e09519cfbb04c329615203637"},
 })

@@ -45,11 +45,6 @@ func withChecks(check func(base string) func(string) error, files []fileSpec) []
 	return files
 }
 
-// idxChecks returns the structural checks of set name's IDX files by base name.
-func idxChecks(name string) func(base string) func(string) error {
-	return func(base string) func(string) error { return checkIDXFile(name, base) }
-}
-
 // specFor returns the fetch spec of set name: nil and true for a built-in
 // set (nothing to fetch), false for an unknown name.
 func specFor(name string) (*setSpec, bool) {

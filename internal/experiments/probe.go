@@ -97,7 +97,10 @@ func probeModel(cfg Config, batch *data.Set, path string) (*models.Model, *data.
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, BadInput(err)
 	}
-	in, _ := data.Describe(cfg.Data.Dataset)
+	in, err := data.Lookup(cfg.Data.Dataset)
+	if err != nil {
+		return nil, nil, BadInput(err)
+	}
 	if in.C != batch.C || in.H != batch.H || in.W != batch.W {
 		return nil, nil, BadInput(fmt.Errorf("key data.dataset: %s images are %dx%dx%d, but the batch file's are %dx%dx%d",
 			cfg.Data.Dataset, in.C, in.H, in.W, batch.C, batch.H, batch.W))
