@@ -89,7 +89,7 @@ func (o *landscapeOptions) run(c *cobra.Command, dirs []string) error {
 	}
 	for _, r := range runs {
 		opt := o.options()
-		bar := newCounter(c.ErrOrStderr(), "landscape "+r.cfg.Label(), len(experiments.LandscapePoints(o.grid, o.rng)))
+		bar := newCounter(c.ErrOrStderr(), "landscape "+r.Config.Label(), len(experiments.LandscapePoints(o.grid, o.rng)))
 		opt.Done, opt.Progress = table.Done, bar.set
 		opt.Point = func(net string, p experiments.LandscapePoint) error {
 			if ctx.Err() != nil {
@@ -100,12 +100,12 @@ func (o *landscapeOptions) run(c *cobra.Command, dirs []string) error {
 			}
 			return table.Add(net, p)
 		}
-		label, err := experiments.Landscape(r.cfg, r.dir, opt)
+		label, err := r.Landscape(opt)
 		bar.done()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s (%s): landscape measured on %s\n", r.dir, label, sampleWords(o.samples))
+		fmt.Fprintf(w, "%s (%s): landscape measured on %s\n", r.Dir, label, sampleWords(o.samples))
 	}
 	if err := table.Close(); err != nil {
 		return err

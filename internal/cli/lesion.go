@@ -53,18 +53,11 @@ directory when several are given).`,
 	return c
 }
 
-// analysisRun is a run directory named on the command line, with its
-// resolved config.
-type analysisRun struct {
-	dir string
-	cfg experiments.Config
-}
-
-// openAnalysisRuns reads the configs of dirs and checks, before any work,
+// openAnalysisRuns opens the runs in dirs and checks, before any work,
 // that each has final weights (weights applies to a single run), that
 // their nets have different labels (the rows of a table are keyed by
 // them) and that format is known.
-func openAnalysisRuns(dirs []string, weights, format string) ([]analysisRun, error) {
+func openAnalysisRuns(dirs []string, weights, format string) ([]*experiments.Run, error) {
 	switch format {
 	case "png", "svg", "pdf":
 	default:
@@ -74,20 +67,21 @@ func openAnalysisRuns(dirs []string, weights, format string) ([]analysisRun, err
 		return nil, badInput("--weights %s: applies to one run, but %d are given; measure them one at a time", weights, len(dirs))
 	}
 	seen := map[string]string{}
-	runs := make([]analysisRun, len(dirs))
+	runs := make([]*experiments.Run, len(dirs))
 	for i, d := range dirs {
-		cfg, err := runConfig(d)
+		r, err := experiments.OpenRun(d)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := experiments.FinalWeights(d, weights); err != nil {
 			return nil, err
 		}
-		if prev, ok := seen[cfg.Label()]; ok {
-			return nil, badInput("runs %s and %s are both %s; give runs of different nets (e.g. the plain and the residual net of one depth)", prev, d, cfg.Label())
+		label := r.Config.Label()
+		if prev, ok := seen[label]; ok {
+			return nil, badInput("runs %s and %s are both %s; give runs of different nets (e.g. the plain and the residual net of one depth)", prev, d, label)
 		}
-		seen[cfg.Label()] = d
-		runs[i] = analysisRun{dir: d, cfg: cfg}
+		seen[label] = d
+		runs[i] = r
 	}
 	return runs, nil
 }
@@ -119,11 +113,11 @@ func (o *lesionOptions) run(c *cobra.Command, dirs []string) error {
 		opt := experiments.LesionOptions{Weights: o.weights, Samples: o.samples, Subsets: o.subsets, Seed: o.seed,
 			Progress: func(done, total int) {
 				if bar == nil {
-					bar = newCounter(c.ErrOrStderr(), "lesion "+r.cfg.Label(), total)
+					bar = newCounter(c.ErrOrStderr(), "lesion "+r.Config.Label(), total)
 				}
 				bar.set(done, total)
 			}}
-		res, err := experiments.Lesion(c.Context(), r.cfg, r.dir, opt)
+		res, err := r.Lesion(c.Context(), opt)
 		if bar != nil {
 			bar.done()
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/resexp/resexp/internal/nn"
 	"github.com/resexp/resexp/internal/nn/models"
-	"github.com/resexp/resexp/internal/runfiles"
 )
 
 // Loss landscapes (Li, Xu, Taylor, Studer & Goldstein 2018, "Visualizing
@@ -111,7 +110,7 @@ func LandscapePoints(grid int, r float64) []LandscapePoint {
 	return ps
 }
 
-// Landscape measures the run in dir (resolved config cfg) at every point of
+// Landscape measures the run at every point of
 // LandscapePoints(opt.Grid, opt.Range), except those opt.Done reports,
 // calling opt.Point with each, on the first opt.Samples training images
 // (without augmentation) with BatchNorm in inference mode:
@@ -125,19 +124,19 @@ func LandscapePoints(grid int, r float64) []LandscapePoint {
 //     (0, 0) is the final net, bit for bit.
 //
 // It returns the label of the net. The run directory is not written.
-func Landscape(cfg Config, dir string, opt LandscapeOptions) (string, error) {
+func (r *Run) Landscape(opt LandscapeOptions) (string, error) {
 	if err := opt.Check(); err != nil {
 		return "", err
 	}
 	var init [][]float32
 	keep := func(m *models.Model) error {
-		if err := loadInit(m, dir, opt.Init); err != nil {
+		if err := r.loadInit(m, opt.Init); err != nil {
 			return err
 		}
 		init = cloneState(netState(m))
 		return nil
 	}
-	t, _, err := openAnalysis(cfg, dir, opt.Weights, keep)
+	t, _, err := r.openAnalysis(opt.Weights, keep)
 	if err != nil {
 		return "", err
 	}
@@ -172,17 +171,13 @@ func Landscape(cfg Config, dir string, opt LandscapeOptions) (string, error) {
 // loadInit makes m, freshly initialised from the run's seed, hold the
 // run's initial weights: those of file if given; a run that started from a
 // weights file (meta.json's init_weights) needs it.
-func loadInit(m *models.Model, dir, file string) error {
+func (r *Run) loadInit(m *models.Model, file string) error {
 	if file != "" {
 		_, err := LoadWeights(m, file)
 		return err
 	}
-	meta, err := runfiles.ReadMeta(dir)
-	if err != nil {
-		return BadInput(fmt.Errorf("run directory %s: %v", dir, err))
-	}
-	if meta.InitWeights != nil {
-		return BadInput(fmt.Errorf("run %s started from the weights file %s, not from its seed; pass --init %s", dir, meta.InitWeights.Path, meta.InitWeights.Path))
+	if w := r.Meta.InitWeights; w != nil {
+		return BadInput(fmt.Errorf("run %s started from the weights file %s, not from its seed; pass --init %s", r.Dir, w.Path, w.Path))
 	}
 	return nil
 }

@@ -59,14 +59,14 @@ func landscapeRun(t *testing.T) (Config, string) {
 }
 
 // collect runs Landscape and returns its points by kind and coordinates.
-func collect(t *testing.T, cfg Config, dir string, opt LandscapeOptions) map[[3]float64]LandscapePoint {
+func collect(t *testing.T, dir string, opt LandscapeOptions) map[[3]float64]LandscapePoint {
 	t.Helper()
 	got := map[[3]float64]LandscapePoint{}
 	opt.Point = func(_ string, p LandscapePoint) error {
 		got[[3]float64{b2f(p.Kind == LandscapeLine), p.X, p.Y}] = p
 		return nil
 	}
-	if _, err := Landscape(cfg, dir, opt); err != nil {
+	if _, err := openRun(t, dir).Landscape(opt); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -92,14 +92,14 @@ func TestLandscapeEndpoints(t *testing.T) {
 	}
 	initLoss, initErr := fresh.Evaluate(fresh.train, samples)
 	fresh.Close()
-	final, _, err := openAnalysis(cfg, dir, "", nil)
+	final, _, err := openRun(t, dir).openAnalysis("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	finalLoss, finalErr := final.Evaluate(final.train, samples)
 	final.Close()
 
-	got := collect(t, cfg, dir, LandscapeOptions{Grid: 3, Range: 0.5, Samples: samples, Seed: 4})
+	got := collect(t, dir, LandscapeOptions{Grid: 3, Range: 0.5, Samples: samples, Seed: 4})
 	if len(got) != 5+9 {
 		t.Fatalf("%d points, want 5 on the line and 9 on the plane", len(got))
 	}
@@ -136,7 +136,7 @@ func TestLandscapePoints(t *testing.T) {
 // at once, each point once, and that a table made with other choices is
 // refused.
 func TestLandscapeResume(t *testing.T) {
-	cfg, dir := landscapeRun(t)
+	_, dir := landscapeRun(t)
 	params := LandscapeParams{Runs: []string{dir}, Grid: 3, Range: 1, Samples: 64, Seed: 2}
 	opt := LandscapeOptions{Grid: 3, Range: 1, Samples: 64, Seed: 2}
 	run := func(out string, stopAfter int) error {
@@ -156,7 +156,7 @@ func TestLandscapeResume(t *testing.T) {
 			n++
 			return tab.Add(net, p)
 		}
-		_, err = Landscape(cfg, dir, o)
+		_, err = openRun(t, dir).Landscape(o)
 		if err == stop {
 			return nil
 		}

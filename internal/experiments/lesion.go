@@ -173,7 +173,7 @@ func lesionedNet(net *nn.Sequential, blocks []lesionBlock, deleted []int) *nn.Se
 	return nn.NewSequential(layers...)
 }
 
-// Lesion measures the run in dir (resolved config cfg) with no block
+// Lesion measures the run with no block
 // deleted, with each block deleted in turn, and with k blocks drawn at
 // random deleted for k = 1 .. the number of deletable blocks, opt.Subsets
 // distinct subsets each (fewer where fewer exist), on the first
@@ -183,11 +183,12 @@ func lesionedNet(net *nn.Sequential, blocks []lesionBlock, deleted []int) *nn.Se
 // deleted equals Eval on the same images bit for bit. A net none of whose
 // blocks can be deleted is an InputError; a cancelled ctx stops it before
 // the next case with an error wrapping ErrInterrupted.
-func Lesion(ctx context.Context, cfg Config, dir string, opt LesionOptions) (LesionResult, error) {
+func (run *Run) Lesion(ctx context.Context, opt LesionOptions) (LesionResult, error) {
 	if opt.Subsets < 1 || opt.Samples < 0 {
 		return LesionResult{}, BadInput(fmt.Errorf("lesion: subsets %d and samples %d: expected subsets >= 1 and samples >= 0", opt.Subsets, opt.Samples))
 	}
-	t, src, err := openAnalysis(cfg, dir, opt.Weights, nil)
+	dir := run.Dir
+	t, src, err := run.openAnalysis(opt.Weights, nil)
 	if err != nil {
 		return LesionResult{}, err
 	}

@@ -15,25 +15,24 @@ import (
 // run committed under results/ keeps only its exported weights).
 const exportedWeights = "weights.safetensors"
 
-// openAnalysis prepares the run in dir (resolved config cfg) for
-// measurement without writing anything: it loads the data, builds the
-// model, initialises it from the run's seed exactly as the trainer does
-// (so the model first holds the run's initial weights), calls atInit (if
-// not nil) with it, and then loads the final weights and BatchNorm
-// statistics: those of weightsFile if given, else of the run's
-// checkpoint, else of the run's exported weights.safetensors. It returns
-// the prepared trainer (Close it) and a description of where the final
-// weights came from. A run with none of them, or a file that does not fit
-// the model, is an InputError naming the file.
-func openAnalysis(cfg Config, dir, weightsFile string, atInit func(*models.Model) error) (*Trainer, string, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, "", BadInput(err)
+// openAnalysis prepares the run for measurement without writing anything:
+// it loads the data, builds the model, initialises it from the run's seed
+// exactly as the trainer does (so the model first holds the run's initial
+// weights), calls atInit (if not nil) with it, and then loads the final
+// weights and BatchNorm statistics from the file FinalWeights names. It
+// returns the prepared trainer (Close it) and a description of where the
+// final weights came from. A run without final weights, or a file that
+// does not fit the model, is an InputError naming the file.
+func (r *Run) openAnalysis(weightsFile string, atInit func(*models.Model) error) (*Trainer, string, error) {
+	file, err := FinalWeights(r.Dir, weightsFile)
+	if err != nil {
+		return nil, "", err
 	}
-	t := &Trainer{Cfg: cfg, Dir: dir, unlock: func() {}}
+	t := &Trainer{Cfg: r.Config, Dir: r.Dir, unlock: func() {}}
 	if err := t.setup(); err != nil {
 		return nil, "", err
 	}
-	src, err := t.loadFinal(atInit, weightsFile)
+	src, err := r.loadFinal(t.Model, atInit, file)
 	if err != nil {
 		t.Close()
 		return nil, "", err
@@ -41,27 +40,20 @@ func openAnalysis(cfg Config, dir, weightsFile string, atInit func(*models.Model
 	return t, src, nil
 }
 
-// loadFinal calls atInit with the freshly initialised model and loads the
-// final weights as openAnalysis describes.
-func (t *Trainer) loadFinal(atInit func(*models.Model) error, weightsFile string) (string, error) {
+// loadFinal calls atInit with m, freshly initialised, then loads the final
+// weights from file (the run's checkpoint or a weights file) into m.
+func (r *Run) loadFinal(m *models.Model, atInit func(*models.Model) error, file string) (string, error) {
 	if atInit != nil {
-		if err := atInit(t.Model); err != nil {
+		if err := atInit(m); err != nil {
 			return "", err
 		}
 	}
-	file, err := FinalWeights(t.Dir, weightsFile)
-	if err != nil {
-		return "", err
+	if file == CheckpointPath(r.Dir) {
+		step, err := r.load(m, "")
+		return fmt.Sprintf("checkpoint at step %d", step), err
 	}
-	if file == CheckpointPath(t.Dir) {
-		pos, err := t.loadCheckpoint()
-		return fmt.Sprintf("checkpoint at step %d", pos.Step), err
-	}
-	f, _, err := loadWeights(t.Model, file)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("weights file %s (step %d)", file, f.Step), nil
+	step, err := r.load(m, file)
+	return fmt.Sprintf("weights file %s (step %d)", file, step), err
 }
 
 // FinalWeights is the file an analysis of the run in dir takes its final

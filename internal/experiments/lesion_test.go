@@ -130,7 +130,7 @@ func TestLesionEqualsRebuiltNet(t *testing.T) {
 // zero (its last BN's gamma and beta zeroed), and that the trained net
 // itself is left as it was: same layers, same output.
 func TestLesionDownsamplingBlock(t *testing.T) {
-	for _, sc := range []string{"A", "B"} {
+	for _, sc := range []models.Shortcut{models.ShortcutA, models.ShortcutB} {
 		s := models.Spec{Depth: 8, Residual: true, Shortcut: sc, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 12, W: 12, Classes: 10}
 		m := lesionModel(t, s, 5)
 		zero := lesionModel(t, s, 5)
@@ -201,12 +201,13 @@ func TestLesionNoneEqualsEval(t *testing.T) {
 	if err := train(t, cfg, dir); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := Eval(cfg, dir)
+	run := openRun(t, dir)
+	ev, err := run.Eval("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := 0
-	r, err := Lesion(context.Background(), cfg, dir, LesionOptions{Subsets: 2, Seed: 1, Progress: func(d, total int) { done = d }})
+	r, err := run.Lesion(context.Background(), LesionOptions{Subsets: 2, Seed: 1, Progress: func(d, total int) { done = d }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,4 +230,14 @@ func TestLesionCount(t *testing.T) {
 			t.Errorf("LesionCount(%d, %d) = %d, want %d", c.d, c.subsets, got, c.want)
 		}
 	}
+}
+
+// openRun is OpenRun, failing the test on error.
+func openRun(t *testing.T, dir string) *Run {
+	t.Helper()
+	r, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

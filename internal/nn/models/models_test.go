@@ -145,7 +145,7 @@ func TestOneByOneConv(t *testing.T) {
 	}
 }
 
-func variant(depth int, block, shortcut string, preact bool) Spec {
+func variant(depth int, block Block, shortcut Shortcut, preact bool) Spec {
 	s := cifar(depth, true)
 	s.Block, s.Shortcut, s.PreAct = block, shortcut, preact
 	return s
