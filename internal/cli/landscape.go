@@ -29,7 +29,8 @@ inference mode:
 
   - along the straight line from its initial weights (rebuilt from the run's seed exactly as
     training drew them, or --init FILE) to its final weights, α from -0.5 to 1.5 in steps of
-    1/(grid-1) (Goodfellow et al. 2015);
+    1/(grid-1) (Goodfellow et al. 2015); BatchNorm running statistics are interpolated too,
+    held at the initial or final ones past the ends;
   - on the plane around its final weights spanned by two random directions drawn from --seed
     with filter-wise normalisation (each filter of a direction scaled to the norm of the
     weight's filter; BatchNorm parameters and biases not moved), grid × grid points from

@@ -115,11 +115,12 @@ func LandscapePoints(grid int, r float64) []LandscapePoint {
 // calling opt.Point with each, on the first opt.Samples training images
 // (without augmentation) with BatchNorm in inference mode:
 //
-//   - line: every parameter and BatchNorm running statistic set to
-//     (1-α)·initial + α·final, so α = 0 is the initial net and α = 1 the
-//     final one, bit for bit;
+//   - line: every parameter set to (1-α)·initial + α·final, and every
+//     BatchNorm running statistic likewise with α clamped to [0, 1] (a
+//     variance extrapolated past the ends can turn negative), so α = 0 is
+//     the initial net and α = 1 the final one, bit for bit;
 //   - plane: every parameter set to final + x·d1 + y·d2 with d1, d2 drawn
-//     from opt.Seed and filter-normalised (see filterDirection; BatchNorm
+//     from opt.Seed and filter-normalised (see filterDirections; BatchNorm
 //     parameters and biases not moved), the running statistics final, so
 //     (0, 0) is the final net, bit for bit.
 //
@@ -151,7 +152,7 @@ func (r *Run) Landscape(opt LandscapeOptions) (string, error) {
 	for i, p := range points {
 		if opt.Done == nil || !opt.Done(label, p) {
 			if p.Kind == LandscapeLine {
-				interpolate(state, init, final, p.X)
+				setLine(state, init, final, len(params), p.X)
 			} else {
 				moveParams(state[:len(params)], final[:len(params)], d1, d2, p.X, p.Y)
 				setState(state[len(params):], final[len(params):])
@@ -223,6 +224,15 @@ func norm(v []float32) float64 {
 		s += float64(x) * float64(x)
 	}
 	return math.Sqrt(s)
+}
+
+// setLine sets state, whose first n slices are parameters and the rest
+// BatchNorm running statistics (see netState), to the line's point a:
+// the parameters (1-a)·init + a·final, the statistics the same with a
+// clamped to [0, 1].
+func setLine(state, init, final [][]float32, n int, a float64) {
+	interpolate(state[:n], init[:n], final[:n], a)
+	interpolate(state[n:], init[n:], final[n:], min(max(a, 0), 1))
 }
 
 // interpolate sets dst = (1-a)·from + a·to, elementwise, computed in

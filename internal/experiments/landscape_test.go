@@ -189,3 +189,17 @@ func TestLandscapeResume(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestSetLine checks the line's state: parameters extrapolated past both
+// ends, running statistics held at the ends' (a variance of 4 extrapolated
+// to α = -0.5 would be -0.5), both exact at α = 0 and 1.
+func TestSetLine(t *testing.T) {
+	init, final := [][]float32{{1}, {1}}, [][]float32{{3}, {4}}
+	state := [][]float32{{0}, {0}}
+	for _, c := range []struct{ a, param, stat float64 }{{-0.5, 0, 1}, {0, 1, 1}, {0.5, 2, 2.5}, {1, 3, 4}, {1.5, 4, 4}} {
+		setLine(state, init, final, 1, c.a)
+		if state[0][0] != float32(c.param) || state[1][0] != float32(c.stat) {
+			t.Errorf("α = %v: parameter %v, statistic %v; want %v, %v", c.a, state[0][0], state[1][0], c.param, c.stat)
+		}
+	}
+}
