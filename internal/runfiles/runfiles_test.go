@@ -351,3 +351,23 @@ func TestWrongWriterPanics(t *testing.T) {
 	}()
 	w.WriteGradNorms([]GradNormRow{{}})
 }
+
+// TestConfigName checks that a repetition's name gives back its
+// configuration only when the suffix names the run's own seed.
+func TestConfigName(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		seed uint64
+		want string
+	}{
+		{SeedName("plain-20", 3), 3, "plain-20"},
+		{"plain-20_lr=0.1-s12", 12, "plain-20_lr=0.1"},
+		{"plain-20-s3", 4, "plain-20-s3"},
+		{"plain-20", 1, "plain-20"},
+		{"-s1", 1, "-s1"},
+	} {
+		if got := ConfigName(&Meta{Name: c.name, Seed: c.seed}); got != c.want {
+			t.Errorf("ConfigName(%q, seed %d) = %q, want %q", c.name, c.seed, got, c.want)
+		}
+	}
+}
