@@ -21,7 +21,7 @@ func TestShippedConfigs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if strings.Contains(string(raw), "\ngrid:") {
-			if _, _, err := readSweep(f); err != nil {
+			if _, _, err := readSweep(f, 0); err != nil {
 				t.Errorf("%s: %v", f, err)
 			}
 			continue

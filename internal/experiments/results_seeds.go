@@ -210,7 +210,7 @@ func (g *ConfigResult) status() string {
 func seedMarkdown(groups []ConfigResult, cmp []PlainResidual) []byte {
 	var b bytes.Buffer
 	val := slices.ContainsFunc(groups, func(g ConfigResult) bool { return g.Val.N > 0 })
-	b.WriteString("| net | n | depth | params | iterations | train error | test error | test error: best (mean ± std) | test min–max | test 95% CI |")
+	b.WriteString("| net | n | depth | params | iterations | train error (mean ± std) | test error (mean ± std) | test error: best (mean ± std) | test min–max | test 95% CI |")
 	sep := "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	if val {
 		b.WriteString(" val error |")
