@@ -25,10 +25,11 @@ func TestMain(m *testing.M) {
 //
 // which runs PROGRAM as exec does (stdout and stderr are then checked as
 // after exec) and fails unless its exit code is exactly CODE; `! exec`
-// only tells zero from non-zero.
+// only tells zero from non-zero, and meanstd (see cmdMeanStd).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
-		"exits": cmdExits,
+		"exits":   cmdExits,
+		"meanstd": cmdMeanStd,
 	}})
 }
 

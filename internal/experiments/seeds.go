@@ -78,20 +78,22 @@ func SeedRange(n int) []uint64 {
 }
 
 // WithSeeds crosses runs with seeds: every run once per seed, named
-// runfiles.SeedName(name, seed) with its config's seed set. The order is
-// seed-major (every configuration with the first seed, then every one with
-// the second, ...), so a sweep interrupted early, or any shard of it, has
-// whole comparisons first. No seeds leaves runs as they are.
+// runfiles.SeedName(name, seed) with its config's seed set. A run's
+// repetitions are consecutive (plain-20-s1, plain-20-s2, ..., then
+// resnet-20-s1, ...), so that sharding, which deals runs out in turn,
+// spreads the repetitions of each configuration over the shards. No seeds
+// leaves runs as they are.
 func WithSeeds(runs []SweepRun, seeds []uint64) []SweepRun {
 	if len(seeds) == 0 {
 		return runs
 	}
 	out := make([]SweepRun, 0, len(runs)*len(seeds))
-	for _, seed := range seeds {
-		for _, r := range runs {
-			r.Name = runfiles.SeedName(r.Name, seed)
-			r.Cfg.Seed, r.Cfg.Name = seed, r.Name
-			out = append(out, r)
+	for _, r := range runs {
+		for _, seed := range seeds {
+			rep := r
+			rep.Name = runfiles.SeedName(r.Name, seed)
+			rep.Cfg.Seed, rep.Cfg.Name = seed, rep.Name
+			out = append(out, rep)
 		}
 	}
 	return out

@@ -36,7 +36,8 @@ func TestParseSeeds(t *testing.T) {
 	}
 }
 
-// TestWithSeeds checks the names, the seeds and the seed-major order.
+// TestWithSeeds checks the names, the seeds and the order (a run's
+// repetitions together).
 func TestWithSeeds(t *testing.T) {
 	runs := []SweepRun{{Name: "plain-8"}, {Name: "resnet-8"}}
 	got := WithSeeds(runs, []uint64{1, 2})
@@ -47,7 +48,7 @@ func TestWithSeeds(t *testing.T) {
 			t.Errorf("run %s has config name %q and seed %d", r.Name, r.Cfg.Name, r.Cfg.Seed)
 		}
 	}
-	if want := []string{"plain-8-s1", "resnet-8-s1", "plain-8-s2", "resnet-8-s2"}; !slices.Equal(names, want) {
+	if want := []string{"plain-8-s1", "plain-8-s2", "resnet-8-s1", "resnet-8-s2"}; !slices.Equal(names, want) {
 		t.Errorf("names %v, want %v", names, want)
 	}
 	if runs[0].Name != "plain-8" || len(WithSeeds(runs, nil)) != 2 {
