@@ -21,7 +21,8 @@ import (
 // would be a selection on the test set, so it is not reported.
 type Result struct {
 	Name     string
-	Config   string // the configuration the run repeats (runfiles.ConfigName)
+	Config   string // the configuration the run repeats (runfiles.ConfigName), else Name
+	Repeat   bool   // whether the run is a repetition of Config with its seed
 	Seed     uint64
 	Label    string
 	Dataset  string
@@ -80,7 +81,11 @@ func result(dir string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Name: filepath.Base(dir), Config: runfiles.ConfigName(m), Seed: m.Seed, Label: m.Label, Dataset: m.Dataset,
+	config, repeat := runfiles.ConfigName(m)
+	if !repeat {
+		config = filepath.Base(dir)
+	}
+	r := Result{Name: filepath.Base(dir), Config: config, Repeat: repeat, Seed: m.Seed, Label: m.Label, Dataset: m.Dataset,
 		Depth: m.Depth, Residual: m.Residual, Params: m.Params, Status: m.Status,
 		TrainErr: math.NaN(), TestErr: math.NaN(), ValErr: math.NaN()}
 	rows, err := runfiles.ReadMetrics(dir)

@@ -11,7 +11,8 @@ import (
 )
 
 // ConfigResult pools the runs of one configuration repeated with several
-// seeds (runs with the same Result.Config): the final training, test and
+// seeds (runs with the same Result.Config that are repetitions; any other
+// run is a ConfigResult of its own): the final training, test and
 // validation errors summarised over the runs.
 type ConfigResult struct {
 	Config           string
@@ -27,12 +28,17 @@ func (g *ConfigResult) first() Result { return g.Runs[0] }
 // GroupResults pools rs by configuration, in the order in which each
 // configuration first appears in rs.
 func GroupResults(rs []Result) []ConfigResult {
+	type key struct {
+		config string
+		repeat bool
+	}
 	var out []ConfigResult
-	at := map[string]int{}
+	at := map[key]int{}
 	for _, r := range rs {
-		i, ok := at[r.Config]
+		k := key{r.Config, r.Repeat}
+		i, ok := at[k]
 		if !ok {
-			i, at[r.Config] = len(out), len(out)
+			i, at[k] = len(out), len(out)
 			out = append(out, ConfigResult{Config: r.Config})
 		}
 		out[i].Runs = append(out[i].Runs, r)

@@ -7,7 +7,7 @@ import (
 )
 
 func seedResult(cfg, label string, residual bool, seed uint64, train, test float64) Result {
-	return Result{Name: cfg + "-s" + string(rune('0'+seed)), Config: cfg, Seed: seed, Label: label, Dataset: "synthetic",
+	return Result{Name: cfg + "-s" + string(rune('0'+seed)), Config: cfg, Repeat: true, Seed: seed, Label: label, Dataset: "synthetic",
 		Depth: 8, Residual: residual, Steps: 6, TrainErr: train, TestErr: test, ValErr: math.NaN(), WallS: 10, Status: "completed"}
 }
 
@@ -45,10 +45,15 @@ func TestSeedTables(t *testing.T) {
 }
 
 // TestOneSeedKeepsTable checks that runs of distinct configurations are
-// not pooled.
+// not pooled, nor a run that is not a repetition with one that is.
 func TestOneSeedKeepsTable(t *testing.T) {
 	rs := []Result{seedResult("plain-8", "plain-8", false, 1, 0.3, 0.4), seedResult("resnet-8", "resnet-8", true, 1, 0.1, 0.2)}
 	if Repeated(GroupResults(rs)) {
 		t.Error("Repeated = true for one run per configuration")
+	}
+	single := rs[0]
+	single.Name, single.Repeat = "plain-8", false
+	if Repeated(GroupResults([]Result{single, rs[0]})) {
+		t.Error("Repeated = true for a run named plain-8 and the repetition plain-8-s1")
 	}
 }

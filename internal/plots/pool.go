@@ -30,8 +30,8 @@ const bandAlpha = 0x33
 // Run standing for the group, at the position of the group's first run.
 // Runs are repetitions of one configuration when they are in the same
 // folder, their meta.json agree on label, data set, depth and kind, their
-// seeds differ, and their names differ only by the seed suffix (see
-// runfiles.ConfigName). The pooled Run's Meta is the first run's, named
+// seeds differ, and their names are the configuration's with the seed
+// suffix (see runfiles.ConfigName). The pooled Run's Meta is the first run's, named
 // after the configuration; its Seeds are the group in seed order and it
 // holds no rows of its own.
 func poolSeeds(runs []*Run) []*Run {
@@ -43,8 +43,9 @@ func poolSeeds(runs []*Run) []*Run {
 	groups := map[key][]*Run{}
 	var order []key
 	for i, r := range runs {
-		k := key{filepath.Dir(filepath.Clean(r.Dir)), runfiles.ConfigName(r.Meta), r.Meta.Label, r.Meta.Dataset, r.Meta.Depth, r.Meta.Residual}
-		if !r.known() {
+		config, repeat := runfiles.ConfigName(r.Meta)
+		k := key{filepath.Dir(filepath.Clean(r.Dir)), config, r.Meta.Label, r.Meta.Dataset, r.Meta.Depth, r.Meta.Residual}
+		if !repeat || !r.known() {
 			k.config = fmt.Sprintf("\x00%d", i) // never pooled
 		}
 		if _, ok := groups[k]; !ok {
