@@ -70,6 +70,9 @@ func (o *sweepOptions) run(c *cobra.Command, path string) error {
 		return err
 	}
 	dir := f.Dir(o.out)
+	if err := ensureSweepData(c, runs); err != nil {
+		return err
+	}
 	if err := f.ClaimSweepDir(dir); err != nil {
 		return err
 	}
@@ -84,6 +87,23 @@ func (o *sweepOptions) run(c *cobra.Command, path string) error {
 
 // runCollect tabulates the grid's runs without training and fails with
 // experiments.ErrIncomplete (exit code 1) naming those not finished.
+// ensureSweepData fetches, once each, the data sets the runs train on that
+// are fetched on first use (ensureData), before any run starts.
+func ensureSweepData(c *cobra.Command, runs []experiments.SweepRun) error {
+	seen := map[string]bool{}
+	for _, r := range runs {
+		key := r.Cfg.Data.Dataset + "\x00" + r.Cfg.DataDir()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if err := ensureData(c, r.Cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (o *sweepOptions) runCollect(c *cobra.Command, path string) error {
 	if c.Flags().Changed("shard") || c.Flags().Changed("parallel") {
 		return &usageError{msg: "sweep --collect trains nothing and reads every shard's runs; drop --shard and --parallel"}
