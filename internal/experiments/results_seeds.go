@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -45,7 +46,7 @@ func GroupResults(rs []Result) []ConfigResult {
 	}
 	for i := range out {
 		g := &out[i]
-		slices.SortStableFunc(g.Runs, func(a, b Result) int { return cmpUint(a.Seed, b.Seed) })
+		slices.SortStableFunc(g.Runs, func(a, b Result) int { return cmp.Compare(a.Seed, b.Seed) })
 		g.Train, g.Test = Summarize(column(g.Runs, trainErr)), Summarize(column(g.Runs, testErr))
 		g.Val, g.Wall = Summarize(column(g.Runs, valErr)), Summarize(column(g.Runs, wallS))
 	}
@@ -70,16 +71,6 @@ func column(rs []Result, field func(Result) float64) []float64 {
 		out[i] = field(r)
 	}
 	return out
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // PlainResidual compares a plain configuration with the residual one of

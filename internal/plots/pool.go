@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -72,20 +73,10 @@ func pooledRuns(g []*Run, config string) []*Run {
 		return g
 	}
 	members := slices.Clone(g)
-	slices.SortFunc(members, func(a, b *Run) int { return cmpSeed(a.Meta.Seed, b.Meta.Seed) })
+	slices.SortFunc(members, func(a, b *Run) int { return cmp.Compare(a.Meta.Seed, b.Meta.Seed) })
 	meta := *members[0].Meta
 	meta.Name = config
 	return []*Run{{Dir: filepath.Join(filepath.Dir(members[0].Dir), config), Meta: &meta, Seeds: members}}
-}
-
-func cmpSeed(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // members returns the runs r stands for: its seeds, or r itself.
