@@ -27,15 +27,16 @@ func TestMain(m *testing.M) {
 //
 // which runs PROGRAM as exec does (stdout and stderr are then checked as
 // after exec) and fails unless its exit code is exactly CODE; `! exec`
-// only tells zero from non-zero; and
+// only tells zero from non-zero; meanstd (see cmdMeanStd); and
 //
 //	pngok FILE...
 //
 // which fails unless each FILE is a PNG that is not blank (see pngOK).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
-		"exits": cmdExits,
-		"pngok": pngOK,
+		"exits":   cmdExits,
+		"meanstd": cmdMeanStd,
+		"pngok":   pngOK,
 	}})
 }
 
