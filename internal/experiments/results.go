@@ -25,11 +25,15 @@ type Result struct {
 	Residual bool
 	Params   int
 	Steps    int
-	TrainErr float64 // last metrics row
-	TestErr  float64 // last evaluation
-	BestTest float64 // lowest evaluation
-	WallS    float64 // training time, across resumes
-	Status   string
+	// Iterations is the number of iterations the run is to train for
+	// (meta.json's; 0 for runs recorded before meta.json held it).
+	Iterations   int
+	TrainErr     float64 // last metrics row
+	TestErr      float64 // last evaluation
+	BestTest     float64 // lowest evaluation
+	ImagesPerSec float64 // last metrics row
+	WallS        float64 // training time, across resumes
+	Status       string  // meta.json's; see LiveStatus
 }
 
 // Results reads every run directory directly inside dir (those with a
@@ -44,7 +48,7 @@ func Results(dir string) ([]Result, error) {
 		if !e.IsDir() {
 			continue
 		}
-		r, err := result(filepath.Join(dir, e.Name()))
+		r, err := ReadResult(filepath.Join(dir, e.Name()))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -66,19 +70,23 @@ func Results(dir string) ([]Result, error) {
 	return out, nil
 }
 
-func result(dir string) (Result, error) {
+// ReadResult summarises the run in dir from its meta.json and metrics.csv.
+// A missing meta.json gives an error for which errors.Is(err,
+// fs.ErrNotExist) holds; a missing metrics.csv gives a result without steps.
+func ReadResult(dir string) (Result, error) {
 	m, err := runfiles.ReadMeta(dir)
 	if err != nil {
 		return Result{}, err
 	}
 	r := Result{Name: filepath.Base(dir), Label: m.Label, Dataset: m.Dataset, Depth: m.Depth, Residual: m.Residual,
-		Params: m.Params, Status: m.Status, TrainErr: math.NaN(), TestErr: math.NaN(), BestTest: math.NaN()}
+		Params: m.Params, Iterations: m.Iterations, Status: m.Status,
+		TrainErr: math.NaN(), TestErr: math.NaN(), BestTest: math.NaN(), ImagesPerSec: math.NaN()}
 	rows, err := runfiles.ReadMetrics(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
 	for _, row := range rows {
-		r.Steps, r.TrainErr, r.WallS = row.Step, row.TrainErr, row.ElapsedS
+		r.Steps, r.TrainErr, r.ImagesPerSec, r.WallS = row.Step, row.TrainErr, row.ImagesPerSec, row.ElapsedS
 		if !math.IsNaN(row.TestErr) {
 			r.TestErr = row.TestErr
 			if math.IsNaN(r.BestTest) || row.TestErr < r.BestTest {
@@ -87,6 +95,17 @@ func result(dir string) (Result, error) {
 		}
 	}
 	return r, nil
+}
+
+// LiveStatus is the status of the run in dir as it stands now: status,
+// meta.json's, except that a run marked running that no process holds (see
+// RunHeld) was killed or lost its machine, and is interrupted: it resumes
+// from its last checkpoint.
+func LiveStatus(dir, status string) string {
+	if status == runfiles.StatusRunning && !RunHeld(dir) {
+		return runfiles.StatusInterrupted
+	}
+	return status
 }
 
 // WriteResults writes results.csv and results.md for rs into dir, atomically.
