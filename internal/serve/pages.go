@@ -168,18 +168,41 @@ type figView struct {
 }
 
 // figureSet returns the figures of sel's runs, built again only when their
-// files changed, and the version of those files.
+// files changed, and the version of the files they were built from (older
+// than the files' if a build is under way).
 func (s *Server) figureSet(sel selection) (*figureSet, string) {
-	dirs := sel.dirs()
-	v := version(dirs...)
-	set, _ := s.figs.get(sel.key, v, func() (*figureSet, error) {
+	set, _ := s.figs.get(sel.key, version(sel.dirs()...), s.buildFigures(sel))
+	return set, set.version
+}
+
+// pendingFigures stands for the figure names of a page whose figures are
+// still being built; no update carries it, so the page reloads with the
+// first one.
+const pendingFigures = "(pending)"
+
+// readyFigures is figureSet without waiting: when the figures are not built
+// yet, it starts building them and returns an empty set named
+// pendingFigures, so a page of a large sweep loads at once.
+func (s *Server) readyFigures(sel selection) (set *figureSet, names string) {
+	set, ok := s.figs.ready(sel.key, version(sel.dirs()...), s.buildFigures(sel))
+	if !ok {
+		return &figureSet{}, pendingFigures
+	}
+	return set, figureNames(set)
+}
+
+// buildFigures returns the function that loads sel's runs and builds their
+// figures; a selection without data has none.
+func (s *Server) buildFigures(sel selection) func() (*figureSet, error) {
+	return func() (*figureSet, error) {
+		dirs := sel.dirs()
+		v := version(dirs...)
 		runs, err := plots.LoadRuns(dirs, io.Discard)
 		if err != nil || len(dirs) == 0 {
-			return &figureSet{}, nil // nothing to draw yet
+			return &figureSet{version: v}, nil // nothing to draw yet
 		}
-		return &figureSet{figs: plots.Figures(runs, plots.Options{})}, nil
-	})
-	return set, v
+		return &figureSet{version: v, figs: plots.Figures(runs, plots.Options{})}, nil
+	}
 }
 
 // figViews lists set's figures with their URLs for sel.
@@ -246,7 +269,8 @@ type page struct {
 	Kind    string // index, run, sweep or compare
 	Events  string // URL of the page's update stream
 	Version string // of the files the figures come from
-	Figs    string // figure names, see figureNames
+	Figs    string // figure names (see figureNames) or pendingFigures
+	Pending bool   // the figures are being built
 	Roots   []string
 	Runs    []runView
 	Sweeps  []sweepView
@@ -261,6 +285,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, p *page) {
 	for _, root := range s.tree.roots {
 		p.Roots = append(p.Roots, root.dir)
 	}
+	p.Pending = p.Figs == pendingFigures
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, p.Kind+".html", p); err != nil {
 		s.fail(w, r, err)
@@ -291,8 +316,8 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := sel.runs[0]
-	set, v := s.figureSet(sel)
-	s.render(w, r, &page{Title: id, Kind: "run", Events: "/events?" + sel.key, Version: v, Figs: figureNames(set),
+	set, names := s.readyFigures(sel)
+	s.render(w, r, &page{Title: id, Kind: "run", Events: "/events?" + sel.key, Version: set.version, Figs: names,
 		Runs: []runView{s.runView(e)}, Figures: figViews(set, sel),
 		Files:  fileLinks(id, e.Dir, runfiles.ConfigFile, runfiles.MetaFile, runfiles.MetricsFile, runfiles.GradNormsFile, runfiles.ResponsesFile),
 		Config: readShown(filepath.Join(e.Dir, runfiles.ConfigFile)), Meta: readShown(filepath.Join(e.Dir, runfiles.MetaFile))})
@@ -305,8 +330,8 @@ func (s *Server) sweepPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	set, v := s.figureSet(sel)
-	s.render(w, r, &page{Title: id, Kind: "sweep", Events: "/events?" + sel.key, Version: v, Figs: figureNames(set),
+	set, names := s.readyFigures(sel)
+	s.render(w, r, &page{Title: id, Kind: "sweep", Events: "/events?" + sel.key, Version: set.version, Figs: names,
 		Sweeps: []sweepView{s.sweepView(*sel.sweep)}, Figures: figViews(set, sel),
 		Files: fileLinks(id, sel.sweep.Dir, "results.csv", "results.md", sweepFile)})
 }
@@ -322,8 +347,8 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	set, v := s.figureSet(sel)
-	p := &page{Title: "compare", Kind: "compare", Events: "/events?" + sel.key, Version: v, Figs: figureNames(set),
+	set, names := s.readyFigures(sel)
+	p := &page{Title: "compare", Kind: "compare", Events: "/events?" + sel.key, Version: set.version, Figs: names,
 		Figures: figViews(set, sel)}
 	for _, e := range sel.runs {
 		p.Runs = append(p.Runs, s.runView(e))

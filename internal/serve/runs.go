@@ -31,41 +31,88 @@ func version(dirs ...string) string {
 	return strconv.FormatUint(h.Sum64(), 36)
 }
 
-// cached is a value computed from files, with the version it was computed
-// at.
+// cached is a value computed from files at one version of them; done is
+// closed when value and err are set.
 type cached[T any] struct {
 	version string
+	done    chan struct{}
 	value   T
 	err     error
+	ended   time.Time     // when done was closed
+	took    time.Duration // how long the computation took
 }
+
+// slowCompute is how long a computation must take for its key to be
+// computed again at most once per that time (e.g. the figures of a large
+// sweep that trains on), so that the view takes at most about half a core
+// from the training it shows.
+const slowCompute = 2 * time.Second
 
 // maxCached bounds the keys of a fileCache; past it, the cache starts over.
 const maxCached = 512
 
 // fileCache computes values from run directories and keeps them until the
-// version of their files changes.
+// version of their files changes. A key is computed by one goroutine at a
+// time: while it is, callers asking for a newer version get the value being
+// computed, so a sweep whose files change every second is not computed
+// again by every request; and a computation slower than slowCompute is not
+// started again before as much time has passed since it ended.
 type fileCache[T any] struct {
 	mu sync.Mutex
-	m  map[string]cached[T]
+	m  map[string]*cached[T]
 }
 
-// get returns compute's value for key, computing it again only when v
-// differs from the version it was computed at.
+// get returns compute's value for key at version v, waiting for it.
 func (c *fileCache[T]) get(key, v string, compute func() (T, error)) (T, error) {
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok && e.version == v {
-		return e.value, e.err
+	e := c.start(key, v, compute)
+	<-e.done
+	return e.value, e.err
+}
+
+// ready returns compute's value for key at version v if it is there, and
+// false (starting to compute it) if not.
+func (c *fileCache[T]) ready(key, v string, compute func() (T, error)) (T, bool) {
+	e := c.start(key, v, compute)
+	select {
+	case <-e.done:
+		return e.value, e.err == nil
+	default:
+		var zero T
+		return zero, false
 	}
-	val, err := compute()
+}
+
+// start returns the entry for key at version v, or the one being computed,
+// starting to compute v if there is neither.
+func (c *fileCache[T]) start(key, v string, compute func() (T, error)) *cached[T] {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[key]; ok && (e.version == v || !closed(e.done) ||
+		e.took >= slowCompute && time.Since(e.ended) < e.took) {
+		return e
+	}
 	if c.m == nil || len(c.m) >= maxCached {
-		c.m = map[string]cached[T]{}
+		c.m = map[string]*cached[T]{}
 	}
-	c.m[key] = cached[T]{v, val, err}
-	c.mu.Unlock()
-	return val, err
+	e := &cached[T]{version: v, done: make(chan struct{})}
+	c.m[key] = e
+	go func() {
+		start := time.Now()
+		e.value, e.err = compute()
+		e.ended = time.Now()
+		e.took = e.ended.Sub(start)
+		close(e.done)
+	}()
+	return e
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // runView is a run as the pages show it. Fields holds its formatted values

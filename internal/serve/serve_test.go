@@ -212,6 +212,7 @@ func TestPagesSelfContained(t *testing.T) {
 			t.Errorf("GET %s refers outside the server: %q", path, m)
 		}
 	}
+	get(t, ts, "GET", "/figure/loss.svg?sweep=runs%2Fgrid") // waits for the figures to be built
 	if code, _, body := get(t, ts, "GET", "/sweep/runs/grid"); code != 200 || strings.Count(body, "<figure>") < 3 {
 		t.Errorf("sweep page: %d, %d figures", code, strings.Count(body, "<figure>"))
 	}
@@ -303,5 +304,39 @@ func TestLoopback(t *testing.T) {
 		if got := Loopback(addr); got != want {
 			t.Errorf("Loopback(%q) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestFileCache checks that a value is computed once per version, that
+// callers asking while it is computed share that computation (also for a
+// newer version: no second one starts), and that ready does not wait.
+func TestFileCache(t *testing.T) {
+	var c fileCache[int]
+	calls := 0
+	release := make(chan struct{})
+	slow := func() (int, error) { calls++; <-release; return calls, nil }
+	if _, ok := c.ready("k", "v1", slow); ok {
+		t.Fatal("ready before the computation ended")
+	}
+	if _, ok := c.ready("k", "v2", slow); ok {
+		t.Fatal("ready for a newer version while v1 is computed")
+	}
+	close(release)
+	if got, err := c.get("k", "v1", slow); got != 1 || err != nil {
+		t.Errorf("get v1 = %d, %v; want 1", got, err)
+	}
+	if got, ok := c.ready("k", "v1", slow); got != 1 || !ok {
+		t.Errorf("ready v1 = %d, %v; want 1, true", got, ok)
+	}
+	if got, _ := c.get("k", "v2", slow); got != 2 || calls != 2 {
+		t.Errorf("get v2 = %d after %d computations; want 2, 2", got, calls)
+	}
+	c.m["k"].took = slowCompute // as if v2 had been slow to compute, just now
+	if got, _ := c.get("k", "v3", slow); got != 2 || calls != 2 {
+		t.Errorf("get v3 right after a slow v2 = %d after %d computations; want v2's 2, 2", got, calls)
+	}
+	c.m["k"].ended = time.Now().Add(-slowCompute)
+	if got, _ := c.get("k", "v3", slow); got != 3 {
+		t.Errorf("get v3 a slow computation's time later = %d; want 3", got)
 	}
 }

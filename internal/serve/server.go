@@ -141,6 +141,7 @@ func (s *Server) logf(format string, args ...any) {
 // figureSet is the figures of a selection of runs at one version of their
 // files, with the files drawn so far.
 type figureSet struct {
+	version string // of the run files the figures come from
 	figs    []plots.Figure
 	mu      sync.Mutex        // one figure is drawn at a time
 	encoded map[string][]byte // by "name.format"
