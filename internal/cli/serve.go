@@ -41,7 +41,7 @@ func runServe(c *cobra.Command, dirs []string, addr string) error {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return badInput("--addr %q: expected host:port, e.g. --addr 127.0.0.1:8080", addr)
 	}
-	srv, err := serve.New(serve.Options{Dirs: dirs, SweepSize: sweepSize, Log: c.ErrOrStderr()})
+	srv, err := serve.New(serve.Options{Dirs: dirs, SweepSize: sweepSize, Log: c.ErrOrStderr(), LoopbackHosts: serve.Loopback(addr)})
 	if err != nil {
 		return badInput("%v", err)
 	}

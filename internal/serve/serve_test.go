@@ -6,26 +6,16 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/resexp/resexp/internal/runfiles"
 )
-
-// holdLock takes the run lock of dir the way a training process does, until
-// the test ends.
-func holdLock(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	check(t, err)
-	check(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
-	t.Cleanup(func() { f.Close() })
-}
 
 var rowStatus = regexp.MustCompile(`<tr data-run="([^"]+)" data-status="([^"]+)">`)
 
@@ -295,6 +285,26 @@ func TestServeStopsOnCancel(t *testing.T) {
 		}
 	case <-time.After(2 * shutdownGrace):
 		t.Fatal("Serve did not return after cancel")
+	}
+}
+
+// TestLoopbackHosts checks that with LoopbackHosts a request naming another
+// host (a DNS name rebound to 127.0.0.1) is refused, and loopback names are
+// served.
+func TestLoopbackHosts(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "runs")
+	check(t, os.MkdirAll(root, 0o755))
+	s, err := New(Options{Dirs: []string{root}, LoopbackHosts: true})
+	check(t, err)
+	for host, want := range map[string]int{"127.0.0.1:8080": 200, "localhost:8080": 200, "localhost": 200, "[::1]:8080": 200,
+		"evil.example:8080": 403, "evil.example": 403, "192.168.1.2:8080": 403} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Host %s: %d, want %d", host, rec.Code, want)
+		}
 	}
 }
 

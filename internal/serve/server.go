@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,6 +33,11 @@ type Options struct {
 	// Log receives one line per request that fails on the server's side
 	// (default: discarded).
 	Log io.Writer
+	// LoopbackHosts refuses (403) requests whose Host header names anything
+	// but localhost or a loopback IP: set it when listening on loopback, so
+	// that a web page elsewhere cannot reach the server through a DNS name
+	// rebound to 127.0.0.1.
+	LoopbackHosts bool
 }
 
 // Server is the live view's http.Handler.
@@ -98,6 +104,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if s.opt.LoopbackHosts && !Loopback(hostPort(r.Host)) {
+		http.Error(w, "403 forbidden: this server answers only to localhost and loopback addresses", http.StatusForbidden)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -118,6 +128,14 @@ func cleanPath(p string) bool {
 		}
 	}
 	return len(segs) > 0 && strings.HasPrefix(p, "/")
+}
+
+// hostPort adds a port to a Host header that has none, for Loopback.
+func hostPort(host string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), "80")
 }
 
 // fail answers a request that cannot be served: 404 or 403 for the errors
