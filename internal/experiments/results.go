@@ -48,7 +48,7 @@ func Results(dir string) ([]Result, error) {
 		if !e.IsDir() {
 			continue
 		}
-		r, err := ReadResult(filepath.Join(dir, e.Name()))
+		r, err := result(filepath.Join(dir, e.Name()))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -73,7 +73,9 @@ func Results(dir string) ([]Result, error) {
 // ReadResult summarises the run in dir from its meta.json and metrics.csv.
 // A missing meta.json gives an error for which errors.Is(err,
 // fs.ErrNotExist) holds; a missing metrics.csv gives a result without steps.
-func ReadResult(dir string) (Result, error) {
+func ReadResult(dir string) (Result, error) { return result(dir) }
+
+func result(dir string) (Result, error) {
 	m, err := runfiles.ReadMeta(dir)
 	if err != nil {
 		return Result{}, err

@@ -308,32 +308,49 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, p)
 }
 
-func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	sel, err := s.selection(url.Values{"run": {id}})
+// selected is the selection of q for a page; if there is none it answers
+// the request (404 or 403) and returns false.
+func (s *Server) selected(w http.ResponseWriter, r *http.Request, q url.Values) (selection, bool) {
+	sel, err := s.selection(q)
 	if err != nil {
 		s.fail(w, r, err)
+		return selection{}, false
+	}
+	return sel, true
+}
+
+// figurePage is a page of kind showing sel's figures (or that they are
+// being drawn), updated by sel's event stream.
+func (s *Server) figurePage(kind, title string, sel selection) *page {
+	set, names := s.readyFigures(sel)
+	return &page{Title: title, Kind: kind, Events: "/events?" + sel.key, Version: set.version, Figs: names,
+		Figures: figViews(set, sel)}
+}
+
+func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	sel, ok := s.selected(w, r, url.Values{"run": {id}})
+	if !ok {
 		return
 	}
 	e := sel.runs[0]
-	set, names := s.readyFigures(sel)
-	s.render(w, r, &page{Title: id, Kind: "run", Events: "/events?" + sel.key, Version: set.version, Figs: names,
-		Runs: []runView{s.runView(e)}, Figures: figViews(set, sel),
-		Files:  fileLinks(id, e.Dir, runfiles.ConfigFile, runfiles.MetaFile, runfiles.MetricsFile, runfiles.GradNormsFile, runfiles.ResponsesFile),
-		Config: readShown(filepath.Join(e.Dir, runfiles.ConfigFile)), Meta: readShown(filepath.Join(e.Dir, runfiles.MetaFile))})
+	p := s.figurePage("run", id, sel)
+	p.Runs = []runView{s.runView(e)}
+	p.Files = fileLinks(id, e.Dir, runfiles.ConfigFile, runfiles.MetaFile, runfiles.MetricsFile, runfiles.GradNormsFile, runfiles.ResponsesFile)
+	p.Config, p.Meta = readShown(filepath.Join(e.Dir, runfiles.ConfigFile)), readShown(filepath.Join(e.Dir, runfiles.MetaFile))
+	s.render(w, r, p)
 }
 
 func (s *Server) sweepPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	sel, err := s.selection(url.Values{"sweep": {id}})
-	if err != nil {
-		s.fail(w, r, err)
+	sel, ok := s.selected(w, r, url.Values{"sweep": {id}})
+	if !ok {
 		return
 	}
-	set, names := s.readyFigures(sel)
-	s.render(w, r, &page{Title: id, Kind: "sweep", Events: "/events?" + sel.key, Version: set.version, Figs: names,
-		Sweeps: []sweepView{s.sweepView(*sel.sweep)}, Figures: figViews(set, sel),
-		Files: fileLinks(id, sel.sweep.Dir, "results.csv", "results.md", sweepFile)})
+	p := s.figurePage("sweep", id, sel)
+	p.Sweeps = []sweepView{s.sweepView(*sel.sweep)}
+	p.Files = fileLinks(id, sel.sweep.Dir, "results.csv", "results.md", sweepFile)
+	s.render(w, r, p)
 }
 
 func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) {
@@ -342,14 +359,11 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "pick one or more runs on the index page to compare (/compare?run=ID&run=ID)", http.StatusBadRequest)
 		return
 	}
-	sel, err := s.selection(url.Values{"run": q["run"]})
-	if err != nil {
-		s.fail(w, r, err)
+	sel, ok := s.selected(w, r, url.Values{"run": q["run"]})
+	if !ok {
 		return
 	}
-	set, names := s.readyFigures(sel)
-	p := &page{Title: "compare", Kind: "compare", Events: "/events?" + sel.key, Version: set.version, Figs: names,
-		Figures: figViews(set, sel)}
+	p := s.figurePage("compare", "compare", sel)
 	for _, e := range sel.runs {
 		p.Runs = append(p.Runs, s.runView(e))
 	}
