@@ -17,6 +17,8 @@ import (
 	"github.com/resexp/resexp/internal/runfiles"
 )
 
+var tableHead = regexp.MustCompile(`<thead><tr>(<th>[^<]*</th>)+</tr></thead>`)
+
 var rowStatus = regexp.MustCompile(`<tr data-run="([^"]+)" data-status="([^"]+)">`)
 
 // TestIndexStatuses checks that the index lists every run, loose and in a
@@ -200,6 +202,9 @@ func TestPagesSelfContained(t *testing.T) {
 		}
 		if m := external.FindString(body); m != "" {
 			t.Errorf("GET %s refers outside the server: %q", path, m)
+		}
+		if n, good := strings.Count(body, "<thead>"), len(tableHead.FindAllString(body, -1)); n != good {
+			t.Errorf("GET %s: %d of %d table heads are not one row of header cells", path, n-good, n)
 		}
 	}
 	get(t, ts, "GET", "/figure/loss.svg?sweep=runs%2Fgrid") // waits for the figures to be built
