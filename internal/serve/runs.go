@@ -59,51 +59,66 @@ const maxCached = 512
 // started again before as much time has passed since it ended.
 type fileCache[T any] struct {
 	mu sync.Mutex
-	m  map[string]*cached[T]
+	m  map[string]*slot[T]
+}
+
+// slot is one key's latest computation and the latest that has ended.
+type slot[T any] struct {
+	cur, last *cached[T]
 }
 
 // get returns compute's value for key at version v, waiting for it.
 func (c *fileCache[T]) get(key, v string, compute func() (T, error)) (T, error) {
-	e := c.start(key, v, compute)
+	e, _ := c.start(key, v, compute)
 	<-e.done
 	return e.value, e.err
 }
 
-// ready returns compute's value for key at version v if it is there, and
-// false (starting to compute it) if not.
+// ready returns compute's value for key at version v if it is there, else
+// (starting to compute it) the last value computed for key at an older
+// version; false if there is none yet.
 func (c *fileCache[T]) ready(key, v string, compute func() (T, error)) (T, bool) {
-	e := c.start(key, v, compute)
-	select {
-	case <-e.done:
+	e, last := c.start(key, v, compute)
+	if closed(e.done) {
 		return e.value, e.err == nil
-	default:
-		var zero T
-		return zero, false
 	}
+	if last != nil {
+		return last.value, last.err == nil
+	}
+	var zero T
+	return zero, false
 }
 
-// start returns the entry for key at version v, or the one being computed,
-// starting to compute v if there is neither.
-func (c *fileCache[T]) start(key, v string, compute func() (T, error)) *cached[T] {
+// start returns the computation for key at version v, or the one under
+// way, starting to compute v if there is neither; and the last computation
+// of key that has ended (nil if none).
+func (c *fileCache[T]) start(key, v string, compute func() (T, error)) (cur, last *cached[T]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[key]; ok && (e.version == v || !closed(e.done) ||
-		e.took >= slowCompute && time.Since(e.ended) < e.took) {
-		return e
+	s := c.m[key]
+	if s != nil && (s.cur.version == v || !closed(s.cur.done) ||
+		s.cur.took >= slowCompute && time.Since(s.cur.ended) < s.cur.took) {
+		return s.cur, s.last
 	}
 	if c.m == nil || len(c.m) >= maxCached {
-		c.m = map[string]*cached[T]{}
+		c.m = map[string]*slot[T]{}
+	}
+	if s == nil {
+		s = &slot[T]{}
 	}
 	e := &cached[T]{version: v, done: make(chan struct{})}
-	c.m[key] = e
+	s.cur, c.m[key] = e, s
 	go func() {
-		start := time.Now()
+		begin := time.Now()
 		e.value, e.err = compute()
 		e.ended = time.Now()
-		e.took = e.ended.Sub(start)
+		e.took = e.ended.Sub(begin)
+		c.mu.Lock()
+		s.last = e
+		c.mu.Unlock()
 		close(e.done)
 	}()
-	return e
+	return e, s.last
 }
 
 func closed(ch chan struct{}) bool {
