@@ -159,7 +159,6 @@ func summarise(id, dir string, r experiments.Result) runView {
 			"iterations":     count(r.Iterations),
 			"train_err":      pct(r.TrainErr),
 			"test_err":       pct(r.TestErr),
-			"best_test_err":  pct(r.BestTest),
 			"images_per_sec": number(r.ImagesPerSec),
 			"elapsed":        seconds(r.WallS),
 			"eta":            eta(r, status),
