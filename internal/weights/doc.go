@@ -1,7 +1,7 @@
 // Package weights moves a model's weights and BatchNorm statistics in and
 // out of safetensors files whose tensor names, shapes and layouts are those
 // of a PyTorch state_dict() of the reference network
-// (shared/bench/resnet_cifar.py's CifarResNet), so that weights travel
+// (bench/pytorch/resnet_cifar.py's CifarResNet), so that weights travel
 // between resexp and PyTorch.
 //
 // Naming (n blocks per stage, depth 6n+2; block B of stage S is the

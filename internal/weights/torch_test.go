@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,32 +23,17 @@ type torchCase struct {
 	Norms32, Norms64     map[string]float64
 }
 
-// benchDir finds shared/bench (resnet_cifar.py) beside the repository
-// clone, or at /work/shared/bench; "" if neither has it.
-func benchDir() string {
-	for _, d := range []string{"../../../shared/bench", "/work/shared/bench"} {
-		if _, err := os.Stat(filepath.Join(d, "resnet_cifar.py")); err == nil {
-			abs, _ := filepath.Abs(d)
-			return abs
-		}
-	}
-	return ""
-}
-
-// runTorch runs testdata/torch_probe.py for cases, skipping the test when
-// PyTorch or the reference is not available.
+// runTorch runs testdata/torch_probe.py, which builds the repository's
+// reference net (bench/pytorch/resnet_cifar.py), for cases, skipping the
+// test when PyTorch is not installed.
 func runTorch(t *testing.T, cases ...string) []torchCase {
 	t.Helper()
 	const python = "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
 		t.Skipf("skipping the PyTorch cross-check: %s -c 'import torch' failed (%v)", python, err)
 	}
-	bench := benchDir()
-	if bench == "" {
-		t.Skip("skipping the PyTorch cross-check: resnet_cifar.py not found in ../shared/bench or /work/shared/bench")
-	}
 	dir := t.TempDir()
-	cmd := exec.Command(python, append([]string{"testdata/torch_probe.py", bench, dir}, cases...)...)
+	cmd := exec.Command(python, append([]string{"testdata/torch_probe.py", dir}, cases...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
