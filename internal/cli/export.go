@@ -23,13 +23,13 @@ func newExportCmd() *cobra.Command {
 		Short: "Write a run's weights and BatchNorm statistics as a PyTorch-compatible safetensors file",
 		Long: `Write the weights and BatchNorm statistics of a run's checkpoint as a safetensors file.
 With --names pytorch (the default) the tensors have the names, shapes and layouts of the
-state_dict() of shared/bench/resnet_cifar.py's CifarResNet for the same depth and shortcut
+state_dict() of bench/pytorch/resnet_cifar.py's CifarResNet for the same depth and shortcut
 (a plain net is shortcut='plain'), so that in Python
 
     model.load_state_dict(safetensors.torch.load_file(FILE))
 
 loads them; num_batches_tracked holds the run's step. Nets the reference cannot express
-(bottleneck, pre-activation, option C, norm none, tanh or sigmoid) need --names resexp:
+(bottleneck, pre-activation, norm none, tanh or sigmoid) need --names resexp:
 resexp's own layer names, readable by train --init-weights, eval --weights and probe.`,
 		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return o.run(c, args[0]) },

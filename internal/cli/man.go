@@ -8,8 +8,7 @@ import (
 	"github.com/spf13/cobra/doc"
 )
 
-// newManCmd returns `resexp man DIR`, which writes one man page (section 1)
-// per command, generated from the commands' own help, into DIR.
+// newManCmd returns `resexp man DIR`.
 func newManCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "man DIR",
@@ -19,19 +18,23 @@ generated from the same text as --help. Read one with 'man DIR/resexp.1', or ins
 with 'cp DIR/*.1 /usr/local/share/man/man1/'.`,
 		Example: "  resexp man man/\n  man man/resexp-sweep.1",
 		Args:    exactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			dir := args[0]
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return badInput("man: folder %s: %v; give a folder you can write", dir, unwrapPath(err))
-			}
-			root := c.Root()
-			root.DisableAutoGenTag = true // pages that do not change from one day to the next
-			header := &doc.GenManHeader{Title: "RESEXP", Section: "1", Source: "resexp", Manual: "resexp manual"}
-			if err := doc.GenManTree(root, header, dir); err != nil {
-				return fmt.Errorf("man: %w", err)
-			}
-			fmt.Fprintf(c.OutOrStdout(), "wrote the man pages into %s\n", dir)
-			return nil
-		},
+		RunE:    func(c *cobra.Command, args []string) error { return writeManPages(c, args[0]) },
 	}
+}
+
+// writeManPages writes one man page (section 1) per command of c's root
+// command into dir, creating it; a dir that cannot be created is bad input.
+// The pages carry no generation date, so they change only with the help.
+func writeManPages(c *cobra.Command, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return badInput("man: folder %s: %v; give a folder you can write", dir, unwrapPath(err))
+	}
+	root := c.Root()
+	root.DisableAutoGenTag = true
+	header := &doc.GenManHeader{Title: "RESEXP", Section: "1", Source: "resexp", Manual: "resexp manual"}
+	if err := doc.GenManTree(root, header, dir); err != nil {
+		return fmt.Errorf("man: %w", err)
+	}
+	_, err := fmt.Fprintf(c.OutOrStdout(), "wrote the man pages into %s\n", dir)
+	return err
 }

@@ -68,8 +68,8 @@ func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b)
 func probeConfig(c torchCase) experiments.Config {
 	cfg := experiments.Default()
 	cfg.Model.Depth, cfg.Model.Residual = c.Depth, c.Shortcut != "plain"
-	if c.Shortcut == "B" {
-		cfg.Model.Shortcut = "B"
+	if c.Shortcut != "plain" {
+		cfg.Model.Shortcut = c.Shortcut
 	}
 	cfg.Data.Dataset, cfg.Data.Normalize = c.Dataset, "none"
 	return cfg
@@ -78,14 +78,14 @@ func probeConfig(c torchCase) experiments.Config {
 // TestProbeMatchesPyTorch loads PyTorch-made weights and batches into
 // resexp probe and compares the loss (relative difference < 1e-5) and
 // every conv and fc weight-gradient norm (< 1e-4) with PyTorch's, in
-// float32, for plain nets and options A and B on CIFAR-10 and MNIST
+// float32, for plain nets and options A, B and C on CIFAR-10 and MNIST
 // shapes (see the tolerances above). It logs the median and largest
 // relative differences, and those of resexp and of PyTorch's float32 run
 // from PyTorch's float64 run.
 func TestProbeMatchesPyTorch(t *testing.T) {
 	var specs []string
 	for _, ds := range []string{"cifar10", "mnist"} {
-		for _, sc := range []string{"plain", "A", "B"} {
+		for _, sc := range []string{"plain", "A", "B", "C"} {
 			specs = append(specs, fmt.Sprintf("%s-20-%s:20:%s:%s:32", sc, ds, sc, ds))
 		}
 	}
