@@ -17,19 +17,11 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/resexp/resexp/internal/cli"
+	"github.com/resexp/resexp/deploy/internal/asresexp"
 )
 
-// The test binary runs as resexp when this variable is set, so the pods'
-// command lines can be run as they are written.
-const asResexp = "RESEXP_K8S_TEST_AS_RESEXP"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asResexp) == "1" {
-		os.Exit(cli.Main(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets the test binary run the pods' command lines as resexp.
+func TestMain(m *testing.M) { asresexp.Main(m) }
 
 // The parts of a Kubernetes manifest the test reads.
 type (
@@ -186,10 +178,10 @@ func TestShardsReachSweep(t *testing.T) {
 // returns its standard output; a non-zero exit fails the test.
 func runPod(t *testing.T, c container, i int, args []string) []byte {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(asresexp.Path(), args...)
 	// What Kubernetes sets in every Indexed Job pod; the container's own
 	// env entries come after it and win.
-	cmd.Env = append(os.Environ(), asResexp+"=1", "JOB_COMPLETION_INDEX="+strconv.Itoa(i))
+	cmd.Env = append(os.Environ(), asresexp.Env(), "JOB_COMPLETION_INDEX="+strconv.Itoa(i))
 	for _, e := range c.Env {
 		switch {
 		case e.ValueFrom == nil:

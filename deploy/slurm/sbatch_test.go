@@ -14,18 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resexp/resexp/internal/cli"
+	"github.com/resexp/resexp/deploy/internal/asresexp"
 )
 
-// The test binary runs as resexp when this variable is set.
-const asResexp = "RESEXP_SLURM_TEST_AS_RESEXP"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asResexp) == "1" {
-		os.Exit(cli.Main(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets the test binary run as resexp for the script.
+func TestMain(m *testing.M) { asresexp.Main(m) }
 
 // script runs sweep.sbatch with args and env (on top of a PATH holding a
 // fake scontrol that logs its arguments to dir/scontrol.log, and RESEXP set
@@ -41,7 +34,7 @@ func script(t *testing.T, dir string, env []string, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("bash", append([]string{"sweep.sbatch"}, args...)...)
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RESEXP="+os.Args[0], asResexp+"=1")
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RESEXP="+asresexp.Path(), asresexp.Env())
 	cmd.Env = append(cmd.Env, env...)
 	return cmd
 }
