@@ -1,8 +1,9 @@
 """Reference side of resexp's PyTorch cross-check (internal/weights/torch_test.go).
 
-usage: torch_probe.py BENCH_DIR OUT_DIR CASE...   CASE = name:depth:shortcut:dataset:count
+usage: torch_probe.py OUT_DIR CASE...   CASE = name:depth:shortcut:dataset:count
 
-For each case it builds shared/bench/resnet_cifar.py's CifarResNet(depth, shortcut, in_ch)
+For each case it builds the repository's reference net, bench/pytorch/resnet_cifar.py's
+CifarResNet(depth, shortcut, in_ch),
 with a fixed seed (BatchNorm affine parameters and running statistics randomised too, so that
 a swapped or misnamed BN tensor shows), writes OUT_DIR/NAME.safetensors (its state_dict, the
 format written by hand: 8-byte little-endian header length, JSON header, raw little-endian
@@ -15,6 +16,7 @@ in float64, and prints JSON: per case the mean cross-entropy and the L2 norm of 
 gradient of every Conv2d and Linear module, by module name.
 """
 import json
+import os
 import struct
 import sys
 
@@ -22,6 +24,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+# bench/pytorch of this repository (this file is internal/weights/testdata/).
+BENCH_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "bench", "pytorch")
 
 
 def save_safetensors(sd, path, dtype=None):
@@ -102,8 +108,8 @@ def run_case(resnet_cifar, out, spec, seed):
 
 
 def main():
-    bench, out, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
-    sys.path.insert(0, bench)
+    out, cases = sys.argv[1], sys.argv[2:]
+    sys.path.insert(0, BENCH_DIR)
     import resnet_cifar
 
     # oneDNN's per-shape primitive creation makes each new net's first pass take seconds;
