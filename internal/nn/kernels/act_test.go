@@ -116,9 +116,18 @@ func actSpecials() []float32 {
 }
 
 // sameBitsAt is sameBits (NaN payloads included) reporting the input x.
+//
+// Without the activation assembly (hasAVX2FMA false) both sides run the same
+// Go code, and NaNs only need to be NaNs: under qemu-user (make arm64-test)
+// identical instruction sequences were seen to return different NaN payloads
+// for a signalling-NaN input (0xffc12345 and 0x7fc00000 for y = 0xff812345
+// in SigmoidBackward), which says nothing about the code under test.
 func sameBitsAt(t *testing.T, name string, x, got, want []float32) {
 	t.Helper()
 	for i := range want {
+		if !hasAVX2FMA && got[i] != got[i] && want[i] != want[i] {
+			continue
+		}
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("%s: element %d of %d (x=%v, bits %#x): got %v (%#x) want %v (%#x)", name, i, len(want),
 				x[i], math.Float32bits(x[i]), got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
