@@ -65,8 +65,38 @@ func bnBackwardReLUBulk(dst, d, y, x []float32, mu, a, b, c float32) int {
 	return n
 }
 
-// The assembly kernels: n > 0 is a multiple of 4; the contracts are those
-// of the Go references in elem.go.
+// The sums run on whole slices, whose length the callers make a positive
+// multiple of 16; the assembly leaves the 16 lane sums of the reference,
+// which lanes16 reduces in the reference's order.
+
+func sum64Bulk(x []float32) float64 {
+	var l [16]float64
+	sum64NEON(&x[0], len(x), &l)
+	return lanes16(&l)
+}
+
+func sqDev64Bulk(x []float32, mu float64) float64 {
+	var l [16]float64
+	sqDev64NEON(&x[0], len(x), mu, &l)
+	return lanes16(&l)
+}
+
+func dotDev64Bulk(d, x []float32, mu float64) (float64, float64) {
+	var l, m [16]float64
+	_ = x[len(d)-1]
+	dotDev64NEON(&d[0], &x[0], len(d), mu, &l, &m)
+	return lanes16(&l), lanes16(&m)
+}
+
+func dotDev64ReLUBulk(d, y, x []float32, mu float64) (float64, float64) {
+	var l, m [16]float64
+	_, _ = y[len(d)-1], x[len(d)-1]
+	dotDev64ReLUNEON(&d[0], &y[0], &x[0], len(d), mu, &l, &m)
+	return lanes16(&l), lanes16(&m)
+}
+
+// The assembly kernels: n > 0 is a multiple of 4 (of 16 for the sums); the
+// contracts are those of the Go references in elem.go.
 
 //go:noescape
 func reluNEON(dst, x *float32, n int)
@@ -85,3 +115,15 @@ func bnBackwardNEON(dst, d, x *float32, n int, mu, a, b, c float32)
 
 //go:noescape
 func bnBackwardReLUNEON(dst, d, y, x *float32, n int, mu, a, b, c float32)
+
+//go:noescape
+func sum64NEON(x *float32, n int, l *[16]float64)
+
+//go:noescape
+func sqDev64NEON(x *float32, n int, mu float64, l *[16]float64)
+
+//go:noescape
+func dotDev64NEON(d, x *float32, n int, mu float64, l, m *[16]float64)
+
+//go:noescape
+func dotDev64ReLUNEON(d, y, x *float32, n int, mu float64, l, m *[16]float64)

@@ -1,8 +1,8 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package kernels
 
-// The float64 sums have assembly on amd64 only; elsewhere their bulk
+// The float64 sums have assembly on amd64 and arm64; elsewhere their bulk
 // functions run the Go references (see elem.go).
 
 func sum64Bulk(x []float32) float64                              { return sum64Go(x) }
