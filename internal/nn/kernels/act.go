@@ -68,6 +68,28 @@ func SigmoidBackward(dx, y, dout []float32) {
 	sigmoidBackwardGo(dx[n:], y[n:], dout[n:])
 }
 
+// tanhTab and sigmoidTab hold the constants of tanhGo and sigmoidGo, each
+// repeated in the 8 lanes of a row, for the assembly to load (act_amd64.s
+// all 8 lanes, act_arm64.s the first 4); one source of truth for both.
+var (
+	tanhTab = bcast8(math.Float32frombits(signBit), -2*tanhClamp, log2e, -ln2Hi, -ln2Lo,
+		em1C7, em1C6, em1C5, em1C4, em1C3, 0.5,
+		1, -2, math.Float32frombits(127))
+	sigmoidTab = bcast8(math.Float32frombits(signBit), sigMin, log2e, -ln2Hi, -ln2Lo,
+		expC6, expC5, expC4, expC3, expC2,
+		1, math.Float32frombits(127))
+)
+
+func bcast8(v ...float32) [][8]float32 {
+	t := make([][8]float32, len(v))
+	for i, x := range v {
+		for j := range t[i] {
+			t[i][j] = x
+		}
+	}
+	return t
+}
+
 // tanhClamp bounds |x|: float32 tanh is 1 beyond (tanh(x) > 1-2^-25 for
 // x > 9.011).
 const tanhClamp = 9.02

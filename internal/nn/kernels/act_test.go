@@ -118,12 +118,12 @@ func actSpecials() []float32 {
 // sameBitsAt is sameBits (NaN payloads included) reporting the input x.
 //
 // Without the amd64 activation assembly (hasAVX2FMA false), NaNs only need
-// to be NaNs: there Tanh and Sigmoid are the Go references themselves, and
-// under qemu-user (make arm64-test) two identical instruction sequences of
-// the Go reference were seen to return different NaN payloads for a
-// signalling-NaN input (0xffc12345 and 0x7fc00000 for y = 0xff812345 in
-// SigmoidBackward), which says nothing about the code under test; the
-// values of the arm64 gradient kernels are still compared bit for bit.
+// to be NaNs: under qemu-user (make arm64-test) two identical instruction
+// sequences of the Go reference were seen to return different NaN payloads
+// for a signalling-NaN input (0xffc12345 and 0x7fc00000 for y = 0xff812345
+// in SigmoidBackward), which says nothing about the code under test, and
+// the arm64 NEON kernels propagate NaN operands in their own order; every
+// other value is still compared bit for bit.
 func sameBitsAt(t *testing.T, name string, x, got, want []float32) {
 	t.Helper()
 	for i := range want {
@@ -157,7 +157,7 @@ func actInput(r *rand.Rand, n int) []float32 {
 // accuracy sweep.
 func TestActMatchesGo(t *testing.T) {
 	if !hasAVX2FMA {
-		t.Log("no AVX2+FMA: Tanh and Sigmoid are the Go references")
+		t.Log("no amd64 AVX2+FMA assembly: NaN results compare as NaNs (sameBitsAt)")
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	lengths := []int{}

@@ -39,6 +39,8 @@ func main() {
 	emit("")
 	emit("#include \"textflag.h\"")
 	actKernels()
+	tanhKernel()
+	sigmoidKernel()
 	write("act_arm64.s")
 }
 
@@ -505,4 +507,129 @@ func sumKernel1(k sumKernel) {
 		emit("\tVST1 [V28.D2, V29.D2, V30.D2, V31.D2], (R11)")
 	}
 	emit("\tRET")
+}
+
+// One-source single-precision forms on 4S vectors (Vd = op(Vn)) and the
+// remaining three-register ones, as A64 encodes them with Q=1, sz=0.
+const (
+	frintn4S = 0x4e218800 // FRINTN: round to nearest, ties to even
+	fcvtzs4S = 0x4ea1b800 // FCVTZS: to int32, toward zero
+	cmlt04S  = 0x4ea0a800 // CMLT #0: int32 lanes < 0 (sign bit set)
+	fmax4S   = 0x4e20f400 // FMAX: NaN if either is NaN
+	fdiv4S   = 0x6e20fc00 // FDIV
+	fcmge4S  = 0x6e20e400 // FCMGE (register): Vn >= Vm
+)
+
+func op1(top uint32, name string, d, n int) {
+	emit("\tWORD $0x%08x // %s V%d.4S, V%d.4S", top|uint32(n)<<5|uint32(d), name, d, n)
+}
+
+func op3(top uint32, name string, d, n, m int) {
+	emit("\tWORD $0x%08x // %s V%d.4S, V%d.4S, V%d.4S", vec3(top, d, n, m), name, d, n, m)
+}
+
+// fmaTo emits Vd = Vn*Vm + Vc rounded once (fma32(n, m, c)): a copy of Vc,
+// then FMLA. Vd must differ from Vn and Vm.
+func fmaTo(d, n, m, c int) {
+	emit("\tVORR V%d.B16, V%d.B16, V%d.B16", c, c, d)
+	emit("\tVFMLA V%d.S4, V%d.S4, V%d.S4", m, n, d)
+}
+
+// actHead loads the arguments of tanhNEON or sigmoidNEON and rows of tab
+// (32-byte rows, of which the first 16 bytes are used) into V16 on.
+func actHead(name string, rows int) {
+	emit("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	emit("\tMOVD dst+0(FP), R0")
+	emit("\tMOVD x+8(FP), R1")
+	emit("\tMOVD n+16(FP), R9")
+	emit("\tMOVD tab+24(FP), R3")
+	emit("\tMOVD $32, R4")
+	for i := 0; i < rows; i++ {
+		emit("\tVLD1.P (R3)(R4), [V%d.S4]", 16+i)
+	}
+	emit("\tVEOR V31.B16, V31.B16, V31.B16")
+}
+
+// actTail stores Vy and loops.
+func actTail(label string, y int) {
+	emit("\tVST1.P [V%d.S4], 16(R0)", y)
+	emit("\tSUBS $4, R9")
+	emit("\tBNE  %s", label)
+	emit("\tRET")
+}
+
+// tanhKernel emits tanhNEON, tanhGo operation for operation (each fma32
+// one FMLA). tab is tanhTab: V16 sign bit, V17 -2·tanhClamp, V18 log2e,
+// V19 -ln2Hi, V20 -ln2Lo, V21-V25 c7..c3, V26 0.5, V27 1, V28 -2, V29 127.
+func tanhKernel() {
+	emit("")
+	emit("// func tanhNEON(dst, x *float32, n int, tab *[8]float32)")
+	emit("//")
+	emit("// tanhGo on 4 floats a step; n is a positive multiple of 4.")
+	actHead("tanhNEON", 14)
+	emit("")
+	emit("tanhloop:")
+	emit("\tVLD1.P 16(R1), [V0.S4]")
+	emit("\tVORR V16.B16, V0.B16, V1.B16") // v = -|x|
+	op3(fadd4S, "FADD", 1, 1, 1)
+	op3(fmax4S, "FMAX", 1, 17, 1) // t = max32(-2·tanhClamp, v+v)
+	op3(fmul4S, "FMUL", 2, 1, 18)
+	op1(frintn4S, "FRINTN", 2, 2)        // k
+	fmaTo(3, 2, 19, 1)                   // r = k*(-ln2Hi) + t
+	emit("\tVFMLA V20.S4, V2.S4, V3.S4") // r += k*(-ln2Lo)
+	fmaTo(4, 21, 3, 22)                  // p = c7*r + c6
+	fmaTo(5, 4, 3, 23)                   // + c5
+	fmaTo(4, 5, 3, 24)                   // + c4
+	fmaTo(5, 4, 3, 25)                   // + c3
+	fmaTo(4, 5, 3, 26)                   // + 0.5
+	op3(fmul4S, "FMUL", 5, 3, 3)         // r*r
+	fmaTo(6, 5, 4, 3)                    // e = (r*r)*p + r
+	op1(fcvtzs4S, "FCVTZS", 7, 2)
+	emit("\tVADD V29.S4, V7.S4, V7.S4")
+	emit("\tVSHL $23, V7.S4, V7.S4")        // s = 2^k
+	op3(fsub4S, "FSUB", 8, 7, 27)           // s-1
+	fmaTo(5, 7, 6, 8)                       // m = s*e + (s-1)
+	op3(fsub4S, "FSUB", 6, 28, 5)           // -2-m
+	op3(fdiv4S, "FDIV", 5, 5, 6)            // y = m / (-2-m)
+	emit("\tVBIT V16.B16, V31.B16, V5.B16") // |y|
+	emit("\tVAND V16.B16, V0.B16, V0.B16")
+	emit("\tVORR V0.B16, V5.B16, V5.B16") // with x's sign
+	actTail("tanhloop", 5)
+}
+
+// sigmoidKernel emits sigmoidNEON, sigmoidGo operation for operation. tab
+// is sigmoidTab: V16 sign bit, V17 sigMin, V18 log2e, V19 -ln2Hi, V20
+// -ln2Lo, V21-V25 c6..c2, V26 1, V27 127.
+func sigmoidKernel() {
+	emit("")
+	emit("// func sigmoidNEON(dst, x *float32, n int, tab *[8]float32)")
+	emit("//")
+	emit("// sigmoidGo on 4 floats a step; n is a positive multiple of 4.")
+	actHead("sigmoidNEON", 12)
+	emit("")
+	emit("sigmoidloop:")
+	emit("\tVLD1.P 16(R1), [V0.S4]")
+	emit("\tVORR V16.B16, V0.B16, V1.B16")
+	op3(fmax4S, "FMAX", 1, 17, 1) // v = max32(sigMin, -|x|)
+	op3(fmul4S, "FMUL", 2, 1, 18)
+	op1(frintn4S, "FRINTN", 2, 2)        // k
+	fmaTo(3, 2, 19, 1)                   // r = k*(-ln2Hi) + v
+	emit("\tVFMLA V20.S4, V2.S4, V3.S4") // r += k*(-ln2Lo)
+	fmaTo(4, 21, 3, 22)                  // p = c6*r + c5
+	fmaTo(5, 4, 3, 23)                   // + c4
+	fmaTo(4, 5, 3, 24)                   // + c3
+	fmaTo(5, 4, 3, 25)                   // + c2
+	fmaTo(4, 5, 3, 26)                   // p*r + 1
+	fmaTo(5, 4, 3, 26)                   // (p*r + 1)*r + 1
+	op1(fcvtzs4S, "FCVTZS", 7, 2)
+	emit("\tVADD V27.S4, V7.S4, V7.S4")
+	emit("\tVSHL $23, V7.S4, V7.S4")       // 2^k
+	op3(fmul4S, "FMUL", 5, 5, 7)           // z = p * 2^k
+	op3(fcmge4S, "FCMGE", 6, 17, 1)        // v <= sigMin
+	emit("\tVBIT V6.B16, V31.B16, V5.B16") // z = 0 there
+	op1(cmlt04S, "CMLT #0", 6, 0)          // x's sign bit set
+	emit("\tVBSL V26.B16, V5.B16, V6.B16") // num = z there, else 1
+	op3(fadd4S, "FADD", 7, 26, 5)          // 1+z
+	op3(fdiv4S, "FDIV", 6, 6, 7)           // num / (1+z)
+	actTail("sigmoidloop", 6)
 }
