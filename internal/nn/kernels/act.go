@@ -4,9 +4,9 @@ import "math"
 
 // The smooth activations tanh and sigmoid and their gradients. As in
 // elem.go, each exported function has a pure-Go reference (suffix Go) that
-// defines its result; on amd64 with AVX2 and FMA the bulk of the slice runs
-// in assembly (act_amd64.s) and the tail of fewer than 8 elements in the
-// reference. The assembly performs the same float32 operations in the same
+// defines its result; on amd64 with AVX2 and FMA (and on arm64) the bulk of
+// the slice runs in assembly (act_amd64.s, act_arm64.s) and the tail of
+// fewer than 8 (4) elements in the reference. The assembly performs the same float32 operations in the same
 // order, each VFMADD matching an fma32 here, so the two agree bit for bit
 // (TestActMatchesGo; TestActExhaustive -exhaustive checks every float32).
 //

@@ -36,11 +36,13 @@
 // elem.go holds the layers' elementwise kernels (ReLU and its gradient, the
 // batch-norm affine map and input gradient, addition, float64 sums). Each has
 // a pure-Go reference beside it; on amd64 with AVX2 the bulk runs in
-// hand-written assembly (elem_amd64.s) that equals the reference bit for bit,
+// hand-written assembly (elem_amd64.s), on arm64 in NEON assembly generated
+// by neon_gen.go (elem_arm64.s), and either equals the reference bit for bit,
 // whatever RESEXP_KERNEL says.
 //
 // act.go holds tanh and sigmoid and their gradients in float32 (within 2.5
 // ulps; expm1/exp with range reduction and minimax polynomials), again with
-// a pure-Go reference that the AVX2+FMA assembly (act_amd64.s) equals bit
-// for bit; fma32 rounds a*b+c once, as the assembly's fused multiply-add does.
+// a pure-Go reference that the AVX2+FMA assembly (act_amd64.s) and the NEON
+// assembly (act_arm64.s) equal bit for bit; fma32 rounds a*b+c once, as the
+// assembly's fused multiply-adds (VFMADD, FMLA) do.
 package kernels

@@ -2,8 +2,9 @@ package kernels
 
 // Elementwise kernels of the layers (activations, batch normalisation, the
 // residual addition). Each exported function has a pure-Go reference
-// (suffix Go) that states its contract; on amd64 with AVX2 the bulk of the
-// slice runs in assembly (elem_amd64.s) and the tail in the Go reference.
+// (suffix Go) that states its contract; on amd64 with AVX2 (and on arm64
+// with NEON) the bulk of the slice runs in assembly (elem_amd64.s,
+// elem_arm64.s) and the tail in the Go reference.
 // The assembly performs the same float32 operations in the same order,
 // without fused multiply-adds, so its results equal the reference's bit for
 // bit; the float64 sums (Sum64, SqDev64, DotDev64) add in a fixed order that
