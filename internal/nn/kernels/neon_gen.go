@@ -334,18 +334,25 @@ func bnBody(x int) {
 	fadd(0, 0, 19)
 }
 
-func elemKernel1(k elemKernel) {
+// streamHead emits the header of a kernel over n floats of the pointer
+// arguments ptrs (loaded into R0, R1, ...; n into R9) and returns the frame
+// offset of the arguments after n.
+func streamHead(name, sig, frame, doc string, ptrs []string) int {
 	emit("")
-	emit("// func %s(%s)", k.name, k.sig)
+	emit("// func %s(%s)", name, sig)
 	emit("//")
-	emit("// %s", k.doc)
-	emit("TEXT ·%s(SB), NOSPLIT, %s", k.name, k.frame)
-	for i, p := range k.ptrs {
+	emit("// %s", doc)
+	emit("TEXT ·%s(SB), NOSPLIT, %s", name, frame)
+	for i, p := range ptrs {
 		emit("\tMOVD %s+%d(FP), R%d", p, 8*i, i)
 	}
-	off := 8 * len(k.ptrs)
+	off := 8 * len(ptrs)
 	emit("\tMOVD n+%d(FP), R9", off)
-	off += 8
+	return off + 8
+}
+
+func elemKernel1(k elemKernel) {
+	off := streamHead(k.name, k.sig, k.frame, k.doc, k.ptrs)
 	for i, sc := range k.scalars {
 		emit("\tFMOVS %s+%d(FP), F%d", sc, off, 16+i)
 		emit("\tVDUP V%d.S[0], V%d.S4", 16+i, 16+i)
@@ -434,17 +441,7 @@ func sumKernels() {
 }
 
 func sumKernel1(k sumKernel) {
-	emit("")
-	emit("// func %s(%s)", k.name, k.sig)
-	emit("//")
-	emit("// %s", k.doc)
-	emit("TEXT ·%s(SB), NOSPLIT, %s", k.name, k.frame)
-	for i, p := range k.ptrs {
-		emit("\tMOVD %s+%d(FP), R%d", p, 8*i, i)
-	}
-	off := 8 * len(k.ptrs)
-	emit("\tMOVD n+%d(FP), R9", off)
-	off += 8
+	off := streamHead(k.name, k.sig, k.frame, k.doc, k.ptrs)
 	if k.mu {
 		emit("\tFMOVD mu+%d(FP), F%d", off, sumMu)
 		emit("\tVDUP V%d.D[0], V%d.D2", sumMu, sumMu)
