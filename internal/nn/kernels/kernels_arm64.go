@@ -1,7 +1,5 @@
 package kernels
 
-//go:generate go run neon_gen.go
-
 // kernel8x12NEON computes the 8×12 tile
 //
 //	C[i*ldc+j] = alpha*Σ_p a[p*8+i]*b[p*bstride+j] + beta*C[i*ldc+j]
