@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/resexp
 DEMO    := runs/demo
 
-.PHONY: build test data demo serve bench lint actionlint cross man slurm-test clean
+.PHONY: build test data demo serve bench lint actionlint cross man slurm-test arm64-test clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/resexp
@@ -34,6 +34,25 @@ bench: build
 	$(GO) test -run '^$$' -bench . -count 5 ./internal/nn/kernels/
 	$(BIN) bench --depth 20
 	$(BIN) bench --depth 56
+
+# arm64-test cross-compiles the kernel, layer and model tests (gradient
+# checks included) for linux/arm64 and runs them under qemu user emulation
+# (Debian's qemu-user-static; .ci/run installs it): the kernel tests in
+# full, the layer and model tests with -short, with the NEON kernel and again
+# with RESEXP_KERNEL=go. Emulation checks results only, never speed.
+QEMU_ARM64 ?= qemu-aarch64-static
+ARM64_BIN  := bin/arm64
+arm64-test:
+	@command -v $(QEMU_ARM64) >/dev/null || { echo "arm64-test: $(QEMU_ARM64) not found; install Debian's qemu-user-static (apt-get install qemu-user-static)"; exit 1; }
+	mkdir -p $(ARM64_BIN)
+	GOARCH=arm64 $(GO) test -c -o $(ARM64_BIN)/kernels.test ./internal/nn/kernels
+	GOARCH=arm64 $(GO) test -c -o $(ARM64_BIN)/nn.test ./internal/nn
+	GOARCH=arm64 $(GO) test -c -o $(ARM64_BIN)/models.test ./internal/nn/models
+	cd internal/nn/kernels && $(QEMU_ARM64) $(CURDIR)/$(ARM64_BIN)/kernels.test
+	for k in neon go; do \
+		(cd internal/nn && RESEXP_KERNEL=$$k $(QEMU_ARM64) $(CURDIR)/$(ARM64_BIN)/nn.test -test.short) && \
+		(cd internal/nn/models && RESEXP_KERNEL=$$k $(QEMU_ARM64) $(CURDIR)/$(ARM64_BIN)/models.test -test.short) || exit 1; \
+	done
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: run gofmt -w on the files above"; exit 1; }

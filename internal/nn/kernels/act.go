@@ -4,9 +4,9 @@ import "math"
 
 // The smooth activations tanh and sigmoid and their gradients. As in
 // elem.go, each exported function has a pure-Go reference (suffix Go) that
-// defines its result; on amd64 with AVX2 and FMA the bulk of the slice runs
-// in assembly (act_amd64.s) and the tail of fewer than 8 elements in the
-// reference. The assembly performs the same float32 operations in the same
+// defines its result; on amd64 with AVX2 and FMA (and on arm64) the bulk of
+// the slice runs in assembly (act_amd64.s, act_arm64.s) and the tail of
+// fewer than 8 (4) elements in the reference. The assembly performs the same float32 operations in the same
 // order, each VFMADD matching an fma32 here, so the two agree bit for bit
 // (TestActMatchesGo; TestActExhaustive -exhaustive checks every float32).
 //
@@ -66,6 +66,28 @@ func SigmoidBackward(dx, y, dout []float32) {
 	y, dout = y[:len(dx)], dout[:len(dx)]
 	n := sigmoidBackwardBulk(dx, y, dout)
 	sigmoidBackwardGo(dx[n:], y[n:], dout[n:])
+}
+
+// tanhTab and sigmoidTab hold the constants of tanhGo and sigmoidGo, each
+// repeated in the 8 lanes of a row, for the assembly to load (act_amd64.s
+// all 8 lanes, act_arm64.s the first 4); one source of truth for both.
+var (
+	tanhTab = bcast8(math.Float32frombits(signBit), -2*tanhClamp, log2e, -ln2Hi, -ln2Lo,
+		em1C7, em1C6, em1C5, em1C4, em1C3, 0.5,
+		1, -2, math.Float32frombits(127))
+	sigmoidTab = bcast8(math.Float32frombits(signBit), sigMin, log2e, -ln2Hi, -ln2Lo,
+		expC6, expC5, expC4, expC3, expC2,
+		1, math.Float32frombits(127))
+)
+
+func bcast8(v ...float32) [][8]float32 {
+	t := make([][8]float32, len(v))
+	for i, x := range v {
+		for j := range t[i] {
+			t[i][j] = x
+		}
+	}
+	return t
 }
 
 // tanhClamp bounds |x|: float32 tanh is 1 beyond (tanh(x) > 1-2^-25 for

@@ -1,35 +1,9 @@
 package kernels
 
-import (
-	"math"
-
-	"golang.org/x/sys/cpu"
-)
+import "golang.org/x/sys/cpu"
 
 // hasAVX2FMA reports whether the activation assembly may run.
 var hasAVX2FMA = hasAVX2 && cpu.X86.HasFMA
-
-// tanhTab and sigmoidTab hold the constants of tanhGo and sigmoidGo, each
-// repeated in the 8 lanes of a row, for the assembly to load; one source of
-// truth for both.
-var (
-	tanhTab = bcast8(math.Float32frombits(signBit), -2*tanhClamp, log2e, -ln2Hi, -ln2Lo,
-		em1C7, em1C6, em1C5, em1C4, em1C3, 0.5,
-		1, -2, math.Float32frombits(127))
-	sigmoidTab = bcast8(math.Float32frombits(signBit), sigMin, log2e, -ln2Hi, -ln2Lo,
-		expC6, expC5, expC4, expC3, expC2,
-		1, math.Float32frombits(127))
-)
-
-func bcast8(v ...float32) [][8]float32 {
-	t := make([][8]float32, len(v))
-	for i, x := range v {
-		for j := range t[i] {
-			t[i][j] = x
-		}
-	}
-	return t
-}
 
 // The bulk functions run the assembly on the first len&^7 elements and
 // return how many they did, as in elem_amd64.go.

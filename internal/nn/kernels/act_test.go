@@ -116,9 +116,20 @@ func actSpecials() []float32 {
 }
 
 // sameBitsAt is sameBits (NaN payloads included) reporting the input x.
+//
+// Without the amd64 activation assembly (hasAVX2FMA false), NaNs only need
+// to be NaNs: under qemu-user (make arm64-test) two identical instruction
+// sequences of the Go reference were seen to return different NaN payloads
+// for a signalling-NaN input (0xffc12345 and 0x7fc00000 for y = 0xff812345
+// in SigmoidBackward), which says nothing about the code under test, and
+// the arm64 NEON kernels propagate NaN operands in their own order; every
+// other value is still compared bit for bit.
 func sameBitsAt(t *testing.T, name string, x, got, want []float32) {
 	t.Helper()
 	for i := range want {
+		if !hasAVX2FMA && got[i] != got[i] && want[i] != want[i] {
+			continue
+		}
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("%s: element %d of %d (x=%v, bits %#x): got %v (%#x) want %v (%#x)", name, i, len(want),
 				x[i], math.Float32bits(x[i]), got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
@@ -146,7 +157,7 @@ func actInput(r *rand.Rand, n int) []float32 {
 // accuracy sweep.
 func TestActMatchesGo(t *testing.T) {
 	if !hasAVX2FMA {
-		t.Log("no AVX2+FMA: the exported functions are the Go references")
+		t.Log("no amd64 AVX2+FMA assembly: NaN results compare as NaNs (sameBitsAt)")
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	lengths := []int{}

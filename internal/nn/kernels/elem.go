@@ -2,8 +2,9 @@ package kernels
 
 // Elementwise kernels of the layers (activations, batch normalisation, the
 // residual addition). Each exported function has a pure-Go reference
-// (suffix Go) that states its contract; on amd64 with AVX2 the bulk of the
-// slice runs in assembly (elem_amd64.s) and the tail in the Go reference.
+// (suffix Go) that states its contract; on amd64 with AVX2 (and on arm64
+// with NEON) the bulk of the slice runs in assembly (elem_amd64.s,
+// elem_arm64.s) and the tail in the Go reference.
 // The assembly performs the same float32 operations in the same order,
 // without fused multiply-adds, so its results equal the reference's bit for
 // bit; the float64 sums (Sum64, SqDev64, DotDev64) add in a fixed order that
@@ -135,10 +136,10 @@ func DotDev64ReLU(d, y, x []float32, mu float64) (sd, sdx float64) {
 	return sd, sdx
 }
 
+// dotDev64ReLUGo is the reference of dotDev64ReLUBulk: dotDev64Go with
+// d[i] read as 0 where !(y[i] > 0). It does not allocate.
 func dotDev64ReLUGo(d, y, x []float32, mu float64) (float64, float64) {
-	m := make([]float32, len(d))
-	reluBackwardGo(m, y, d)
-	return dotDev64Go(m, x, mu)
+	return dotDev64MaskGo(d, y, x, mu)
 }
 
 // Sum64 returns Σ x[i] accumulated in float64: sumGo's order (16 partial
@@ -219,11 +220,21 @@ func sqDev64Go(x []float32, mu float64) float64 {
 }
 
 func dotDev64Go(d, x []float32, mu float64) (float64, float64) {
+	return dotDev64MaskGo(d, nil, x, mu)
+}
+
+// dotDev64MaskGo is dotDev64Go with d[i] read as 0 where y is not nil and
+// !(y[i] > 0).
+func dotDev64MaskGo(d, y, x []float32, mu float64) (float64, float64) {
 	var l, m [16]float64
 	for i := 0; i < len(d); i += 16 {
 		for j := range 16 {
-			l[j] += float64(d[i+j])
-			m[j] += float64(float64(d[i+j]) * (float64(x[i+j]) - mu))
+			v := d[i+j]
+			if y != nil && !(y[i+j] > 0) {
+				v = 0
+			}
+			l[j] += float64(v)
+			m[j] += float64(float64(v) * (float64(x[i+j]) - mu))
 		}
 	}
 	return lanes16(&l), lanes16(&m)

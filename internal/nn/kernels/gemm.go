@@ -111,10 +111,10 @@ func activeKernel() *microKernel {
 	return active
 }
 
-// Kernel names the micro-kernel Sgemm runs: "avx512", "avx2" or "go". It is
-// the fastest the CPU supports unless the environment variable
-// RESEXP_KERNEL=go|avx2|avx512 forces one; forcing a kernel the CPU lacks,
-// or an unknown name, panics on the first call.
+// Kernel names the micro-kernel Sgemm runs: "avx512", "avx2", "neon" or
+// "go". It is the fastest the CPU supports unless the environment variable
+// RESEXP_KERNEL=go|avx2|avx512|neon forces one; forcing a kernel the CPU
+// lacks, or an unknown name, panics on the first call.
 func Kernel() string { return activeKernel().name }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C; the arguments are those of

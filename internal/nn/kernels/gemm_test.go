@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // kernelsUnderTest returns every kernel this machine can run, the pure-Go
@@ -26,7 +29,7 @@ func (tc gemmCase) String() string {
 	return fmt.Sprintf("m%d_n%d_k%d_alpha%g_beta%g_pad%d", tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.pad)
 }
 
-// gemmCases covers tile edges of every kernel (MR 8/6/4, NR 32/16/4), k = 1,
+// gemmCases covers tile edges of every kernel (MR 8/6/4, NR 32/16/12/4), k = 1,
 // k and m and n beyond one cache block (KC 256, MC 144, NC 1536), primes,
 // and the alpha/beta special cases.
 func gemmCases() []gemmCase {
@@ -35,6 +38,7 @@ func gemmCases() []gemmCase {
 		{4, 4, 4}, {6, 16, 10}, {8, 32, 1}, {8, 32, 256}, {9, 33, 257}, {12, 48, 33},
 		{17, 19, 23}, {31, 37, 41}, {16, 64, 144}, {13, 97, 600}, {150, 50, 20},
 		{5, 1601, 7}, {64, 64, 576}, {145, 40, 3},
+		{8, 12, 9}, {7, 11, 5}, {9, 13, 6}, {16, 24, 4}, {15, 25, 3}, {3, 36, 17},
 	}
 	scalars := [][2]float32{{1, 0}, {1, 1}, {-0.5, 0.25}, {2, -1}, {0, 2}}
 	var cs []gemmCase
@@ -56,10 +60,44 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return x
 }
 
+// gemmOracle computes C = alpha*op(A)*op(B) + beta*C as SgemmNaive does;
+// bounds says how many float32 error bounds (see checkGemm) its own result
+// may be off by, beside the one of the kernel under test.
+type gemmOracle struct {
+	name   string
+	fn     func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	bounds float64
+}
+
+// naiveOracle is SgemmNaive, which sums in float64 and rounds once.
+// Its error is far below one bound, so it gets none.
+var naiveOracle = gemmOracle{name: "naive", fn: SgemmNaive, bounds: 0}
+
+// gonumOracle is gonum's blas32 Sgemm, an implementation independent of
+// this package that sums in float32 (so its own error may reach a bound).
+// It needs every dimension and leading dimension positive.
+var gonumOracle = gemmOracle{name: "gonum", bounds: 1, fn: func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	blas32.Implementation().Sgemm(blasTrans(transA), blasTrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}}
+
+func blasTrans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
 // checkGemm runs Sgemm with kernel kr on one case and compares every element
 // of C with SgemmNaive within the float32 error bound
 // (k+4)·u·(|alpha|·Σ_p|op(A)_ip||op(B)_pj| + |beta·C_ij|), u = 2^-24.
 func checkGemm(t *testing.T, kr *microKernel, transA, transB bool, tc gemmCase) {
+	t.Helper()
+	checkGemmWith(t, kr, transA, transB, tc, naiveOracle)
+}
+
+// checkGemmWith is checkGemm against the oracle or, within 1+or.bounds
+// times the bound.
+func checkGemmWith(t *testing.T, kr *microKernel, transA, transB bool, tc gemmCase, or gemmOracle) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(tc.m*1e6+tc.n*1e3+tc.k), 7))
 	m, n, k := tc.m, tc.n, tc.k
@@ -83,7 +121,7 @@ func checkGemm(t *testing.T, kr *microKernel, transA, transB bool, tc gemmCase) 
 	got := append([]float32(nil), c0...)
 	want := append([]float32(nil), c0...)
 	sgemmWith(kr, transA, transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
-	SgemmNaive(transA, transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
+	or.fn(transA, transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
 	const u = 1.0 / (1 << 24)
 	var worst float64
 	for i := 0; i < m; i++ {
@@ -96,12 +134,12 @@ func checkGemm(t *testing.T, kr *microKernel, transA, transB bool, tc gemmCase) 
 			if tc.beta != 0 {
 				bound += math.Abs(float64(tc.beta) * float64(c0[i*ldc+j]))
 			}
-			tol := float64(k+4)*u*bound + 1e-30
+			tol := (1+or.bounds)*float64(k+4)*u*bound + 1e-30
 			g, w := float64(got[i*ldc+j]), float64(want[i*ldc+j])
 			d := math.Abs(g - w)
 			if !(d <= tol) {
-				t.Fatalf("%s transA=%v transB=%v %v: C[%d,%d] = %g, want %g (diff %g > tol %g)",
-					kr.name, transA, transB, tc, i, j, g, w, d, tol)
+				t.Fatalf("%s transA=%v transB=%v %v: C[%d,%d] = %g, want %g from %s (diff %g > tol %g)",
+					kr.name, transA, transB, tc, i, j, g, w, or.name, d, tol)
 			}
 			worst = max(worst, d/tol)
 		}
@@ -117,17 +155,33 @@ func checkGemm(t *testing.T, kr *microKernel, transA, transB bool, tc gemmCase) 
 }
 
 func TestSgemm(t *testing.T) {
+	checkGemmCases(t, naiveOracle, func(gemmCase) bool { return true })
+}
+
+// checkGemmCases checks every kernel, both transposes of A and of B, on the
+// cases of gemmCases that keep accepts, against the oracle or.
+func checkGemmCases(t *testing.T, or gemmOracle, keep func(gemmCase) bool) {
 	for _, kr := range kernelsUnderTest(t) {
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/tA=%v/tB=%v", kr.name, tA, tB), func(t *testing.T) {
 					for _, tc := range gemmCases() {
-						checkGemm(t, kr, tA, tB, tc)
+						if keep(tc) {
+							checkGemmWith(t, kr, tA, tB, tc, or)
+						}
 					}
 				})
 			}
 		}
 	}
+}
+
+// TestSgemmGonum checks every kernel against gonum's Sgemm, a second oracle
+// written independently of SgemmNaive, on the cases with no zero dimension
+// (gonum refuses those leading dimensions), and checks that the NaNs of a C
+// with beta 0 do not reach either result.
+func TestSgemmGonum(t *testing.T) {
+	checkGemmCases(t, gonumOracle, func(tc gemmCase) bool { return tc.m > 0 && tc.n > 0 && tc.k > 0 })
 }
 
 // TestSgemmCIFARShapes checks the im2col shapes the ResNets use (forward,
@@ -191,7 +245,7 @@ func TestSgemmAllocs(t *testing.T) {
 
 func TestPackBT(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, s := range [][4]int{{1, 1, 1, 4}, {17, 5, 3, 16}, {40, 32, 32, 32}, {37, 13, 19, 32}, {256, 16, 20, 16}, {53, 29, 5, 32}, {64, 32, 0, 32}, {9, 8, 1, 8}, {23, 13, 2, 16}, {31, 16, 3, 16}} {
+	for _, s := range [][4]int{{1, 1, 1, 4}, {17, 5, 3, 16}, {40, 32, 32, 32}, {37, 13, 19, 32}, {256, 16, 20, 16}, {53, 29, 5, 32}, {64, 32, 0, 32}, {9, 8, 1, 8}, {23, 13, 2, 16}, {31, 16, 3, 16}, {13, 12, 3, 12}, {37, 11, 5, 12}, {8, 4, 0, 12}, {3, 7, 1, 12}} {
 		kb, nw, ldb, nr := s[0], s[1], s[0]+s[2], s[3]
 		b := randSlice(r, nw*ldb)
 		want := make([]float32, kb*nr)

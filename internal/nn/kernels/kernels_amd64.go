@@ -1,7 +1,5 @@
 package kernels
 
-//go:generate go run asm_gen.go
-
 import "golang.org/x/sys/cpu"
 
 // kernel8x32AVX512 computes the 8×32 tile

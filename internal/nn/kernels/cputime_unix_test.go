@@ -1,0 +1,18 @@
+//go:build unix
+
+package kernels
+
+import (
+	"syscall"
+	"time"
+)
+
+// processCPU returns the user+system CPU time the process has used so far
+// (all threads), and true.
+func processCPU() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
