@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/resexp/resexp/internal/nn/kernels"
 )
 
 // Main runs the resexp command line with args (without the program name)
@@ -39,6 +41,12 @@ trains them on MNIST, Fashion-MNIST, CIFAR-10 or a built-in synthetic set, recor
 error, per-layer gradient norms and response spread, and draws the figures.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if err := kernels.CheckKernelEnv(); err != nil {
+				return badInput("environment %v; unset it to use the fastest kernel", err)
+			}
+			return nil
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)

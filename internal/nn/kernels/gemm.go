@@ -106,6 +106,15 @@ func pickKernel(avail []*microKernel, want string) (*microKernel, error) {
 	return nil, fmt.Errorf("RESEXP_KERNEL=%q is not available on this CPU (want one of %s)", want, strings.Join(names, ", "))
 }
 
+// CheckKernelEnv returns an error naming RESEXP_KERNEL and the kernels this
+// CPU runs when the variable asks for one it lacks or does not know, and
+// nil otherwise. Programs that take outside input call it before any work,
+// so that the first Sgemm cannot panic on it.
+func CheckKernelEnv() error {
+	_, err := pickKernel(append(archKernels(), goKernel), os.Getenv("RESEXP_KERNEL"))
+	return err
+}
+
 func activeKernel() *microKernel {
 	kernelsOnce.Do(initKernels)
 	return active
