@@ -63,12 +63,14 @@ type configLoader struct {
 
 func newConfigLoader() *configLoader {
 	v := viper.New()
-	v.SetEnvPrefix("RESEXP")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
 	def := reflect.ValueOf(experiments.Default())
 	for _, k := range configKeys() {
 		v.SetDefault(k.key, def.FieldByIndex(k.index).Interface())
+		// Each key is bound to its own variable, not through AutomaticEnv,
+		// which would also read RESEXP_DATA as the whole data section.
+		if err := v.BindEnv(k.key, envName(k.key)); err != nil {
+			panic("cli: " + err.Error())
+		}
 	}
 	return &configLoader{v: v, flags: map[string]*pflag.Flag{}, sets: map[string]string{}}
 }
@@ -167,6 +169,12 @@ func (l *configLoader) sourceOf(err error) string {
 	return l.source(ke.Key)
 }
 
+// envName is the environment variable that sets config key:
+// RESEXP_TRAIN_LR for train.lr.
+func envName(key string) string {
+	return "RESEXP_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
 // source names where the value of key came from.
 func (l *configLoader) source(key string) string {
 	switch {
@@ -175,7 +183,7 @@ func (l *configLoader) source(key string) string {
 	case l.flags[key] != nil && l.flags[key].Changed:
 		return "flag --" + l.flags[key].Name
 	}
-	env := "RESEXP_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+	env := envName(key)
 	if _, ok := os.LookupEnv(env); ok {
 		return "environment " + env
 	}
