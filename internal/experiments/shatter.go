@@ -81,6 +81,17 @@ type ShatterState struct {
 	ACF, Cosine []float64
 }
 
+// DecorrelationLag is the first lag at which the autocorrelation of df/dt
+// is below level, or 0 if it is not within the lags computed (or is NaN).
+func (s ShatterState) DecorrelationLag(level float64) int {
+	for k, r := range s.ACF {
+		if r < level {
+			return k
+		}
+	}
+	return 0
+}
+
 // ShatterResult is one net's analysis: at initialisation and, for a run
 // directory, with its trained weights.
 type ShatterResult struct {
