@@ -2,9 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -19,10 +22,49 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end CLI scripts in testdata/script: each says
 // what it tests, runs resexp and checks its output, files and exit code.
+// Besides testscript's own commands they have
+//
+//	exits CODE PROGRAM [ARGS...]
+//
+// which runs PROGRAM as exec does (stdout and stderr are then checked as
+// after exec) and fails unless its exit code is exactly CODE; `! exec`
+// only tells zero from non-zero.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+		"exits":    cmdExits,
 		"checkpng": checkPNG,
 	}})
+}
+
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: code %q is not a number", args[0])
+	}
+	got, err := exitStatus(ts.Exec(args[1], args[2:]...))
+	if err != nil {
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
+	}
+}
+
+// exitStatus is the exit code of a program that ended with err (from
+// exec.Cmd.Wait); an error that is not an exit (the program did not start)
+// is returned.
+func exitStatus(err error) (int, error) {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &ee):
+		return ee.ExitCode(), nil
+	}
+	return 0, err
 }
 
 // checkPNG is the script command "checkpng FILE...": each file must decode
@@ -48,4 +90,5 @@ func checkPNG(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: %dx%d pixels, %d distinct colours: not a figure", name, b.Dx(), b.Dy(), len(colors))
 		}
 	}
+
 }

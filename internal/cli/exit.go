@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/resexp/resexp/internal/experiments"
 )
@@ -49,12 +48,6 @@ func badInput(format string, args ...any) error {
 	return experiments.BadInput(fmt.Errorf(format, args...))
 }
 
-// unwrapPath drops the path from a *fs.PathError, whose message the caller
-// already names.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+// unwrapPath drops the operation and path from a *fs.PathError, for
+// messages that name the file already (see experiments.WithoutPath).
+func unwrapPath(err error) error { return experiments.WithoutPath(err) }

@@ -43,11 +43,11 @@ func (o *exportOptions) run(c *cobra.Command, dir string) error {
 	if o.names != weights.NamesPyTorch && o.names != weights.NamesResexp {
 		return &usageError{msg: fmt.Sprintf("export: --names %q is not one of pytorch, resexp", o.names)}
 	}
-	cfg, err := runConfig(dir)
+	run, err := experiments.OpenRun(dir)
 	if err != nil {
 		return err
 	}
-	e, err := experiments.Export(cfg, dir, o.names)
+	e, err := run.Export(o.names)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 type probeOptions struct {
 	model  *trainOptions // the model flags, -c and --set, resolved as train does
+	run    string        // --run: the run directory whose net is probed
 	opt    experiments.ProbeOptions
 	asJSON bool
 }
@@ -22,7 +23,7 @@ func newProbeCmd() *cobra.Command {
 	// Probe's input is bytes/255 unless the user asks for more (see Long).
 	o.model.loader.v.SetDefault("data.normalize", "none")
 	c := &cobra.Command{
-		Use:   "probe --weights FILE --batch FILE [--labels FILE] [--count N] [-c FILE] [--depth N] [--residual|--plain] [--set key=value] [--json]",
+		Use:   "probe (--weights FILE [-c FILE] [--depth N] [--residual|--plain] [--set key=value] | --run DIR [--weights FILE]) --batch FILE [--labels FILE] [--count N] [--json]",
 		Short: "Print the loss and per-layer gradient norms of one batch for given weights",
 		Long: `Build the model of the config (-c, --depth, --residual/--plain, --dataset, --set), load the
 weights file (safetensors with resnet_cifar.py's PyTorch names, or resexp's; see resexp export),
@@ -37,12 +38,16 @@ file is found beside it by its standard name (train-images-idx3-ubyte -> train-l
 or given with --labels. Without --dataset (or data.dataset) the format picks cifar10 or mnist.
 No augmentation is applied. Normalisation defaults to data.normalize: none (x = byte/255) so
 that the input is the same in any framework; set data.normalize to channel or pixel to
-normalise with statistics computed from the probed batch itself.`,
+normalise with statistics computed from the probed batch itself.
+
+With --run DIR the model and data set are the run's (its config.yaml) and the weights its
+checkpoint's, or --weights FILE's; the input is bytes/255 (data.normalize none).`,
 		Args: exactArgs(0),
-		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
+		RunE: func(c *cobra.Command, _ []string) error { return o.exec(c) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.opt.Weights, "weights", "", "safetensors weights file (required)")
+	f.StringVar(&o.opt.Weights, "weights", "", "safetensors weights file (required without --run)")
+	f.StringVar(&o.run, "run", "", "probe the net of this run directory (its config.yaml; its checkpoint without --weights)")
 	f.StringVar(&o.opt.Batch, "batch", "", "CIFAR-10 .bin or IDX images file (required)")
 	f.StringVar(&o.opt.Labels, "labels", "", "IDX labels file (default: found beside --batch)")
 	f.IntVar(&o.opt.Count, "count", experiments.DefaultProbeCount, "records to read from the start of the batch file")
@@ -58,15 +63,14 @@ normalise with statistics computed from the probed batch itself.`,
 	return c
 }
 
-func (o *probeOptions) run(c *cobra.Command) error {
-	if o.opt.Weights == "" || o.opt.Batch == "" {
-		return &usageError{msg: "probe needs --weights FILE and --batch FILE; see 'resexp probe --help'"}
+func (o *probeOptions) exec(c *cobra.Command) error {
+	if (o.opt.Weights == "" && o.run == "") || o.opt.Batch == "" {
+		return &usageError{msg: "probe needs --weights FILE (or --run DIR) and --batch FILE; see 'resexp probe --help'"}
 	}
-	cfg, err := o.model.config(c)
+	cfg, err := o.config(c)
 	if err != nil {
 		return err
 	}
-	o.opt.InferDataset = o.model.loader.source("data.dataset") == "config"
 	r, err := experiments.Probe(cfg, o.opt)
 	if err != nil {
 		return err
@@ -77,6 +81,29 @@ func (o *probeOptions) run(c *cobra.Command) error {
 		return e.Encode(r)
 	}
 	return printProbe(c.OutOrStdout(), r)
+}
+
+// config is the probed net's config: the run's with --run (model flags
+// refused), else resolved from the model flags as train does.
+func (o *probeOptions) config(c *cobra.Command) (experiments.Config, error) {
+	if o.run == "" {
+		cfg, err := o.model.config(c)
+		o.opt.InferDataset = o.model.loader.source("data.dataset") == "config"
+		return cfg, err
+	}
+	for _, f := range []string{"config", "depth", "residual", "plain", "dataset", "set"} {
+		if c.Flags().Changed(f) {
+			return experiments.Config{}, &usageError{msg: fmt.Sprintf("probe --run takes the model and data set from the run's config.yaml; drop --%s", f)}
+		}
+	}
+	run, err := experiments.OpenRun(o.run)
+	if err != nil {
+		return experiments.Config{}, err
+	}
+	o.opt.Run = run
+	cfg := run.Config
+	cfg.Data.Normalize = "none"
+	return cfg, nil
 }
 
 func printProbe(w io.Writer, r experiments.ProbeResult) error {

@@ -125,15 +125,15 @@ func (o *shatterOptions) nets(c *cobra.Command, dirs []string) ([]experiments.Sh
 	return nets, nil
 }
 
-// runNets reads the config of each run directory.
+// runNets opens each run directory.
 func runNets(dirs []string) ([]experiments.ShatterNet, error) {
 	nets := make([]experiments.ShatterNet, len(dirs))
 	for i, d := range dirs {
-		cfg, err := runConfig(d)
+		run, err := experiments.OpenRun(d)
 		if err != nil {
 			return nil, err
 		}
-		nets[i] = experiments.ShatterNet{Cfg: cfg, Dir: d}
+		nets[i] = experiments.ShatterNet{Run: run}
 	}
 	return nets, nil
 }

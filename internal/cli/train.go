@@ -143,11 +143,11 @@ func (o *trainOptions) prepareResume(c *cobra.Command) (*experiments.Trainer, er
 	if len(changed) > 0 {
 		return nil, &usageError{msg: fmt.Sprintf("train --resume continues a run with its own config.yaml; drop %s", strings.Join(changed, " "))}
 	}
-	cfg, err := runConfig(o.resume)
+	run, err := experiments.OpenRun(o.resume)
 	if err != nil {
 		return nil, err
 	}
-	return experiments.Prepare(cfg, experiments.Options{Dir: o.resume, Resume: true})
+	return run.Resume()
 }
 
 func printStart(w io.Writer, t *experiments.Trainer) {

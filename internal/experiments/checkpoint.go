@@ -56,12 +56,9 @@ func (t *Trainer) checkpointTensors() map[string][]float32 {
 }
 
 // saveCheckpoint writes the state after step iterations to
-// checkpoint/state.safetensors atomically, after flushing the run's CSVs so
-// that every row up to step is on disk.
+// checkpoint/state.safetensors atomically. The checkpointer observer calls
+// it after the recorders have flushed every row up to step.
 func (t *Trainer) saveCheckpoint(step int) error {
-	if err := t.files.flush(); err != nil {
-		return err
-	}
 	tensors := t.checkpointTensors()
 	views := map[string]safetensors.TensorView{}
 	h := sha256.New()

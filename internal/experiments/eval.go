@@ -10,22 +10,22 @@ type EvalResult struct {
 	Err    float64 `json:"test_err"`
 }
 
-// Eval loads the checkpoint of the run in dir, whose resolved config is cfg,
-// and evaluates it on the whole test set in inference mode (BatchNorm with
-// running statistics). It reads the run directory and writes nothing.
-func Eval(cfg Config, dir string) (EvalResult, error) {
-	if err := cfg.Validate(); err != nil {
-		return EvalResult{}, BadInput(err)
-	}
-	t := &Trainer{Cfg: cfg, Dir: dir, unlock: func() {}}
+// Eval evaluates the run's net on the whole test set in inference mode
+// (BatchNorm with running statistics): with the weights and BatchNorm
+// statistics of its checkpoint when weightsFile is "", else of the
+// safetensors file weightsFile (see LoadWeights), whose recorded step (0 if
+// none) is the result's Step. It reads the run directory and writes
+// nothing.
+func (r *Run) Eval(weightsFile string) (EvalResult, error) {
+	t := &Trainer{Cfg: r.Config, Dir: r.Dir, unlock: func() {}}
 	if err := t.setup(); err != nil {
 		return EvalResult{}, err
 	}
 	defer t.Close()
-	pos, err := t.loadCheckpoint()
+	step, err := r.load(t.Model, weightsFile)
 	if err != nil {
 		return EvalResult{}, err
 	}
 	loss, errRate := t.Evaluate(t.test, 0)
-	return EvalResult{Run: dir, Label: t.Model.Spec.Label(), Step: pos.Step, Images: t.test.Len(), Loss: loss, Err: errRate}, nil
+	return EvalResult{Run: r.Dir, Label: t.Model.Spec.Label(), Step: step, Images: t.test.Len(), Loss: loss, Err: errRate}, nil
 }

@@ -33,6 +33,9 @@ type ProbeOptions struct {
 	// or without .gz).
 	Labels string
 	Count  int // the first Count records (0 means DefaultProbeCount)
+	// Run, when set, is the run whose net is probed: with Weights "" its
+	// checkpoint's weights are loaded (see Run.Weights otherwise).
+	Run *Run
 	// InferDataset sets data.dataset from the batch's format (cifar10 or
 	// mnist) instead of checking cfg's against it.
 	InferDataset bool
@@ -82,7 +85,7 @@ func Probe(cfg Config, opt ProbeOptions) (ProbeResult, error) {
 	if opt.InferDataset {
 		cfg.Data.Dataset = batch.Name
 	}
-	m, norm, err := probeModel(cfg, batch, opt.Weights)
+	m, norm, err := probeModel(cfg, batch, opt)
 	if err != nil {
 		return ProbeResult{}, err
 	}
@@ -94,13 +97,17 @@ func Probe(cfg Config, opt ProbeOptions) (ProbeResult, error) {
 	m.Net.Backward(ce.Backward())
 	norms := make([]float64, len(m.Weighted))
 	gradNorms(norms, m.Weighted)
-	return ProbeResult{Label: m.Spec.Label(), Dataset: cfg.Data.Dataset, Weights: opt.Weights, Batch: opt.Batch,
+	from := opt.Weights
+	if from == "" && opt.Run != nil {
+		from = CheckpointPath(opt.Run.Dir)
+	}
+	return ProbeResult{Label: m.Spec.Label(), Dataset: cfg.Data.Dataset, Weights: from, Batch: opt.Batch,
 		Images: batch.Len(), Normalize: cfg.Data.Normalize, Loss: loss, Wrong: wrong, Layers: probeLayers(m, norms)}, nil
 }
 
 // probeModel validates cfg against the batch, builds the model with the
-// weights file loaded, and returns the batch's normaliser.
-func probeModel(cfg Config, batch *data.Set, path string) (*models.Model, *data.Normalizer, error) {
+// weights loaded, and returns the batch's normaliser.
+func probeModel(cfg Config, batch *data.Set, opt ProbeOptions) (*models.Model, *data.Normalizer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, BadInput(err)
 	}
@@ -122,7 +129,12 @@ func probeModel(cfg Config, batch *data.Set, path string) (*models.Model, *data.
 	if err != nil {
 		return nil, nil, BadInput(err)
 	}
-	if _, err := LoadWeights(m, path); err != nil {
+	if opt.Run != nil {
+		_, err = opt.Run.load(m, opt.Weights)
+	} else {
+		_, err = LoadWeights(m, opt.Weights)
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	return m, norm, nil

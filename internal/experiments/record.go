@@ -11,9 +11,9 @@ import (
 )
 
 // gradNorms writes into dst the L2 norm of each recorded layer's weight
-// gradient, accumulated in float64. It runs after the backward pass and
-// before weight decay, momentum and the update, so each norm is that of the
-// loss's own gradient, without the weight-decay term.
+// gradient, accumulated in float64. The trainer calls it after the
+// backward pass and before weight decay, momentum and the update, so the
+// norms are those of the loss's own gradient.
 func gradNorms(dst []float64, layers []models.Weighted) {
 	for i, l := range layers {
 		var s float64
@@ -38,6 +38,81 @@ func divergence(step int, loss float64, norms []float64, layers []models.Weighte
 	}
 	return nil
 }
+
+// recordNow reports whether a record kept every `every` iterations is due
+// at s: also always at step 1 (the net at initialisation), the last step,
+// and the step a run diverged.
+func recordNow(t *Trainer, s *Step, every int) bool {
+	return s.N%every == 0 || s.N == 1 || s.N == t.Total || s.Diverged != nil
+}
+
+// csvFile is a run file written by a recorder. It is flushed at every
+// metrics row, so that a crashed run keeps its records, and at every
+// checkpoint, so that the file holds every record up to it.
+type csvFile struct{ w *runfiles.CSVWriter }
+
+// AtMetrics flushes the file.
+func (f csvFile) AtMetrics(*Trainer, *Step, *runfiles.MetricsRow) error { return f.w.Flush() }
+
+// AtCheckpoint flushes the file.
+func (f csvFile) AtCheckpoint(*Trainer, int) error { return f.w.Flush() }
+
+// gradNormRecorder writes gradnorms.csv: the gradient norm of every
+// recorded layer, every log.gradnorm_every iterations (see recordNow).
+type gradNormRecorder struct {
+	csvFile
+	rows []runfiles.GradNormRow
+}
+
+// AfterBackward writes s's gradient norms when they are due.
+func (r *gradNormRecorder) AfterBackward(t *Trainer, s *Step) error {
+	if !recordNow(t, s, t.Cfg.Log.GradNormEvery) {
+		return nil
+	}
+	r.rows = r.rows[:0]
+	for i, l := range t.Model.Weighted {
+		r.rows = append(r.rows, runfiles.GradNormRow{Step: s.N, Index: i, Layer: l.Name, Norm: s.GradNorms[i]})
+	}
+	return r.w.WriteGradNorms(r.rows)
+}
+
+// responseRecorder writes responses.csv: the mean and standard deviation
+// of every BatchNorm output of the batch, every log.response_every
+// iterations (see recordNow).
+type responseRecorder struct {
+	csvFile
+	rows []runfiles.ResponseRow
+}
+
+// AfterBackward writes the batch's response statistics when they are due.
+func (r *responseRecorder) AfterBackward(t *Trainer, s *Step) error {
+	if !recordNow(t, s, t.Cfg.Log.ResponseEvery) {
+		return nil
+	}
+	r.rows = r.rows[:0]
+	for i, resp := range t.Model.Responses {
+		mean, std := responseStats(resp.BN.Output().Data)
+		r.rows = append(r.rows, runfiles.ResponseRow{Step: s.N, Index: i, Layer: resp.Name, Mean: mean, Std: std})
+	}
+	return r.w.WriteResponses(r.rows)
+}
+
+// metricsRecorder writes metrics.csv, one line per metrics row.
+type metricsRecorder struct{ csvFile }
+
+// AtMetrics appends the row and flushes, so a crashed run keeps its curves.
+func (r *metricsRecorder) AtMetrics(_ *Trainer, _ *Step, row *runfiles.MetricsRow) error {
+	if err := r.w.WriteMetrics(*row); err != nil {
+		return err
+	}
+	return r.w.Flush()
+}
+
+// checkpointer writes the checkpoint; it is the last observer called.
+type checkpointer struct{}
+
+// AtCheckpoint writes checkpoint/state.safetensors after step iterations.
+func (checkpointer) AtCheckpoint(t *Trainer, step int) error { return t.saveCheckpoint(step) }
 
 // responseStats returns the mean and standard deviation of xs in float64.
 func responseStats(xs []float32) (mean, std float64) {

@@ -53,8 +53,14 @@ func Results(dir string) ([]Result, error) {
 		}
 		out = append(out, r)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sortResults(out)
+	return out, nil
+}
+
+// sortResults orders rs plain before residual, then by depth and name.
+func sortResults(rs []Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
 		if a.Residual != b.Residual {
 			return !a.Residual
 		}
@@ -63,7 +69,6 @@ func Results(dir string) ([]Result, error) {
 		}
 		return a.Name < b.Name
 	})
-	return out, nil
 }
 
 func result(dir string) (Result, error) {

@@ -58,8 +58,7 @@ func TestResumeIsExact(t *testing.T) {
 			t.Errorf("%s differs after resume (%d vs %d bytes)", f, len(a), len(b))
 		}
 	}
-	ma, _ := runfiles.ReadMetrics(ref)
-	mb, _ := runfiles.ReadMetrics(cut)
+	ma, mb := readMetrics(t, ref), readMetrics(t, cut)
 	if len(ma) != len(mb) || len(ma) == 0 {
 		t.Fatalf("metrics rows: %d vs %d", len(ma), len(mb))
 	}

@@ -15,7 +15,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/resexp/resexp/internal/data"
-	"github.com/resexp/resexp/internal/nn/models"
 	"github.com/resexp/resexp/internal/runfiles"
 )
 
@@ -167,60 +166,35 @@ func CPUName() string {
 	return runtime.GOARCH
 }
 
-// runWriter holds a run's open CSV files.
+// runWriter holds a run's open CSV files, each written by its recorder.
 type runWriter struct {
-	metricsW, gradsW, respW *runfiles.CSVWriter
-	grads                   []runfiles.GradNormRow
-	resp                    []runfiles.ResponseRow
+	metrics metricsRecorder
+	grads   gradNormRecorder
+	resp    responseRecorder
 }
 
 func openRunWriter(dir string) (*runWriter, error) {
 	var w runWriter
 	var err error
-	if w.metricsW, err = runfiles.OpenMetrics(dir); err != nil {
+	if w.metrics.w, err = runfiles.OpenMetrics(dir); err != nil {
 		return nil, err
 	}
-	if w.gradsW, err = runfiles.OpenGradNorms(dir); err != nil {
+	if w.grads.w, err = runfiles.OpenGradNorms(dir); err != nil {
 		return nil, err
 	}
-	if w.respW, err = runfiles.OpenResponses(dir); err != nil {
+	if w.resp.w, err = runfiles.OpenResponses(dir); err != nil {
 		return nil, err
 	}
 	return &w, nil
 }
 
-// metrics appends a row and flushes, so a crashed run keeps its curves.
-func (w *runWriter) metrics(r runfiles.MetricsRow) error {
-	if err := w.metricsW.WriteMetrics(r); err != nil {
-		return err
-	}
-	return w.flush()
-}
-
-func (w *runWriter) gradNorms(step int, layers []models.Weighted, norms []float64) error {
-	w.grads = w.grads[:0]
-	for i, l := range layers {
-		w.grads = append(w.grads, runfiles.GradNormRow{Step: step, Index: i, Layer: l.Name, Norm: norms[i]})
-	}
-	return w.gradsW.WriteGradNorms(w.grads)
-}
-
-func (w *runWriter) responses(step int, rs []models.Response) error {
-	w.resp = w.resp[:0]
-	for i, r := range rs {
-		mean, std := responseStats(r.BN.Output().Data)
-		w.resp = append(w.resp, runfiles.ResponseRow{Step: step, Index: i, Layer: r.Name, Mean: mean, Std: std})
-	}
-	return w.respW.WriteResponses(w.resp)
-}
-
-func (w *runWriter) flush() error {
-	return errors.Join(w.metricsW.Flush(), w.gradsW.Flush(), w.respW.Flush())
-}
+// recorders are the observers that write the run files, in the order
+// they are called.
+func (w *runWriter) recorders() []Observer { return []Observer{&w.grads, &w.resp, &w.metrics} }
 
 func (w *runWriter) close() error {
 	if w == nil {
 		return nil
 	}
-	return errors.Join(w.metricsW.Close(), w.gradsW.Close(), w.respW.Close())
+	return errors.Join(w.metrics.w.Close(), w.grads.w.Close(), w.resp.w.Close())
 }

@@ -54,12 +54,20 @@ const shatterChunk = 32
 // has no checkpoint (a published run keeps only these).
 const WeightsFile = "weights.safetensors"
 
-// ShatterNet is one net to analyse: a config, and for a trained net the
-// run directory whose weights to read ("" for the net at initialisation
-// only).
+// ShatterNet is one net to analyse: a run (see OpenRun), whose config
+// builds the net and whose weights are the trained net, or, with Run nil,
+// the net of Cfg at initialisation only.
 type ShatterNet struct {
-	Cfg Config
-	Dir string
+	Run *Run
+	Cfg Config // used when Run is nil
+}
+
+// config is the config of the net: its run's or Cfg.
+func (n ShatterNet) config() Config {
+	if n.Run != nil {
+		return n.Run.Config
+	}
+	return n.Cfg
 }
 
 // ShatterOptions are the line's points and its two end images.
@@ -117,7 +125,7 @@ type ShatterResult struct {
 // statistics of the training set, as the trainer does). Every net is
 // analysed at initialisation, built and initialised exactly as the trainer
 // does from its config's seed; a net with a run directory also with the
-// run's trained weights: its checkpoint, or WeightsFile when it has none.
+// run's trained weights (see Run.FinalNet).
 // All input (configs, point count, image indices, weights) is checked
 // before any net is evaluated; problems are InputErrors naming the flag,
 // key or file.
@@ -150,10 +158,11 @@ func Shatter(nets []ShatterNet, opt ShatterOptions) ([]*ShatterResult, error) {
 // trained weights if it has a run directory, and reads the line's end
 // images; it evaluates nothing.
 func prepareShatter(n ShatterNet, opt ShatterOptions) (*ShatterResult, error) {
-	if err := n.Cfg.Validate(); err != nil {
+	cfg := n.config()
+	if err := cfg.Validate(); err != nil {
 		return nil, BadInput(err)
 	}
-	t := &Trainer{Cfg: n.Cfg, Dir: n.Dir, unlock: func() {}}
+	t := &Trainer{Cfg: cfg, unlock: func() {}}
 	if err := t.setup(); err != nil {
 		return nil, err
 	}
@@ -164,16 +173,17 @@ func prepareShatter(n ShatterNet, opt ShatterOptions) (*ShatterResult, error) {
 			return nil, BadInput(fmt.Errorf("--images %d,%d: the %s test set has images 0 to %d", opt.Images[0], opt.Images[1], s.Name, s.Len()-1))
 		}
 	}
-	r := &ShatterResult{Label: t.Model.Spec.Label(), Residual: t.Model.Spec.Residual, Dataset: s.Name, Run: n.Dir,
+	r := &ShatterResult{Label: t.Model.Spec.Label(), Residual: t.Model.Spec.Residual, Dataset: s.Name,
 		Images: opt.Images, Points: opt.Points, init: t.Model, shape: [3]int{s.C, s.H, s.W}}
 	r.a, r.Labels[0] = testImage(t, opt.Images[0])
 	r.b, r.Labels[1] = testImage(t, opt.Images[1])
 	r.Class = r.Labels[0]
-	if n.Dir == "" {
+	if n.Run == nil {
 		return r, nil
 	}
+	r.Run = n.Run.Dir
 	var err error
-	r.trained, r.trainedStep, err = runWeights(t.Cfg, n.Dir)
+	r.trained, r.trainedStep, err = n.Run.FinalNet()
 	return r, err
 }
 
@@ -186,27 +196,21 @@ func testImage(t *Trainer, i int) ([]float32, int) {
 	return x, int(y[0])
 }
 
-// runWeights builds cfg's model with the trained weights of the run in
-// dir: its checkpoint, or its WeightsFile if it has no checkpoint. It
-// returns the weights' step. A run with neither is an InputError.
-func runWeights(cfg Config, dir string) (*models.Model, int, error) {
-	if _, err := os.Stat(CheckpointPath(dir)); err == nil {
-		return RunModel(cfg, dir)
+// FinalNet builds the run's model with its trained weights: those of its
+// checkpoint (see LoadNet), or of its WeightsFile when it has no
+// checkpoint (a published run keeps only the exported weights); it
+// returns the model and the weights' step. A run with neither is an
+// InputError naming both files.
+func (r *Run) FinalNet() (*models.Model, int, error) {
+	if _, err := os.Stat(CheckpointPath(r.Dir)); err == nil {
+		return r.LoadNet()
 	}
-	path := filepath.Join(dir, WeightsFile)
+	path := filepath.Join(r.Dir, WeightsFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, BadInput(fmt.Errorf("run directory %s has no weights: neither %s nor %s; train it (resexp train) or export them (resexp export)",
-			dir, CheckpointPath(dir), path))
+			r.Dir, CheckpointPath(r.Dir), path))
 	}
-	m, err := buildModel(cfg)
-	if err != nil {
-		return nil, 0, err
-	}
-	f, _, err := loadWeights(m, path)
-	if err != nil {
-		return nil, 0, err
-	}
-	return m, f.Step, nil
+	return r.Weights(path)
 }
 
 // uniqueNames sets each result's Name to its Label, followed by its run

@@ -192,7 +192,11 @@ func TestShatterTrainedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt := ShatterOptions{Points: 8, Images: [2]int{1, 2}}
-	ck, err := Shatter([]ShatterNet{{Cfg: cfg, Dir: dir}}, opt)
+	run, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := Shatter([]ShatterNet{{Run: run}}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,13 +204,13 @@ func TestShatterTrainedRun(t *testing.T) {
 	if len(st) != 2 || st[0].State != "init" || st[1].State != "trained" || st[1].Step != 3 || st[0].Grad[0] == st[1].Grad[0] {
 		t.Fatalf("states %+v", st)
 	}
-	e, err := Export(cfg, dir, "pytorch")
+	e, err := run.Export("pytorch")
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, WeightsFile), e.Bytes, 0o644)
 	os.RemoveAll(filepath.Join(dir, runfiles.CheckpointDir))
-	wf, err := Shatter([]ShatterNet{{Cfg: cfg, Dir: dir}}, opt)
+	wf, err := Shatter([]ShatterNet{{Run: run}}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +227,7 @@ func TestShatterTrainedRun(t *testing.T) {
 		t.Errorf("shatter.csv: header %q, %d lines, want %d", lines[0], len(lines), 1+2*(3*8+2*3))
 	}
 	os.Remove(filepath.Join(dir, WeightsFile))
-	_, err = Shatter([]ShatterNet{{Cfg: cfg, Dir: dir}}, opt)
+	_, err = Shatter([]ShatterNet{{Run: run}}, opt)
 	if !IsBadInput(err) || !strings.Contains(err.Error(), "has no weights") || !strings.Contains(err.Error(), WeightsFile) {
 		t.Errorf("no weights: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/resexp/resexp/internal/runfiles"
@@ -20,14 +21,13 @@ type SweepRun struct {
 	Cfg  Config
 }
 
-// SweepOptions control a sweep. Runs i with i%Shards == Shard are this
-// process's; Parallel of them train at once. Log receives one line per
-// event (start, finish, skip) and per metrics row.
+// SweepOptions control a sweep. The runs of Shard (NoShard for all) are
+// this process's; Parallel of them train at once. Log receives one line
+// per event (start, finish, skip) and per metrics row.
 type SweepOptions struct {
 	Dir      string
 	Parallel int
-	Shard    int
-	Shards   int
+	Shard    Shard
 	Log      io.Writer
 }
 
@@ -37,12 +37,7 @@ type SweepOptions struct {
 // A diverged run is a result, not an error. Sweep stops at the first input
 // error or interruption.
 func Sweep(ctx context.Context, runs []SweepRun, opt SweepOptions) error {
-	var mine []int
-	for i := range runs {
-		if i%opt.Shards == opt.Shard {
-			mine = append(mine, i)
-		}
-	}
+	mine := opt.Shard.Of(len(runs))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -130,3 +125,47 @@ func sweepAction(dir string) (Options, string, error) {
 	}
 	return Options{Dir: dir, Force: true}, "", nil
 }
+
+// ErrIncomplete is wrapped by the error of a collection whose grid has
+// runs that are missing or unfinished.
+var ErrIncomplete = errors.New("incomplete")
+
+// Pending is a run of a grid without a final result: Why says what is
+// missing ("no run directory", "interrupted after step 40", ...).
+type Pending struct {
+	Name string
+	Why  string
+}
+
+// Collect reads the run directory dir/<name> of every run of the grid
+// (shards may have written them from several machines) and returns the
+// results of those that have one, sorted as Results sorts them, and the
+// runs that are missing or unfinished, in grid order. A run is finished
+// when it completed or diverged. dir must be this sweep's folder (or not
+// exist yet): another sweep's is an InputError. Collect writes nothing.
+func (f *SweepFile) Collect(dir string, runs []SweepRun) ([]Result, []Pending, error) {
+	if _, err := f.checkSweepDir(dir); err != nil {
+		return nil, nil, err
+	}
+	var rs []Result
+	var pending []Pending
+	for _, run := range runs {
+		r, err := result(filepath.Join(dir, run.Name))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			pending = append(pending, Pending{run.Name, "no run directory (or no meta.json in it)"})
+			continue
+		case err != nil:
+			pending = append(pending, Pending{run.Name, oneLine(err.Error())})
+			continue
+		}
+		rs = append(rs, r)
+		if r.Status != runfiles.StatusCompleted && r.Status != runfiles.StatusDiverged {
+			pending = append(pending, Pending{run.Name, fmt.Sprintf("%s after step %d", r.Status, r.Steps)})
+		}
+	}
+	sortResults(rs)
+	return rs, pending, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

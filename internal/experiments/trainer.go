@@ -16,16 +16,6 @@ import (
 	"github.com/resexp/resexp/internal/runfiles"
 )
 
-// Hooks attach to the training loop; any may be nil.
-type Hooks struct {
-	// Start is called once the run directory is written, before step 1.
-	Start func(t *Trainer)
-	// Step is called after every iteration with its training loss.
-	Step func(step int, loss float64)
-	// Log is called with every metrics row written.
-	Log func(row runfiles.MetricsRow)
-}
-
 // Trainer is one prepared run: data, model, optimiser and open run files.
 type Trainer struct {
 	Cfg   Config
@@ -47,6 +37,9 @@ type Trainer struct {
 	xPart  nn.Tensor // a view of x for partial batches
 	y      []uint8
 	gnorms []float64
+	cur    Step                // the iteration observers see
+	row    runfiles.MetricsRow // the metrics row observers see
+	obs    observers
 	window window
 	start  time.Time
 
@@ -192,14 +185,20 @@ func (t *Trainer) splitValidation() error {
 	return nil
 }
 
-// Run trains for Total iterations, recording as configured, and finishes the
-// run directory's meta.json with the run's status. It returns an error
-// wrapping ErrDiverged or ErrInterrupted when the run stopped early.
-func (t *Trainer) Run(ctx context.Context, h Hooks) (err error) {
+// Run trains for Total iterations and finishes the run directory's
+// meta.json with the run's status. The run files and checkpoints are
+// written by the run's own observers (see Observer); obs are called after
+// them, in order, and before the checkpoint file is written. Run returns an
+// error wrapping ErrDiverged or ErrInterrupted when the run stopped early.
+func (t *Trainer) Run(ctx context.Context, obs ...Observer) (err error) {
 	defer t.Close()
 	defer func() { err = t.finish(err) }()
-	if h.Start != nil {
-		h.Start(t)
+	t.obs = observers{}
+	t.obs.add(t.files.recorders()...)
+	t.obs.add(obs...)
+	t.obs.add(checkpointer{})
+	if err := t.obs.atStart(t); err != nil {
+		return err
 	}
 	t.start = time.Now()
 	t.window.since = t.start
@@ -207,18 +206,14 @@ func (t *Trainer) Run(ctx context.Context, h Hooks) (err error) {
 		if ctx.Err() != nil {
 			return t.interrupt(step - 1)
 		}
-		loss, err := t.step(step)
-		if err != nil {
+		if err := t.step(step); err != nil {
 			return err
 		}
-		if h.Step != nil {
-			h.Step(step, loss)
-		}
-		if err := t.maybeLog(step, h); err != nil {
+		if err := t.maybeLog(step); err != nil {
 			return err
 		}
 		if step%t.Cfg.Log.CheckpointEvery == 0 || step == t.Total {
-			if err := t.saveCheckpoint(step); err != nil {
+			if err := t.obs.atCheckpoint(t, step); err != nil {
 				return err
 			}
 		}
@@ -233,7 +228,7 @@ func (t *Trainer) StartStep() int { return t.startStep }
 // interrupt saves a checkpoint after done iterations and returns the error
 // of an interrupted run.
 func (t *Trainer) interrupt(done int) error {
-	if err := t.saveCheckpoint(done); err != nil {
+	if err := t.obs.atCheckpoint(t, done); err != nil {
 		return fmt.Errorf("%w at step %d; saving the checkpoint failed: %v", ErrInterrupted, done+1, err)
 	}
 	return fmt.Errorf("%w after step %d; checkpoint saved, continue with: resexp train --resume %s", ErrInterrupted, done, t.Dir)
@@ -242,83 +237,74 @@ func (t *Trainer) interrupt(done int) error {
 // elapsed is the run's training time in seconds, across resumes.
 func (t *Trainer) elapsed() float64 { return t.elapsed0 + time.Since(t.start).Seconds() }
 
-// step runs one iteration: forward, loss, backward, recording, update.
-func (t *Trainer) step(step int) (float64, error) {
+// step runs iteration n: forward, loss, backward, gradient norms and the
+// divergence check, update, with the observers called between.
+func (t *Trainer) step(n int) error {
+	s := &t.cur
+	*s = Step{N: n, GradNorms: t.gnorms}
 	t.loader.Next(t.x.Data, t.y)
 	out := t.Model.Net.Forward(t.x, true)
-	loss, wrong := t.loss.Forward(out, t.y)
+	s.Loss, s.Wrong = t.loss.Forward(out, t.y)
+	if err := t.obs.afterForward(t, s); err != nil {
+		return err
+	}
 	t.Model.Net.Backward(t.loss.Backward())
-	t.window.add(loss, wrong, len(t.y))
+	t.window.add(s.Loss, s.Wrong, len(t.y))
 	gradNorms(t.gnorms, t.Model.Weighted)
-	diverged := divergence(step, loss, t.gnorms, t.Model.Weighted)
-	if err := t.record(step, diverged != nil); err != nil {
-		return loss, err
+	s.Diverged = divergence(n, s.Loss, t.gnorms, t.Model.Weighted)
+	if err := t.obs.afterBackward(t, s); err != nil {
+		return err
 	}
-	if diverged != nil {
-		return loss, t.logDivergence(step, diverged)
+	if s.Diverged != nil {
+		return t.logDivergence(s)
 	}
-	t.opt.Step(float32(t.sched.LR(step)))
-	return loss, nil
+	t.opt.Step(float32(t.sched.LR(n)))
+	return t.obs.afterUpdate(t, s)
 }
 
-// record writes gradient norms and response spreads at their intervals,
-// always at step 1 (the net at initialisation) and the last step, and when
-// force is set (the step a run diverged).
-func (t *Trainer) record(step int, force bool) error {
-	l := t.Cfg.Log
-	always := step == 1 || step == t.Total || force
-	if always || step%l.GradNormEvery == 0 {
-		if err := t.files.gradNorms(step, t.Model.Weighted, t.gnorms); err != nil {
-			return err
-		}
-	}
-	if always || step%l.ResponseEvery == 0 {
-		return t.files.responses(step, t.Model.Responses)
-	}
-	return nil
+// logDivergence gives the observers the metrics row of the interval the run
+// diverged in, so the files end at the failing step, and returns the
+// divergence.
+func (t *Trainer) logDivergence(s *Step) error {
+	t.setRow(s.N)
+	return errors.Join(s.Diverged, t.obs.atMetrics(t, s, &t.row))
 }
 
-// logDivergence writes the metrics row of the interval the run diverged in,
-// so the files end at the failing step, and returns err.
-func (t *Trainer) logDivergence(step int, err error) error {
-	row := t.window.row(step, time.Now())
-	row.Epoch = float64(step*t.Cfg.Train.BatchSize) / float64(t.train.Len())
-	row.LR = t.sched.LR(step)
-	row.TestLoss, row.TestErr, row.ValLoss, row.ValErr = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	row.ElapsedS = t.elapsed()
-	return errors.Join(err, t.files.metrics(row))
-}
-
-func (t *Trainer) maybeLog(step int, h Hooks) error {
+// maybeLog gives the observers a metrics row when one is due after step,
+// with the evaluation when that is due too, and starts a new window.
+func (t *Trainer) maybeLog(step int) error {
 	l := t.Cfg.Log
 	evalNow := step%l.EvalEvery == 0 || step == t.Total
 	if step%l.Every != 0 && !evalNow {
 		return nil
 	}
-	row := t.window.row(step, time.Now())
-	row.Epoch = float64(step*t.Cfg.Train.BatchSize) / float64(t.train.Len())
-	row.LR = t.sched.LR(step)
-	row.TestLoss, row.TestErr = math.NaN(), math.NaN()
-	row.ValLoss, row.ValErr = math.NaN(), math.NaN()
+	t.setRow(step)
 	if evalNow {
 		limit := l.EvalSamples
 		if step == t.Total {
 			limit = 0
 		}
-		row.TestLoss, row.TestErr = t.Evaluate(t.test, limit)
+		t.row.TestLoss, t.row.TestErr = t.Evaluate(t.test, limit)
 		if t.val != nil {
-			row.ValLoss, row.ValErr = t.Evaluate(t.val, limit)
+			t.row.ValLoss, t.row.ValErr = t.Evaluate(t.val, limit)
 		}
 	}
-	row.ElapsedS = t.elapsed()
-	if err := t.files.metrics(row); err != nil {
+	t.row.ElapsedS = t.elapsed()
+	if err := t.obs.atMetrics(t, &t.cur, &t.row); err != nil {
 		return err
-	}
-	if h.Log != nil {
-		h.Log(row)
 	}
 	t.window.reset(time.Now())
 	return nil
+}
+
+// setRow sets t.row to the window's metrics after step, evaluations NaN.
+func (t *Trainer) setRow(step int) {
+	t.row = t.window.row(step, time.Now())
+	t.row.Epoch = float64(step*t.Cfg.Train.BatchSize) / float64(t.train.Len())
+	t.row.LR = t.sched.LR(step)
+	t.row.TestLoss, t.row.TestErr = math.NaN(), math.NaN()
+	t.row.ValLoss, t.row.ValErr = math.NaN(), math.NaN()
+	t.row.ElapsedS = t.elapsed()
 }
 
 // Evaluate returns the mean loss and error of the model in inference mode on

@@ -23,11 +23,27 @@ func tinyConfig() Config {
 
 func train(t *testing.T, cfg Config, dir string) error {
 	t.Helper()
+	return prepare(t, cfg, dir).Run(context.Background())
+}
+
+// prepare is Prepare of a new run in dir, failing the test on error.
+func prepare(t *testing.T, cfg Config, dir string) *Trainer {
+	t.Helper()
 	tr, err := Prepare(cfg, Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tr.Run(context.Background(), Hooks{})
+	return tr
+}
+
+// readMetrics is runfiles.ReadMetrics, failing the test on error.
+func readMetrics(t *testing.T, dir string) []runfiles.MetricsRow {
+	t.Helper()
+	rows, err := runfiles.ReadMetrics(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
 
 // TestTrainLearns checks that a small residual net learns the synthetic set:
@@ -58,7 +74,8 @@ func TestTrainLearns(t *testing.T) {
 }
 
 // TestDeterministic checks that the same config and seed give identical
-// gradient norms and training curves (timing columns aside).
+// gradnorms.csv and responses.csv files and metrics rows (timing columns
+// aside).
 func TestDeterministic(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Train.Steps = 10
@@ -68,15 +85,26 @@ func TestDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ga, _ := os.ReadFile(filepath.Join(a, runfiles.GradNormsFile))
-	gb, _ := os.ReadFile(filepath.Join(b, runfiles.GradNormsFile))
-	if len(ga) == 0 || string(ga) != string(gb) {
-		t.Error("gradnorms.csv differs between two runs with the same seed")
+	for _, f := range []string{runfiles.GradNormsFile, runfiles.ResponsesFile} {
+		fa, err := os.ReadFile(filepath.Join(a, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := os.ReadFile(filepath.Join(b, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fa) == 0 || string(fa) != string(fb) {
+			t.Errorf("%s differs between two runs with the same seed (%d vs %d bytes)", f, len(fa), len(fb))
+		}
 	}
-	ma, _ := runfiles.ReadMetrics(a)
-	mb, _ := runfiles.ReadMetrics(b)
+	ma, mb := readMetrics(t, a), readMetrics(t, b)
+	// Steps 1..10 with log.every 10 and the last step evaluated: one row.
+	if len(ma) != 1 || len(mb) != 1 || ma[0].Step != 10 || ma[0].TestLoss != ma[0].TestLoss {
+		t.Fatalf("metrics rows %+v and %+v, want one evaluated row at step 10 each", ma, mb)
+	}
 	for i := range ma {
-		if ma[i].TrainLoss != mb[i].TrainLoss || ma[i].TestLoss != mb[i].TestLoss {
+		if !sameRow(ma[i], mb[i]) {
 			t.Errorf("metrics row %d differs: %+v vs %+v", i, ma[i], mb[i])
 		}
 	}
@@ -152,7 +180,10 @@ func TestValidationSplit(t *testing.T) {
 	if err := train(t, cfg, dir); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := runfiles.ReadMetrics(dir)
+	rows, err := runfiles.ReadMetrics(dir)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("metrics rows %+v (%v), want 2 (steps 10 and 20)", rows, err)
+	}
 	last := rows[len(rows)-1]
 	if last.ValErr != last.ValErr || last.ValLoss <= 0 || last.TestErr != last.TestErr {
 		t.Errorf("last row %+v: want validation and test metrics", last)
@@ -179,8 +210,11 @@ func TestDivergenceRecordsFailingStep(t *testing.T) {
 	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("want a diverged run in this configuration (no BN, depth 26, lr 1e6), got %v", err)
 	}
-	rows, _ := runfiles.ReadMetrics(dir)
-	grads, _ := runfiles.ReadGradNorms(dir)
+	rows, err1 := runfiles.ReadMetrics(dir)
+	grads, err2 := runfiles.ReadGradNorms(dir)
+	if len(rows) == 0 || len(grads) == 0 || err1 != nil || err2 != nil {
+		t.Fatalf("%d metrics rows (%v), %d gradient-norm rows (%v) after divergence", len(rows), err1, len(grads), err2)
+	}
 	last := rows[len(rows)-1]
 	if grads[len(grads)-1].Step != last.Step || !strings.Contains(err.Error(), fmt.Sprintf("step %d", last.Step)) {
 		t.Errorf("last metrics step %d, last gradnorm step %d, error %v", last.Step, grads[len(grads)-1].Step, err)

@@ -3,14 +3,11 @@ package experiments
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"github.com/resexp/resexp/internal/data"
 	"github.com/resexp/resexp/internal/nn/models"
-	"github.com/resexp/resexp/internal/nn/optim"
 	"github.com/resexp/resexp/internal/runfiles"
 	"github.com/resexp/resexp/internal/weights"
 )
@@ -30,11 +27,7 @@ func LoadWeights(m *models.Model, path string) (runfiles.FileSum, error) {
 func loadWeights(m *models.Model, path string) (*weights.File, runfiles.FileSum, error) {
 	buf, err := os.ReadFile(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, runfiles.FileSum{}, BadInput(fmt.Errorf("weights file %s: %v", path, err))
+		return nil, runfiles.FileSum{}, BadInput(fmt.Errorf("weights file %s: %v", path, WithoutPath(err)))
 	}
 	f, err := weights.Parse(buf)
 	if err == nil {
@@ -66,23 +59,6 @@ func (t *Trainer) createFrom(opt Options) error {
 	return runfiles.WriteMeta(t.Dir, &t.meta)
 }
 
-// RunModel builds the model of the run in dir, whose resolved config is
-// cfg, and loads its checkpoint's weights and BatchNorm statistics. It
-// reads neither the data set nor anything but config-derived shapes and
-// the checkpoint; it returns the checkpoint's step.
-func RunModel(cfg Config, dir string) (*models.Model, int, error) {
-	m, err := buildModel(cfg)
-	if err != nil {
-		return nil, 0, err
-	}
-	t := &Trainer{Cfg: cfg, Dir: dir, Model: m, opt: optim.NewSGD(m.Params(), 0, 0, false)}
-	pos, err := t.loadCheckpoint()
-	if err != nil {
-		return nil, 0, err
-	}
-	return m, pos.Step, nil
-}
-
 // buildModel validates cfg and builds its model (zero weights) for the
 // input shape of cfg's data set.
 func buildModel(cfg Config) (*models.Model, error) {
@@ -108,22 +84,22 @@ type Exported struct {
 	PyTorch string // the resnet_cifar.py constructor of the net ("" with resexp names)
 }
 
-// Export is the run in dir (config cfg) as a safetensors weights file:
-// its checkpoint's weights and BatchNorm statistics named in scheme names
+// Export is the run's net as a safetensors weights file: its checkpoint's
+// weights and BatchNorm statistics named in scheme names
 // (weights.NamesPyTorch or weights.NamesResexp), num_batches_tracked set
 // to the checkpoint's step. A net resnet_cifar.py cannot express is an
 // InputError with PyTorch names.
-func Export(cfg Config, dir, names string) (Exported, error) {
-	m, step, err := RunModel(cfg, dir)
+func (r *Run) Export(names string) (Exported, error) {
+	m, step, err := r.LoadNet()
 	if err != nil {
 		return Exported{}, err
 	}
 	sd, err := weights.StateDict(m, names)
 	if err != nil {
-		return Exported{}, BadInput(fmt.Errorf("run %s: %v", dir, err))
+		return Exported{}, BadInput(fmt.Errorf("run %s: %v", r.Dir, err))
 	}
 	e := Exported{Label: m.Spec.Label(), Step: step}
-	meta := map[string]string{"names": names, "model": e.Label, "dataset": cfg.Data.Dataset}
+	meta := map[string]string{"names": names, "model": e.Label, "dataset": r.Config.Data.Dataset}
 	if names == weights.NamesPyTorch {
 		e.PyTorch = TorchConstructor(m.Spec)
 		meta["pytorch"] = e.PyTorch
@@ -136,24 +112,4 @@ func Export(cfg Config, dir, names string) (Exported, error) {
 // net of s, e.g. "CifarResNet(depth=20, shortcut='A', in_ch=3, num_classes=10)".
 func TorchConstructor(s models.Spec) string {
 	return fmt.Sprintf("CifarResNet(depth=%d, shortcut='%s', in_ch=%d, num_classes=%d)", s.Depth, weights.TorchShortcut(s), s.InC, s.Classes)
-}
-
-// EvalWeights is Eval with the weights and BatchNorm statistics of the
-// safetensors file at path instead of the run's checkpoint; the result's
-// Step is the file's recorded step (0 if none).
-func EvalWeights(cfg Config, dir, path string) (EvalResult, error) {
-	if err := cfg.Validate(); err != nil {
-		return EvalResult{}, BadInput(err)
-	}
-	t := &Trainer{Cfg: cfg, Dir: dir, unlock: func() {}}
-	if err := t.setup(); err != nil {
-		return EvalResult{}, err
-	}
-	defer t.Close()
-	f, _, err := loadWeights(t.Model, path)
-	if err != nil {
-		return EvalResult{}, err
-	}
-	loss, errRate := t.Evaluate(t.test, 0)
-	return EvalResult{Run: dir, Label: t.Model.Spec.Label(), Step: f.Step, Images: t.test.Len(), Loss: loss, Err: errRate}, nil
 }

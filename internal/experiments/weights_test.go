@@ -23,12 +23,16 @@ func TestExportRoundTrip(t *testing.T) {
 	if err := train(t, cfg, dir); err != nil {
 		t.Fatal(err)
 	}
-	want, err := Eval(cfg, dir)
+	run, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := run.Eval("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, names := range []string{weights.NamesPyTorch, weights.NamesResexp} {
-		e, err := Export(cfg, dir, names)
+		e, err := run.Export(names)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,15 +43,15 @@ func TestExportRoundTrip(t *testing.T) {
 		if err := os.WriteFile(file, e.Bytes, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := EvalWeights(cfg, dir, file)
+		got, err := run.Eval(file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got != want {
 			t.Errorf("%s names: eval --weights %+v, checkpoint %+v", names, got, want)
 		}
-		run := filepath.Join(t.TempDir(), "run")
-		tr, err := Prepare(cfg, Options{Dir: run, InitWeights: file})
+		newRun := filepath.Join(t.TempDir(), "run")
+		tr, err := Prepare(cfg, Options{Dir: newRun, InitWeights: file})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +60,7 @@ func TestExportRoundTrip(t *testing.T) {
 		if loss != want.Loss || errRate != want.Err {
 			t.Errorf("%s names: init-weights run starts at loss %v err %v, want %v %v", names, loss, errRate, want.Loss, want.Err)
 		}
-		m, err := runfiles.ReadMeta(run)
+		m, err := runfiles.ReadMeta(newRun)
 		if err != nil || m.InitWeights == nil || m.InitWeights.Path != file || len(m.InitWeights.SHA256) != 64 {
 			t.Errorf("meta.json init_weights = %+v (%v)", m.InitWeights, err)
 		}
@@ -72,7 +76,11 @@ func TestInitWeightsRefusedBeforeWork(t *testing.T) {
 	if err := train(t, cfg, dir); err != nil {
 		t.Fatal(err)
 	}
-	e, err := Export(cfg, dir, weights.NamesPyTorch)
+	run, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := run.Export(weights.NamesPyTorch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,12 +89,12 @@ func TestInitWeightsRefusedBeforeWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Model.Depth = 14
-	run := filepath.Join(t.TempDir(), "run")
-	_, err = Prepare(cfg, Options{Dir: run, InitWeights: file})
+	newRun := filepath.Join(t.TempDir(), "run")
+	_, err = Prepare(cfg, Options{Dir: newRun, InitWeights: file})
 	if !IsBadInput(err) || !strings.Contains(err.Error(), "tensor layers.1.conv1.weight") {
 		t.Fatalf("err = %v, want bad input naming layers.1.conv1.weight", err)
 	}
-	if _, err := os.Stat(run); err == nil {
-		t.Errorf("run directory %s was created", run)
+	if _, err := os.Stat(newRun); err == nil {
+		t.Errorf("run directory %s was created", newRun)
 	}
 }

@@ -338,6 +338,8 @@ func TestMetaRoundTrip(t *testing.T) {
 	assertNoTemp(t, dir)
 }
 
+// TestWrongWriterPanics checks that writing gradient-norm rows to the
+// metrics file is a programming error that panics naming both files.
 func TestWrongWriterPanics(t *testing.T) {
 	w, err := OpenMetrics(t.TempDir())
 	if err != nil {
@@ -345,8 +347,8 @@ func TestWrongWriterPanics(t *testing.T) {
 	}
 	defer w.Close()
 	defer func() {
-		if recover() == nil {
-			t.Error("no panic")
+		if r := recover(); r != "runfiles: writing "+GradNormsFile+" rows to "+MetricsFile {
+			t.Errorf("panic %v, want one naming %s and %s", r, GradNormsFile, MetricsFile)
 		}
 	}()
 	w.WriteGradNorms([]GradNormRow{{}})
