@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/resexp/resexp/internal/data"
 	"github.com/resexp/resexp/internal/experiments"
 	"github.com/resexp/resexp/internal/nn"
 	"github.com/resexp/resexp/internal/nn/kernels"
@@ -27,9 +28,9 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench [--depth N] [--batch-size N] [--plain|--residual]",
 		Short: "Measure training and evaluation throughput (images/s, GFLOP/s)",
 		Long: `Measure training (forward, loss, backward, SGD step) and evaluation (forward only)
-throughput on random inputs, as shared/bench/bench_torch.py does for PyTorch, so the two
-can be compared side by side in one sitting. One line per measurement, in
-bench_torch.py's key=value format; --repeat N measures every mode N times in turn.`,
+throughput on random inputs, as the project's PyTorch throughput script does for PyTorch
+(see BENCHMARKS.md), so the two can be compared side by side in one sitting. One line per
+measurement, in that script's key=value format; --repeat N measures every mode N times in turn.`,
 		Args: exactArgs(0),
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
 	}
@@ -38,7 +39,7 @@ bench_torch.py's key=value format; --repeat N measures every mode N times in tur
 	f.IntVar(&o.batch, "batch-size", 128, "images per step")
 	f.BoolVar(&o.residual, "residual", false, "identity shortcuts (the default)")
 	f.BoolVar(&o.plain, "plain", false, "no shortcuts")
-	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape: cifar10 (3x32x32) or mnist (1x28x28)")
+	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape and classes of random inputs: "+datasetShapes())
 	f.DurationVar(&o.minTime, "min-time", 5*time.Second, "measure each mode for at least this long")
 	f.IntVar(&o.repeat, "repeat", 1, "measure every mode this many times, alternating")
 	f.StringVar(&o.mode, "mode", "train,eval", "modes to measure: train, eval or train,eval")
@@ -62,14 +63,11 @@ func (o *benchOptions) run(c *cobra.Command) error {
 		}
 		modes = append(modes, m)
 	}
-	s := models.Spec{Depth: o.depth, Residual: !o.plain, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 32, W: 32, Classes: 10}
-	switch o.dataset {
-	case "cifar10":
-	case "mnist":
-		s.InC, s.H, s.W = 1, 28, 28
-	default:
-		return badInput("--dataset %q: expected cifar10 or mnist", o.dataset)
+	d, err := data.Lookup(o.dataset)
+	if err != nil {
+		return badInput("--dataset: %v", err)
 	}
+	s := models.Spec{Depth: o.depth, Residual: !o.plain, Norm: "batch", Activation: nn.ReLU, InC: d.C, H: d.H, W: d.W, Classes: d.Classes}
 	for rep := range o.repeat {
 		res, err := experiments.Bench(c.Context(), s, o.batch, o.minTime, modes...)
 		for _, r := range res {

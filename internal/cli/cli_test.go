@@ -28,10 +28,12 @@ func TestMain(m *testing.M) {
 //
 // which runs PROGRAM as exec does (stdout and stderr are then checked as
 // after exec) and fails unless its exit code is exactly CODE; `! exec`
-// only tells zero from non-zero.
+// only tells zero from non-zero, meanstd (see cmdMeanStd) and checkpng
+// (see checkPNG).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"exits":    cmdExits,
+		"meanstd":  cmdMeanStd,
 		"checkpng": checkPNG,
 	}})
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -151,15 +152,19 @@ func (l *configLoader) resolve() (experiments.Config, error) {
 		out.FieldByIndex(k.index).Set(dst.Elem())
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, badInput("%s: %v", l.sourceOf(err.Error()), err)
+		return cfg, badInput("%s: %v", l.sourceOf(err), err)
 	}
 	return cfg, nil
 }
 
-// sourceOf names where the key quoted in a validation message came from.
-func (l *configLoader) sourceOf(msg string) string {
-	k, _, _ := strings.Cut(strings.TrimPrefix(msg, "key "), ":")
-	return l.source(k)
+// sourceOf names where the value of the key a validation error is about
+// (its *experiments.KeyError) came from; "config" if it names none.
+func (l *configLoader) sourceOf(err error) string {
+	var ke *experiments.KeyError
+	if !errors.As(err, &ke) {
+		return "config"
+	}
+	return l.source(ke.Key)
 }
 
 // source names where the value of key came from.

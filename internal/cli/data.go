@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/resexp/resexp/internal/data"
+	"github.com/resexp/resexp/internal/experiments"
 )
 
 // dataOptions are the flags of `resexp data download` and `resexp data verify`.
@@ -64,7 +64,7 @@ func newDataDownloadCmd() *cobra.Command {
 trying its sources in order (see 'resexp data list'), or copies them from a local folder with
 --from. Every file is written under a temporary name and renamed only once it verifies; files
 already there that verify are kept.`,
-		Example: "  resexp data download mnist\n  resexp data download cifar10 --from ../shared/data/cifar10",
+		Example: "  resexp data download mnist\n  resexp data download cifar10 --from cifar-10-batches-bin",
 		Args:    exactArgs(1),
 		RunE:    func(c *cobra.Command, args []string) error { return runDataDownload(c, args[0], o) },
 	}
@@ -91,54 +91,51 @@ line per file: ok with its SHA-256, or what is wrong (exit code 2).`,
 func runDataList(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tINPUT\tCLASSES\tDIR\tSTATUS")
-	var infos []data.Info
-	for _, name := range data.Names() {
-		in, _ := data.Describe(name)
-		p, err := data.Find(name, "")
+	for _, d := range data.All() {
+		p, err := data.Find(d.Name, "")
 		if err != nil {
 			return err
 		}
-		infos = append(infos, in)
-		fmt.Fprintf(tw, "%s\t%dx%dx%d\t%s\t%s\t%s\n", name, in.C, in.H, in.W, classesOf(in), listDir(name), presenceOf(name, p))
+		fmt.Fprintf(tw, "%s\t%dx%dx%d\t%s\t%s\t%s\n", d.Name, d.C, d.H, d.W, classesOf(d), listDir(d), presenceOf(d, p))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\nsources, tried in order by `resexp data download NAME` (--from DIR copies from a local folder instead):")
-	for _, in := range infos {
+	for _, d := range data.All() {
 		src := "built in: generated in memory"
-		if len(in.Sources) > 0 {
-			src = strings.Join(in.Sources, ", ")
+		if !d.Builtin() {
+			src = strings.Join(d.Sources(), ", ")
 		}
-		fmt.Fprintf(w, "  %-14s %s\n", in.Name+":", src)
+		fmt.Fprintf(w, "  %-14s %s\n", d.Name+":", src)
 	}
 	return nil
 }
 
 // classesOf is the CLASSES column: "100 fine / 20 coarse" for CIFAR-100.
-func classesOf(in data.Info) string {
-	if in.CoarseClasses > 0 {
-		return fmt.Sprintf("%d fine / %d coarse", in.Classes, in.CoarseClasses)
+func classesOf(d *data.Dataset) string {
+	if d.CoarseClasses > 0 {
+		return fmt.Sprintf("%d fine / %d coarse", d.Classes, d.CoarseClasses)
 	}
-	return fmt.Sprint(in.Classes)
+	return fmt.Sprint(d.Classes)
 }
 
 // listDir is the DIR column.
-func listDir(name string) string {
-	if name == "synthetic" {
+func listDir(d *data.Dataset) string {
+	if d.Builtin() {
 		return "-"
 	}
-	return data.DefaultDir(name)
+	return data.DefaultDir(d.Name)
 }
 
 // presenceOf is the STATUS column.
-func presenceOf(name string, p data.Presence) string {
+func presenceOf(d *data.Dataset, p data.Presence) string {
 	where := ""
 	if p.Fallback {
 		where = " in " + p.Dir
 	}
 	switch {
-	case name == "synthetic":
+	case d.Builtin():
 		return "built in"
 	case p.OK() && p.Fallback:
 		return "found in " + p.Dir + " (Debian's dataset-fashion-mnist)"
@@ -147,49 +144,90 @@ func presenceOf(name string, p data.Presence) string {
 	case p.Missing == p.Files:
 		return "missing"
 	}
-	return fmt.Sprintf("damaged%s: %d of %d files verify; run `resexp data verify %s`", where, p.Verified, p.Files, name)
+	return fmt.Sprintf("damaged%s: %d of %d files verify; run `resexp data verify %s`", where, p.Verified, p.Files, d.Name)
 }
 
 // runDataDownload fetches (or with --from copies) set name.
 func runDataDownload(c *cobra.Command, name string, o *dataOptions) error {
-	if err := knownSet(name); err != nil {
+	d, err := knownSet(name)
+	if err != nil {
 		return err
 	}
-	if name == "synthetic" {
-		return badInput("data set synthetic is generated in memory: there is nothing to download")
+	if d.Builtin() {
+		return badInput("data set %s is generated in memory: there is nothing to download", name)
 	}
-	dir, stderr := o.dirFor(name), c.ErrOrStderr()
-	var err error
+	dir := o.dirFor(name)
 	if o.from != "" {
 		if st, serr := os.Stat(o.from); serr != nil || !st.IsDir() {
 			return badInput("--from %s: not a folder; give the folder that holds the files of %s", o.from, name)
 		}
-		err = data.CopyFrom(name, o.from, dir, downloadProgress(stderr))
-	} else {
-		err = data.Download(c.Context(), name, dir, downloadProgress(stderr))
 	}
-	if err != nil {
+	if err := fetchSet(c, name, dir, o.from); err != nil {
 		if c.Context().Err() != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, err)
 		return badInput("could not put %s into %s: see above", name, dir)
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s is in %s\n", name, dir)
 	return nil
 }
 
+// fetchSet downloads set name into dir, or copies it from the local folder
+// from if that is not empty, showing progress on c's stderr; what went
+// wrong is printed there too, and the error returned.
+func fetchSet(c *cobra.Command, name, dir, from string) error {
+	stderr := c.ErrOrStderr()
+	var err error
+	if from != "" {
+		err = data.CopyFrom(name, from, dir, downloadProgress(stderr))
+	} else {
+		err = data.Download(c.Context(), name, dir, downloadProgress(stderr))
+	}
+	if err != nil && c.Context().Err() == nil {
+		fmt.Fprintln(stderr, err)
+	}
+	return err
+}
+
+// ensureData fetches the data set cfg trains on when it is fetched on
+// first use (data.Dataset.FetchOnFirstUse) and cfg.DataDir() lacks every
+// one of its files: a one-line notice on stderr, then what `resexp data
+// download` does. A set that is there, partly there or damaged is left to
+// the loader, which names the bad file. When the download fails, the
+// refusal (exit code 2) says how to get the set and names --dataset
+// synthetic, the built-in set that needs no download.
+func ensureData(c *cobra.Command, cfg experiments.Config) error {
+	d, err := data.Lookup(cfg.Data.Dataset)
+	if err != nil || !d.FetchOnFirstUse {
+		return nil
+	}
+	dir := cfg.DataDir()
+	if p, err := data.Find(d.Name, dir); err != nil || p.Missing < p.Files {
+		return nil
+	}
+	fmt.Fprintf(c.ErrOrStderr(), "%s is not in %s: downloading it once, as `resexp data download %s` does\n", d.Name, dir, d.Name)
+	if err := fetchSet(c, d.Name, dir, ""); err != nil {
+		if c.Context().Err() != nil {
+			return err
+		}
+		return badInput("data set %s is not in %s and could not be downloaded (see above): run `resexp data download %s` when online, or train on the built-in set with --dataset synthetic",
+			d.Name, dir, d.Name)
+	}
+	return nil
+}
+
 // runDataVerify checks set name where training would read it: one line
 // per file, ok on stdout, problems on stderr (then exit code 2).
 func runDataVerify(c *cobra.Command, name string, o *dataOptions) error {
-	if err := knownSet(name); err != nil {
+	d, err := knownSet(name)
+	if err != nil {
 		return err
 	}
-	if name == "synthetic" {
-		fmt.Fprintln(c.OutOrStdout(), "synthetic: generated in memory, nothing to verify")
+	if d.Builtin() {
+		fmt.Fprintf(c.OutOrStdout(), "%s: generated in memory, nothing to verify\n", name)
 		return nil
 	}
-	dir := data.ResolveDir(name, o.dir)
+	dir := d.ResolveDir(o.dir)
 	if asked := o.dirFor(name); dir != asked {
 		fmt.Fprintf(c.ErrOrStderr(), "%s: %s lacks the files; verifying %s (Debian's dataset-fashion-mnist), which training reads instead\n", name, asked, dir)
 	}
@@ -216,11 +254,14 @@ func splitJoined(err error) []error {
 	return []error{err}
 }
 
-func knownSet(name string) error {
-	if !slices.Contains(data.Names(), name) {
-		return badInput("data set %q: expected one of %s", name, strings.Join(data.Names(), ", "))
+// knownSet returns the data set called name, or a bad-input error naming
+// the known ones.
+func knownSet(name string) (*data.Dataset, error) {
+	d, err := data.Lookup(name)
+	if err != nil {
+		return nil, badInput("data set %q: expected one of %s", name, strings.Join(data.Names(), ", "))
 	}
-	return nil
+	return d, nil
 }
 
 // downloadProgress returns a progress bar per transfer when w is a

@@ -4,30 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedCIFAR10 returns the real CIFAR-10 folder (../shared/data/cifar10
-// beside the work tree, or /work/shared/data/cifar10) or skips the test.
-func sharedCIFAR10(t *testing.T) string {
-	t.Helper()
-	for _, d := range []string{filepath.Join("..", "..", "..", "shared", "data", "cifar10"), "/work/shared/data/cifar10"} {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d
-		}
-	}
-	t.Skip("no real CIFAR-10 copy (../shared/data/cifar10): skipping")
-	return ""
-}
+	"github.com/resexp/resexp/internal/data/datatest"
+)
 
 // TestDataDownloadFrom copies the real CIFAR-10 files with
 // `resexp data download cifar10 --from`, verifies them with
 // `resexp data verify`, and checks a second download keeps them.
 func TestDataDownloadFrom(t *testing.T) {
-	src := sharedCIFAR10(t)
+	src := datatest.Real(t, "cifar10")
 	if testing.Short() {
 		t.Skip("-short: not copying 184 MB")
 	}
@@ -37,7 +25,7 @@ func TestDataDownloadFrom(t *testing.T) {
 		t.Fatalf("download: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = runCLI("data", "verify", "cifar10", "--dir", dir)
-	// sha256 of test_batch.bin from ../shared/data/cifar10/README.md
+	// sha256 of test_batch.bin as extracted from the canonical cifar-10-binary.tar.gz
 	if code != 0 || strings.Count(stdout, "\nok ")+1 != 6 || !strings.Contains(stdout, "test_batch.bin sha256 8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b (30730000 bytes)") {
 		t.Errorf("verify: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}

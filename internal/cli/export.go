@@ -23,7 +23,7 @@ func newExportCmd() *cobra.Command {
 		Short: "Write a run's weights and BatchNorm statistics as a PyTorch-compatible safetensors file",
 		Long: `Write the weights and BatchNorm statistics of a run's checkpoint as a safetensors file.
 With --names pytorch (the default) the tensors have the names, shapes and layouts of the
-state_dict() of shared/bench/resnet_cifar.py's CifarResNet for the same depth and shortcut
+state_dict() of bench/pytorch/resnet_cifar.py's CifarResNet for the same depth and shortcut
 (a plain net is shortcut='plain'), so that in Python
 
     model.load_state_dict(safetensors.torch.load_file(FILE))

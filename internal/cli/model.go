@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/resexp/resexp/internal/data"
 	"github.com/resexp/resexp/internal/experiments"
 	"github.com/resexp/resexp/internal/nn/models"
 )
@@ -44,7 +46,7 @@ multiply-accumulates per image, with totals. The options are the model.* config 
 	f.StringVar(&o.shortcut, "shortcut", "A", "A (zero-padded identity), B (projection where dimensions change) or C (projection everywhere)")
 	f.BoolVar(&o.preact, "preact", false, "pre-activation blocks (BN-ReLU-conv, He et al. 2016)")
 	f.StringVar(&o.norm, "norm", "batch", "batch or none")
-	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape: cifar10 (3x32x32) or mnist, fashion-mnist, synthetic (1x28x28)")
+	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape and classes: "+datasetShapes())
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	return c
 }
@@ -63,16 +65,18 @@ func (o *modelOptions) spec() (models.Spec, error) {
 	cfg.Model.Depth, cfg.Model.Residual, cfg.Model.PreAct = o.depth, !o.plain, o.preact
 	cfg.Model.Block, cfg.Model.Shortcut, cfg.Model.Norm = o.block, o.shortcut, o.norm
 	if err := cfg.Validate(); err != nil {
-		k, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "key "), ":")
+		var ke *experiments.KeyError
+		k := ""
+		if errors.As(err, &ke) {
+			k = ke.Key
+		}
 		return models.Spec{}, badInput("flag %s: %v", cmp.Or(modelFlags[k], "--"+k), err)
 	}
-	switch o.dataset {
-	case "cifar10":
-		return cfg.Spec(3, 32, 32, 10), nil
-	case "mnist", "fashion-mnist", "synthetic":
-		return cfg.Spec(1, 28, 28, 10), nil
+	d, err := data.Lookup(o.dataset)
+	if err != nil {
+		return models.Spec{}, badInput("flag --dataset: %v", err)
 	}
-	return models.Spec{}, badInput("flag --dataset: %q is not one of cifar10, mnist, fashion-mnist, synthetic", o.dataset)
+	return cfg.Spec(d.C, d.H, d.W, d.Classes), nil
 }
 
 func (o *modelOptions) run(w io.Writer) error {
@@ -102,4 +106,14 @@ func (o *modelOptions) run(w io.Writer) error {
 	_, err = fmt.Fprintf(w, "%s (%s): %.2fM parameters, %.1fM multiply-accumulates per image (conv + fc)\n",
 		s.Label(), o.dataset, float64(m.NumParams())/1e6, float64(m.MACs())/1e6)
 	return err
+}
+
+// datasetShapes lists the data sets with their input shapes for help
+// texts: "mnist (1x28x28), ..., cifar10 (3x32x32), ...".
+func datasetShapes() string {
+	var parts []string
+	for _, d := range data.All() {
+		parts = append(parts, fmt.Sprintf("%s (%dx%dx%d)", d.Name, d.C, d.H, d.W))
+	}
+	return strings.Join(parts, ", ")
 }

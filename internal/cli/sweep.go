@@ -17,12 +17,13 @@ type sweepOptions struct {
 	shard    string
 	out      string
 	collect  bool
+	seeds    int
 }
 
 func newSweepCmd() *cobra.Command {
 	o := &sweepOptions{}
 	c := &cobra.Command{
-		Use:   "sweep FILE [--parallel N] [--shard I/N] [--collect] [--out DIR]",
+		Use:   "sweep FILE [--parallel N] [--shard I/N] [--seeds N] [--collect] [--out DIR]",
 		Short: "Run a grid of experiments, resumably, and tabulate and plot the results",
 		Long: `Run every point of the grid in FILE (a base experiment plus lists of values for config keys)
 in its own run directory under the sweep folder (out: in the file, --out, or runs/<file name>).
@@ -31,6 +32,12 @@ runs points I, I+N, I+2N, ... (0 <= I < N) so a grid can be spread over machines
 Slurm array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes indexed job
 (JOB_COMPLETION_INDEX with RESEXP_SHARDS=N) picks its shard. At the end, results.csv,
 results.md and the figures (plots/) of every run in the folder are written.
+
+seeds: in FILE (a list, seeds: [1, 2, 3], or a count, seeds: 3 for 1 to 3) or --seeds N (seeds
+1 to N, overriding the file) runs every grid point once per seed, in run directories named
+<point>-s<seed>; the table then gives n, mean ± std, min–max and 95% confidence intervals per
+configuration and compares plain and residual nets of each depth (Welch's t-test), and the
+figures draw the mean over seeds with a min–max band.
 
 --collect trains nothing: it reads the run directory of every point of the grid (written by
 any number of shards into the same folder), writes results.csv, results.md and the figures,
@@ -42,6 +49,7 @@ completed (or diverged, which is a result), 1 when some are missing or unfinishe
 	c.Flags().IntVar(&o.parallel, "parallel", 1, "runs trained at once (they share the cores)")
 	c.Flags().StringVar(&o.shard, "shard", "", "run only shard I of N, as I/N with 0 <= I < N")
 	c.Flags().StringVar(&o.out, "out", "", "sweep folder (default: the file's out:, else runs/<file name>)")
+	c.Flags().IntVar(&o.seeds, "seeds", 0, "run every grid point with seeds 1..N (overrides the file's seeds:)")
 	c.Flags().BoolVar(&o.collect, "collect", false, "train nothing: tabulate and plot the grid's runs and name those missing or unfinished")
 	return c
 }
@@ -57,11 +65,14 @@ func (o *sweepOptions) run(c *cobra.Command, path string) error {
 	if err != nil {
 		return err
 	}
-	f, runs, err := readSweep(path)
+	f, runs, err := o.readSweep(c, path)
 	if err != nil {
 		return err
 	}
 	dir := f.Dir(o.out)
+	if err := ensureSweepData(c, runs); err != nil {
+		return err
+	}
 	if err := f.ClaimSweepDir(dir); err != nil {
 		return err
 	}
@@ -76,11 +87,28 @@ func (o *sweepOptions) run(c *cobra.Command, path string) error {
 
 // runCollect tabulates the grid's runs without training and fails with
 // experiments.ErrIncomplete (exit code 1) naming those not finished.
+// ensureSweepData fetches, once each, the data sets the runs train on that
+// are fetched on first use (ensureData), before any run starts.
+func ensureSweepData(c *cobra.Command, runs []experiments.SweepRun) error {
+	seen := map[string]bool{}
+	for _, r := range runs {
+		key := r.Cfg.Data.Dataset + "\x00" + r.Cfg.DataDir()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if err := ensureData(c, r.Cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (o *sweepOptions) runCollect(c *cobra.Command, path string) error {
 	if c.Flags().Changed("shard") || c.Flags().Changed("parallel") {
 		return &usageError{msg: "sweep --collect trains nothing and reads every shard's runs; drop --shard and --parallel"}
 	}
-	f, runs, err := readSweep(path)
+	f, runs, err := o.readSweep(c, path)
 	if err != nil {
 		return err
 	}
@@ -103,12 +131,27 @@ func (o *sweepOptions) runCollect(c *cobra.Command, path string) error {
 	return nil
 }
 
+// readSweep checks --seeds and reads the sweep file at path (see
+// readSweep).
+func (o *sweepOptions) readSweep(c *cobra.Command, path string) (*experiments.SweepFile, []experiments.SweepRun, error) {
+	if c.Flags().Changed("seeds") && o.seeds < 1 {
+		return nil, nil, badInput("--seeds %d: expected a count of at least 1 (seeds 1 to N)", o.seeds)
+	}
+	return readSweep(path, o.seeds)
+}
+
 // readSweep reads the sweep file at path and resolves its grid into runs,
-// each point's config read as a config file's would be.
-func readSweep(path string) (*experiments.SweepFile, []experiments.SweepRun, error) {
+// each point's config read as a config file's would be, repeated with
+// seeds 1..seeds if seeds > 0, else with the file's seeds: (if any).
+func readSweep(path string, seeds int) (*experiments.SweepFile, []experiments.SweepRun, error) {
 	f, err := experiments.ReadSweepFile(path, keyNames())
 	if err != nil {
 		return nil, nil, err
+	}
+	if seeds > 0 {
+		if err := f.SetSeeds(experiments.SeedRange(seeds), "--seeds"); err != nil {
+			return nil, nil, err
+		}
 	}
 	runs, err := f.Runs(resolvePoint)
 	return f, runs, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/resexp/resexp/internal/data"
 	"github.com/resexp/resexp/internal/experiments"
 	"github.com/resexp/resexp/internal/runfiles"
 )
@@ -32,8 +33,9 @@ func newTrainCmd() *cobra.Command {
 		Long: `Train one plain or residual network and write its run directory (config.yaml, meta.json,
 metrics.csv, gradnorms.csv, responses.csv). Values come from, in order of precedence:
 --set and flags, RESEXP_* environment variables (RESEXP_TRAIN_LR for train.lr),
-the -c config file, built-in defaults. With no arguments it trains the built-in default
-(resnet-20 on the synthetic set, seconds).`,
+the -c config file, built-in defaults. With no arguments it trains the built-in default,
+resnet-20 on MNIST for 200 iterations; MNIST is downloaded into data/mnist on first use
+(--dataset synthetic trains on a built-in set that needs no download, in seconds).`,
 		Args: exactArgs(0),
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
 	}
@@ -42,7 +44,7 @@ the -c config file, built-in defaults. With no arguments it trains the built-in 
 	f.Int("depth", 0, "network depth: 6n+2 for basic blocks (20, 32, 44, 56, 110), 9n+2 for bottleneck")
 	f.BoolVar(&o.residual, "residual", false, "identity shortcuts (a ResNet)")
 	f.BoolVar(&o.plain, "plain", false, "no shortcuts (the plain net of the same depth)")
-	f.String("dataset", "", "mnist, fashion-mnist, cifar10 or synthetic")
+	f.String("dataset", "", "data set: "+strings.Join(data.Names(), ", ")+" (default "+experiments.DefaultDataset+")")
 	f.String("data-dir", "", "directory holding the data set's files (default data/<dataset>)")
 	f.Int("steps", 0, "training iterations")
 	f.Int("epochs", 0, "training epochs (instead of --steps)")
@@ -126,6 +128,9 @@ func (o *trainOptions) run(c *cobra.Command) error {
 func (o *trainOptions) prepare(c *cobra.Command) (*experiments.Trainer, error) {
 	cfg, err := o.config(c)
 	if err != nil {
+		return nil, err
+	}
+	if err := ensureData(c, cfg); err != nil {
 		return nil, err
 	}
 	return experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force, InitWeights: o.initWeights})

@@ -5,34 +5,6 @@ import (
 	"io/fs"
 )
 
-// Info describes a data set for listings.
-type Info struct {
-	Name          string
-	C, H, W       int      // input shape of one image
-	Classes       int      // number of classes (CIFAR-100: fine labels)
-	CoarseClasses int      // CIFAR-100's 20 superclasses (LoadOptions.Label "coarse"); 0 for the other sets
-	Sources       []string // where Download gets the files, in the order tried; nil for synthetic
-}
-
-// Describe returns the Info of set name; false for an unknown name.
-func Describe(name string) (Info, bool) {
-	spec, ok := specFor(name)
-	if !ok {
-		return Info{}, false
-	}
-	in := Info{Name: name, C: 1, H: idxH, W: idxW, Classes: 10}
-	switch name {
-	case "cifar10":
-		in.C, in.H, in.W = cifarC, cifarH, cifarW
-	case "cifar100":
-		in.C, in.H, in.W, in.Classes, in.CoarseClasses = cifarC, cifarH, cifarW, 100, 20
-	}
-	for _, s := range spec.sourcesOrNil() {
-		in.Sources = append(in.Sources, s.String())
-	}
-	return in, true
-}
-
 // Presence says whether a verified copy of a set is on disk.
 type Presence struct {
 	Dir      string // the folder looked in: ResolveDir(name, dir); "" for synthetic

@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// TestDescribe checks shapes, classes and sources of every set.
-func TestDescribe(t *testing.T) {
+// TestLookup checks shapes, classes and sources of every set.
+func TestLookup(t *testing.T) {
 	cases := []struct {
 		name           string
 		shape          string
@@ -26,18 +26,24 @@ func TestDescribe(t *testing.T) {
 		{"synthetic", "1x28x28", 10, 0, ""},
 	}
 	for _, c := range cases {
-		in, ok := Describe(c.name)
+		in, err := Lookup(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		shape := fmt.Sprintf("%dx%dx%d", in.C, in.H, in.W)
-		if !ok || shape != c.shape || in.Classes != c.classes || in.CoarseClasses != c.coars {
-			t.Errorf("Describe(%s) = %+v", c.name, in)
+		if shape != c.shape || in.Classes != c.classes || in.CoarseClasses != c.coars {
+			t.Errorf("Lookup(%s) = %+v", c.name, in)
 		}
-		if (c.source == "") != (len(in.Sources) == 0) || (c.source != "" && !strings.Contains(in.Sources[0], c.source)) {
-			t.Errorf("Describe(%s) sources %v, want first containing %q", c.name, in.Sources, c.source)
+		src := in.Sources()
+		if (c.source == "") != (len(src) == 0) || (c.source != "" && !strings.Contains(src[0], c.source)) {
+			t.Errorf("Lookup(%s) sources %v, want first containing %q", c.name, src, c.source)
 		}
 	}
-	if _, ok := Describe("imagenet"); ok {
-		t.Error("Describe(imagenet): ok")
+	if len(All()) != len(cases) {
+		t.Errorf("All() has %d sets, want %d", len(All()), len(cases))
 	}
+	_, err := Lookup("imagenet")
+	wantErr(t, err, `unknown data set "imagenet": want one of mnist, fashion-mnist, cifar10, cifar100, synthetic`)
 }
 
 // TestFind checks that Find counts verified, missing and damaged files and

@@ -61,9 +61,10 @@ func TestCIFARErrors(t *testing.T) {
 	}
 }
 
-// TestCIFAR10Real reads the real CIFAR-10 copy and checks it against its
-// README (../shared/data/cifar10/README.md): class counts, SHA-256 sums,
-// the first test labels and a pixel spot check.
+// TestCIFAR10Real reads a real CIFAR-10 copy and checks it against the
+// canonical release (the six members of cifar-10-binary.tar.gz, MD5
+// c32a1d4ab5d03f1284b67883e8d87530): class counts, SHA-256 sums, the
+// first test labels and a pixel spot check.
 func TestCIFAR10Real(t *testing.T) {
 	dir := cifarDir(t)
 	train, test, err := Load("cifar10", dir)

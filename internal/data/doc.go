@@ -4,6 +4,12 @@
 // and verifies the published files, and feeds shuffled, normalised,
 // augmented batches to the training loop.
 //
+// Data sets are values: each is a *Dataset (name, input shape, classes,
+// what "auto" normalisation and augmentation mean, files with checksums,
+// sources, reader) defined in a file of its own and listed once in
+// registry.go; Lookup and All answer every question about a set, so adding
+// one is a new file and a registry line.
+//
 // Verification: every file is checked against its published MD5. Only
 // CIFAR-100 publishes no per-file checksums (just the archive's MD5,
 // 03b5dce01913d631647c71ecec9e9cb8 for cifar-100-binary.tar.gz): its

@@ -42,7 +42,8 @@ func Download(ctx context.Context, name, dir string, progress Progress) error {
 
 // CopyFrom copies the files of set name from the local folder src into
 // dir (DefaultDir(name) if empty), verifying each as Download does; e.g.
-// CopyFrom("cifar10", "../shared/data/cifar10", "", Lines(os.Stderr)).
+// CopyFrom("cifar10", "cifar-10-batches-bin", "", Lines(os.Stderr))
+// for the folder of six .bin files that the canonical archive extracts to.
 // Files already in dir that verify are kept.
 func CopyFrom(name, src, dir string, progress Progress) error {
 	spec, ok := specFor(name)

@@ -287,7 +287,7 @@ func TestCopyFromCIFAR10(t *testing.T) {
 	if err != nil || len(sums) != 6 {
 		t.Fatalf("Verify: %v", err)
 	}
-	// sha256 from ../shared/data/cifar10/README.md
+	// sha256 of test_batch.bin as extracted from the canonical cifar-10-binary.tar.gz
 	if sums[5].SHA256 != "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b" {
 		t.Errorf("test_batch.bin sha256 %s", sums[5].SHA256)
 	}

@@ -50,23 +50,7 @@ func fileErr(path, hint string, err error, format string, args ...any) *FileErro
 	return &FileError{Path: path, Record: -1, Offset: -1, Msg: fmt.Sprintf(format, args...), Hint: hint, Err: err}
 }
 
-// downloadHint is what to do about a missing or damaged file of set name.
-func downloadHint(name string) string {
-	switch name {
-	case "cifar10":
-		return "run `resexp data download cifar10` or `make data`, or copy the six .bin files of cifar-10-batches-bin here by hand"
-	case "cifar100":
-		return "run `resexp data download cifar100`, or copy train.bin and test.bin of cifar-100-binary here by hand"
-	}
-	return fmt.Sprintf("run `resexp data download %s` or `make data`", name)
-}
-
 // damagedHint is what to do about a file whose contents are wrong.
 func damagedHint(name string) string {
 	return "the file is damaged or not what its name says: delete it and " + downloadHint(name)
-}
-
-// errUnknown is the error for a data set name that is not one of Names().
-func errUnknown(name string) error {
-	return fmt.Errorf("unknown data set %q: want one of %s", name, strings.Join(Names(), ", "))
 }

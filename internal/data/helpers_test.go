@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/resexp/resexp/internal/data/datatest"
 )
 
 // idxImages returns an IDX image file: header (magic, n, h, w) and n*h*w
@@ -72,23 +74,9 @@ func wantErr(t *testing.T, err error, want ...string) {
 	}
 }
 
-// sharedDir returns the folder name of ../shared/data (the repo's sibling
-// shared/ folder, beside the work tree here and in CI), or "" if absent.
-func sharedDir(name string) string {
-	for _, d := range []string{filepath.Join("..", "..", "..", "shared", "data", name), filepath.Join("/work/shared/data", name)} {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d
-		}
-	}
-	return ""
-}
-
-// cifarDir returns the real CIFAR-10 folder or skips the test.
+// cifarDir returns the real CIFAR-10 folder (see package datatest) or
+// skips the test.
 func cifarDir(t testing.TB) string {
 	t.Helper()
-	d := sharedDir("cifar10")
-	if d == "" {
-		t.Skip("no real CIFAR-10 copy (../shared/data/cifar10): skipping")
-	}
-	return d
+	return datatest.Real(t, "cifar10")
 }

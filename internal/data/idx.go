@@ -31,6 +31,21 @@ var idxSplits = [2]idxSplit{
 	{"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10000},
 }
 
+// idxFileSpecs returns the four .gz files of IDX set name, in the order
+// train images, train labels, test images, test labels (idxSplits), each
+// with its published MD5 and the MD5 of its gunzipped data (sums[i][0],
+// sums[i][1]) and the structural check of its kind.
+func idxFileSpecs(name string, sums [4][2]string) []fileSpec {
+	var files []fileSpec
+	for i, sp := range idxSplits {
+		for j, base := range []string{sp.images, sp.labels} {
+			s := sums[2*i+j]
+			files = append(files, fileSpec{Name: base + ".gz", MD5: s[0], RawMD5: s[1], Check: checkIDXFile(name, base)})
+		}
+	}
+	return files
+}
+
 // fashionSystemDir is where Debian's dataset-fashion-mnist package puts
 // the four .gz files.
 var fashionSystemDir = "/usr/share/datasets/fashion-mnist"
@@ -62,7 +77,8 @@ func findIDX(dir, base string) (string, error) {
 }
 
 // loadIDXSet reads the train and test splits of MNIST or Fashion-MNIST.
-func loadIDXSet(name, dir string) (train, test *Set, err error) {
+func loadIDXSet(d *Dataset, dir string, _ LoadOptions) (train, test *Set, err error) {
+	name := d.Name
 	if train, err = readIDXSplit(name, dir, idxSplits[0]); err != nil {
 		return nil, nil, err
 	}
@@ -147,19 +163,29 @@ func readIDXImages(path string, want int, hint string) ([]uint8, FileSum, error)
 	return images, d.close(), nil
 }
 
-// checkIDXImagesHeader checks magic, count and dimensions.
+// checkIDXImagesHeader checks magic, dimensions and count.
 func checkIDXImagesHeader(d *dataFile, hdr []byte, want int) error {
-	be := binary.BigEndian
-	if m := be.Uint32(hdr[0:]); m != idxImagesMagic {
-		return d.errOff(0, "wrong magic number: expected 0x%08x (IDX images), found 0x%08x", idxImagesMagic, m)
+	n, err := idxImagesCount(d, hdr)
+	if err != nil {
+		return err
 	}
-	if n := be.Uint32(hdr[4:]); n != uint32(want) {
+	if n != want {
 		return d.errOff(4, "wrong image count: expected %d, found %d", want, n)
 	}
-	if h, w := be.Uint32(hdr[8:]), be.Uint32(hdr[12:]); h != idxH || w != idxW {
-		return d.errOff(8, "wrong image size: expected %dx%d, found %dx%d", idxH, idxW, h, w)
-	}
 	return nil
+}
+
+// idxImagesCount checks the magic number and the image size (idxH x
+// idxW) of an IDX image file's header and returns its image count.
+func idxImagesCount(d *dataFile, hdr []byte) (int, error) {
+	be := binary.BigEndian
+	if m := be.Uint32(hdr[0:]); m != idxImagesMagic {
+		return 0, d.errOff(0, "wrong magic number: expected 0x%08x (IDX images), found 0x%08x", idxImagesMagic, m)
+	}
+	if h, w := be.Uint32(hdr[8:]), be.Uint32(hdr[12:]); h != idxH || w != idxW {
+		return 0, d.errOff(8, "wrong image size: expected %dx%d, found %dx%d", idxH, idxW, h, w)
+	}
+	return int(be.Uint32(hdr[4:])), nil
 }
 
 // readIDXLabels reads an IDX label file that must hold as many labels as
@@ -193,15 +219,25 @@ func readIDXLabels(path, ipath string, want int, hint string) ([]uint8, FileSum,
 
 // checkIDXLabelsHeader checks magic and that the count matches the images.
 func checkIDXLabelsHeader(d *dataFile, hdr []byte, ipath string, want int) error {
-	be := binary.BigEndian
-	if m := be.Uint32(hdr[0:]); m != idxLabelsMagic {
-		return d.errOff(0, "wrong magic number: expected 0x%08x (IDX labels), found 0x%08x", idxLabelsMagic, m)
+	n, err := idxLabelsCount(d, hdr)
+	if err != nil {
+		return err
 	}
-	if n := be.Uint32(hdr[4:]); n != uint32(want) {
+	if n != want {
 		return d.errOff(4, "label count does not match the images: %s has %d images, this file has %d labels",
 			ipath, want, n)
 	}
 	return nil
+}
+
+// idxLabelsCount checks the magic number of an IDX label file's header
+// and returns its label count.
+func idxLabelsCount(d *dataFile, hdr []byte) (int, error) {
+	be := binary.BigEndian
+	if m := be.Uint32(hdr[0:]); m != idxLabelsMagic {
+		return 0, d.errOff(0, "wrong magic number: expected 0x%08x (IDX labels), found 0x%08x", idxLabelsMagic, m)
+	}
+	return int(be.Uint32(hdr[4:])), nil
 }
 
 // checkLabels checks that every label is < idxClasses; label i sits at

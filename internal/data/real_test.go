@@ -75,10 +75,7 @@ func checkReal(t *testing.T, s *Set, n int, counts []int, first []uint8) {
 // paper's input pipeline (per-pixel mean, 4-px pad-crop, flip), batch 128:
 // the rate at which the background goroutine prepares batches.
 func BenchmarkLoaderCIFAR10(b *testing.B) {
-	dir := sharedDir("cifar10")
-	if dir == "" {
-		b.Skip("no real CIFAR-10 copy (../shared/data/cifar10): skipping")
-	}
+	dir := cifarDir(b)
 	train, _, err := Load("cifar10", dir)
 	if err != nil {
 		b.Fatal(err)
@@ -98,10 +95,7 @@ func BenchmarkLoaderCIFAR10(b *testing.B) {
 
 // BenchmarkLoadCIFAR10 measures reading and checking the six .bin files.
 func BenchmarkLoadCIFAR10(b *testing.B) {
-	dir := sharedDir("cifar10")
-	if dir == "" {
-		b.Skip("no real CIFAR-10 copy (../shared/data/cifar10): skipping")
-	}
+	dir := cifarDir(b)
 	for b.Loop() {
 		if _, _, err := Load("cifar10", dir); err != nil {
 			b.Fatal(err)

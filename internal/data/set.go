@@ -3,12 +3,12 @@ package data
 import (
 	"fmt"
 	"path/filepath"
-	"slices"
+	"strings"
 )
 
 // Set is an image classification split held in memory as raw bytes.
 type Set struct {
-	Name    string // "mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic"
+	Name    string // the Dataset's name
 	C, H, W int
 	Classes int
 	Images  []uint8   // N*C*H*W bytes, NCHW order, one image after another
@@ -75,9 +75,6 @@ func (s *Set) Fill(x []float32, y []uint8, lo, hi int, norm *Normalizer) {
 	copy(y, s.Labels[lo:hi])
 }
 
-// Names returns the known data set names.
-func Names() []string { return []string{"mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic"} }
-
 // DefaultDir returns the folder Load and Download use when dir is empty:
 // data/NAME relative to the working directory (the repository root).
 func DefaultDir(name string) string { return filepath.Join("data", name) }
@@ -100,15 +97,36 @@ const (
 func LabelKinds() []string { return []string{LabelFine, LabelCoarse} }
 
 // Validate checks o for set name: an error names the bad value and what
-// is allowed.
+// is allowed, or that name is unknown.
 func (o LoadOptions) Validate(name string) error {
+	d, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	return o.validate(d)
+}
+
+// validate checks o for set d.
+func (o LoadOptions) validate(d *Dataset) error {
 	switch {
 	case o.Label != "" && o.Label != LabelFine && o.Label != LabelCoarse:
 		return fmt.Errorf("label %q: expected %q or %q", o.Label, LabelFine, LabelCoarse)
-	case o.Label == LabelCoarse && name != "cifar100":
-		return fmt.Errorf("label %q: only cifar100 has coarse labels; %s has one label, use %q", o.Label, name, LabelFine)
+	case o.Label == LabelCoarse && d.CoarseClasses == 0:
+		return fmt.Errorf("label %q: only %s has coarse labels; %s has one label, use %q",
+			o.Label, strings.Join(coarseSets(), ", "), d.Name, LabelFine)
 	}
 	return nil
+}
+
+// coarseSets names the sets with coarse labels.
+func coarseSets() []string {
+	var names []string
+	for _, d := range All() {
+		if d.CoarseClasses > 0 {
+			names = append(names, d.Name)
+		}
+	}
+	return names
 }
 
 // cifar100Pick returns the label byte of a CIFAR-100 record o selects:
@@ -127,25 +145,11 @@ func ClassNames(name string) []string { return ClassNamesWith(name, LoadOptions{
 // ClassNamesWith returns the class names of set name in label order, for
 // the labels opt selects; nil for an unknown name or invalid opt.
 func ClassNamesWith(name string, opt LoadOptions) []string {
-	if opt.Validate(name) != nil {
+	d, err := Lookup(name)
+	if err != nil {
 		return nil
 	}
-	switch name {
-	case "mnist":
-		return []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-	case "fashion-mnist":
-		return []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
-	case "cifar10":
-		return []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
-	case "cifar100":
-		if opt.Label == LabelCoarse {
-			return cifar100Coarse
-		}
-		return cifar100Fine
-	case "synthetic":
-		return []string{"g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"}
-	}
-	return nil
+	return d.ClassNames(opt)
 }
 
 // Load is LoadWith(name, dir, LoadOptions{}): CIFAR-100 with fine labels.
@@ -153,49 +157,20 @@ func Load(name, dir string) (train, test *Set, err error) {
 	return LoadWith(name, dir, LoadOptions{})
 }
 
-// LoadWith reads the train and test splits of the named set from dir (for
-// synthetic, dir is ignored; an empty dir means DefaultDir(name)), with
-// the labels opt selects. For fashion-mnist, when dir lacks the files,
-// LoadWith falls back to the folder where Debian's dataset-fashion-mnist
-// package installs them (see ResolveDir). Every file is checked (sizes,
-// magic numbers, counts, label ranges); errors are *FileError naming the
-// file, offset, expectation and remedy, or a plain error for an unknown
-// name or invalid opt.
+// LoadWith is Lookup(name) and then Dataset.Load(dir, opt).
 func LoadWith(name, dir string, opt LoadOptions) (train, test *Set, err error) {
-	if !isKnown(name) {
-		return nil, nil, errUnknown(name)
+	d, err := Lookup(name)
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := opt.Validate(name); err != nil {
-		return nil, nil, fmt.Errorf("data set %s: %w", name, err)
-	}
-	dir = ResolveDir(name, dir)
-	switch name {
-	case "mnist", "fashion-mnist":
-		return loadIDXSet(name, dir)
-	case "cifar10":
-		return loadCIFAR(cifar10Format, dir, 0)
-	case "cifar100":
-		return loadCIFAR(cifar100Format, dir, opt.cifar100Pick())
-	}
-	return Synthetic(SyntheticTrain, 1), Synthetic(SyntheticTest, 2), nil
+	return d.Load(dir, opt)
 }
 
-// ResolveDir returns the folder LoadWith reads set name from, given dir:
-// DefaultDir(name) if dir is empty; for fashion-mnist, Debian's package
-// folder (/usr/share/datasets/fashion-mnist) when dir lacks the training
-// images and that folder has them; "" for synthetic.
+// ResolveDir is Dataset.ResolveDir for set name; dir for an unknown name.
 func ResolveDir(name, dir string) string {
-	switch {
-	case name == "synthetic":
-		return ""
-	case dir == "":
-		dir = DefaultDir(name)
+	d, err := Lookup(name)
+	if err != nil {
+		return dir
 	}
-	if name == "fashion-mnist" {
-		return fashionDir(dir)
-	}
-	return dir
+	return d.ResolveDir(dir)
 }
-
-// isKnown reports whether name is one of Names().
-func isKnown(name string) bool { return slices.Contains(Names(), name) }

@@ -48,3 +48,11 @@ func drawGrating(img []uint8, h, w, k int, p *rand.PCG) {
 
 // unit returns a uniform float64 in [0, 1) from p's next output.
 func unit(p *rand.PCG) float64 { return float64(p.Uint64()>>11) / (1 << 53) }
+
+// synthetic is the built-in set of Synthetic's gratings: SyntheticTrain +
+// SyntheticTest images of 1x28x28 in 10 classes, generated in memory.
+var synthetic = &Dataset{Name: "synthetic", C: 1, H: idxH, W: idxW, Classes: 10, Normalize: "channel",
+	classNames: []string{"g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"},
+	load: func(*Dataset, string, LoadOptions) (*Set, *Set, error) {
+		return Synthetic(SyntheticTrain, 1), Synthetic(SyntheticTest, 2), nil
+	}}

@@ -26,7 +26,7 @@ type BenchResult struct {
 
 // Bench measures training (forward, cross-entropy, backward and an SGD step
 // with momentum 0.9 and weight decay 1e-4) and evaluation (forward in
-// inference mode) on random N(0,1) inputs, like shared/bench/bench_torch.py.
+// inference mode) on random N(0,1) inputs, like bench/pytorch/bench_torch.py.
 // Each mode runs 2 warm-up steps, then steps until minTime has passed (and at
 // least 3 steps). modes lists "train" and/or "eval" in the order to run them;
 // none means both, train first.

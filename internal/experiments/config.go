@@ -91,13 +91,20 @@ type LogConfig struct {
 	CheckpointEvery int `mapstructure:"checkpoint_every" yaml:"checkpoint_every"`
 }
 
-// Default is the built-in experiment: a residual 20-layer net on the
-// synthetic set for 200 iterations, which runs anywhere in seconds.
+// DefaultDataset is the data set of Default: MNIST, so the first run a
+// new user makes is on real data.
+const DefaultDataset = "mnist"
+
+// Default is the built-in experiment: a residual 20-layer net on MNIST for
+// 200 iterations (MNIST is fetched on first use; see
+// data.Dataset.FetchOnFirstUse). Tests and smoke runs set data.dataset:
+// synthetic, which is generated in memory and needs no download.
 func Default() Config {
 	return Config{
-		Seed:  1,
-		Model: ModelConfig{Depth: 20, Residual: true, Block: "basic", Shortcut: "A", Norm: "batch", Activation: "relu", Init: "he"},
-		Data: DataConfig{Dataset: "synthetic", Normalize: "auto", Label: data.LabelFine,
+		Seed: 1,
+		Model: ModelConfig{Depth: 20, Residual: true, Block: models.Basic.String(), Shortcut: models.ShortcutA.String(),
+			Norm: models.BatchNorm.String(), Activation: nn.ReLU.String(), Init: "he"},
+		Data: DataConfig{Dataset: DefaultDataset, Normalize: "auto", Label: data.LabelFine,
 			Augment: "auto", PadCrop: 4, Flip: true},
 		Train: TrainConfig{
 			Steps: 200, BatchSize: 128, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
@@ -118,25 +125,31 @@ func (c *Config) RunName() string {
 	return c.Label() + "-" + c.Data.Dataset
 }
 
-// DataDir is Data.Dir, or "data/<dataset>" when it is empty.
+// DataDir is Data.Dir, or data.DefaultDir of the data set ("data/<dataset>")
+// when it is empty.
 func (c *Config) DataDir() string {
 	if c.Data.Dir != "" {
 		return c.Data.Dir
 	}
-	return "data/" + c.Data.Dataset
+	return data.DefaultDir(c.Data.Dataset)
 }
 
 // ResolveAuto replaces the "auto" choices by what they mean for the data
-// set, so a run's config.yaml records what was done: CIFAR-10/100 get the
-// paper's per-pixel mean subtraction and pad-crop-flip augmentation, the
-// 28x28 sets per-channel standardisation and no augmentation.
+// set (its data.Dataset's Normalize and Augment), so a run's config.yaml
+// records what was done: CIFAR-10/100 get the paper's per-pixel mean
+// subtraction and pad-crop-flip augmentation, the 28x28 sets per-channel
+// standardisation and no augmentation. An unknown data set is left as it
+// is (Validate refuses it).
 func (c *Config) ResolveAuto() {
-	cifar := c.Data.Dataset == "cifar10" || c.Data.Dataset == "cifar100"
+	d, err := data.Lookup(c.Data.Dataset)
+	if err != nil {
+		return
+	}
 	if c.Data.Normalize == "auto" {
-		c.Data.Normalize = map[bool]string{true: "pixel", false: "channel"}[cifar]
+		c.Data.Normalize = d.Normalize
 	}
 	if c.Data.Augment == "auto" {
-		c.Data.Augment = map[bool]string{true: "on", false: "off"}[cifar]
+		c.Data.Augment = map[bool]string{true: "on", false: "off"}[d.Augment]
 	}
 }
 
@@ -150,21 +163,24 @@ func (c *Config) augment() data.Augment {
 
 func (c *Config) loadOptions() data.LoadOptions { return data.LoadOptions{Label: c.Data.Label} }
 
-// Spec is the model spec for inputs of c×h×w and the given classes.
+// Spec is the model spec for inputs of c×h×w and the given classes. The
+// model keys are taken as they are (Validate checks them; a value that
+// does not parse makes a Spec that models.Build refuses).
 func (c *Config) Spec(inC, h, w, classes int) models.Spec {
 	act, _ := nn.ParseActKind(c.Model.Activation)
 	m := c.Model
-	return models.Spec{Depth: m.Depth, Residual: m.Residual, Block: m.Block, Shortcut: m.Shortcut,
-		PreAct: m.PreAct, Norm: m.Norm, Activation: act, ZeroInitResidual: m.ZeroInitResidual,
+	return models.Spec{Depth: m.Depth, Residual: m.Residual, Block: models.Block(m.Block), Shortcut: models.Shortcut(m.Shortcut),
+		PreAct: m.PreAct, Norm: models.Norm(m.Norm), Activation: act, ZeroInitResidual: m.ZeroInitResidual,
 		InC: inC, H: h, W: w, Classes: classes}
 }
 
 // Validate checks every value before any work starts. The error (the first
-// problem found, on one line) names the key and what is allowed.
+// problem found, on one line) is a *KeyError naming the key and what is
+// allowed.
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("key %s: "+format, append([]any{key}, args...)...))
+		errs = append(errs, KeyErrorf(key, format, args...))
 	}
 	c.Model.validate(add)
 	oneOf(add, "data.dataset", c.Data.Dataset, data.Names()...)
@@ -185,26 +201,26 @@ func (c *Config) Validate() error {
 // depth fits the block (6n+2 basic, 9n+2 bottleneck), and the options of
 // residual nets are not set on a plain net.
 func (m *ModelConfig) validate(add func(key, format string, args ...any)) {
-	oneOf(add, "model.block", m.Block, models.Blocks...)
-	if slices.Contains(models.Blocks, m.Block) {
-		if _, err := models.StageBlocks(m.Block, m.Depth); err != nil {
-			add("model.depth", "%v%s", err, otherBlockHint(m.Block, m.Depth))
+	oneOf(add, "model.block", m.Block, models.KindNames(models.Blocks)...)
+	if block, err := models.ParseBlock(m.Block); err == nil {
+		if _, err := models.StageBlocks(block, m.Depth); err != nil {
+			add("model.depth", "%v%s", err, otherBlockHint(block, m.Depth))
 		}
 	}
-	oneOf(add, "model.shortcut", m.Shortcut, models.Shortcuts...)
-	if !m.Residual && m.Shortcut != "A" && slices.Contains(models.Shortcuts, m.Shortcut) {
+	oneOf(add, "model.shortcut", m.Shortcut, models.KindNames(models.Shortcuts)...)
+	if sc, err := models.ParseShortcut(m.Shortcut); err == nil && !m.Residual && sc != models.ShortcutA {
 		add("model.shortcut", "%s applies to residual nets; set model.residual: true or drop it", m.Shortcut)
 	}
 	if !m.Residual && m.ZeroInitResidual {
 		add("model.zero_init_residual", "applies to residual nets; set model.residual: true or drop it")
 	}
-	oneOf(add, "model.norm", m.Norm, "batch", "none")
+	oneOf(add, "model.norm", m.Norm, models.KindNames(models.Norms)...)
 	oneOf(add, "model.activation", m.Activation, "relu", "tanh", "sigmoid")
 	oneOf(add, "model.init", m.Init, models.InitSchemes...)
 }
 
 // otherBlockHint suggests the other block kind when depth fits it.
-func otherBlockHint(block string, depth int) string {
+func otherBlockHint(block models.Block, depth int) string {
 	for _, b := range models.Blocks {
 		if _, err := models.StageBlocks(b, depth); b != block && err == nil {
 			return fmt.Sprintf("; %d fits model.block: %s", depth, b)

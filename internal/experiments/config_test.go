@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -28,11 +29,16 @@ func TestValidateModel(t *testing.T) {
 		cfg := Default()
 		c.set(&cfg.Model)
 		err := cfg.Validate()
+		var ke *KeyError
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%+v: %v, want valid", cfg.Model, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%+v: %v, want an error containing %q", cfg.Model, err, c.want)
+		case c.want != "" && (!errors.As(err, &ke) || !strings.HasPrefix(c.want, "key ") && !strings.HasPrefix(ke.Key, "model.")):
+			t.Errorf("%+v: %v is not a *KeyError about a model key", cfg.Model, err)
+		case c.want != "" && strings.HasPrefix(c.want, "key ") && !strings.HasPrefix(c.want, "key "+ke.Key+": "):
+			t.Errorf("%+v: KeyError.Key %q, want the key in %q", cfg.Model, ke.Key, c.want)
 		}
 	}
 }

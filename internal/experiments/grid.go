@@ -24,6 +24,9 @@ type SweepFile struct {
 	Out  string         // out: the sweep folder, "" for the default
 	Base map[string]any // base: settings shared by every run
 	Grid []GridAxis     // grid: in file order
+	// Seeds are the seeds every grid point is run with (seeds:, or
+	// SetSeeds); none: each point runs once with its config's seed.
+	Seeds []uint64
 }
 
 // GridAxis is one key of a sweep's grid and the values it takes.
@@ -47,10 +50,11 @@ type ResolveFunc func(path string, base map[string]any, point []Setting) (Config
 // sweepYAML is the file's layout; grid is kept as a node for its order and
 // line numbers.
 type sweepYAML struct {
-	Name string         `yaml:"name"`
-	Out  string         `yaml:"out"`
-	Base map[string]any `yaml:"base"`
-	Grid yaml.Node      `yaml:"grid"`
+	Name  string         `yaml:"name"`
+	Out   string         `yaml:"out"`
+	Base  map[string]any `yaml:"base"`
+	Grid  yaml.Node      `yaml:"grid"`
+	Seeds yaml.Node      `yaml:"seeds"`
 }
 
 // ReadSweepFile reads the sweep file at path and checks its layout and grid
@@ -65,13 +69,29 @@ func ReadSweepFile(path string, known []string) (*SweepFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&y); err != nil {
-		return nil, BadInput(fmt.Errorf("sweep file %s: %s (expected keys: name, out, base, grid)", path, oneLine(err.Error())))
+		return nil, BadInput(fmt.Errorf("sweep file %s: %s (expected keys: name, out, base, grid, seeds)", path, oneLine(err.Error())))
 	}
 	axes, err := gridAxes(path, &y.Grid, known)
 	if err != nil {
 		return nil, err
 	}
-	return &SweepFile{Path: path, Raw: raw, Name: y.Name, Out: y.Out, Base: y.Base, Grid: axes}, nil
+	seeds, err := ParseSeeds(path, &y.Seeds)
+	if err != nil {
+		return nil, err
+	}
+	f := &SweepFile{Path: path, Raw: raw, Name: y.Name, Out: y.Out, Base: y.Base, Grid: axes}
+	return f, f.SetSeeds(seeds, "seeds:")
+}
+
+// SetSeeds makes every grid point run once per seed (see WithSeeds);
+// source names where the seeds come from, for the message refusing them
+// when the grid sets the seed itself (an InputError).
+func (f *SweepFile) SetSeeds(seeds []uint64, source string) error {
+	if len(seeds) > 0 && slices.ContainsFunc(f.Grid, func(a GridAxis) bool { return a.Key == "seed" }) {
+		return BadInput(fmt.Errorf("sweep file %s: %s repeats the grid with seeds, but the grid sets seed itself; drop seed from grid or drop %s", f.Path, source, source))
+	}
+	f.Seeds = seeds
+	return nil
 }
 
 func gridAxes(path string, n *yaml.Node, known []string) ([]GridAxis, error) {
@@ -111,7 +131,8 @@ func Points(axes []GridAxis) [][]Setting {
 }
 
 // Runs resolves every point of the grid (see Points) into a named run, in
-// grid order. Two points with the same name are an InputError.
+// grid order, then repeats them with f.Seeds (see WithSeeds). Two points
+// with the same name are an InputError.
 func (f *SweepFile) Runs(resolve ResolveFunc) ([]SweepRun, error) {
 	var runs []SweepRun
 	names := map[string]bool{}
@@ -128,7 +149,7 @@ func (f *SweepFile) Runs(resolve ResolveFunc) ([]SweepRun, error) {
 		cfg.Name = name
 		runs = append(runs, SweepRun{Name: name, Cfg: cfg})
 	}
-	return runs, nil
+	return WithSeeds(runs, f.Seeds), nil
 }
 
 // RunName is the name of a grid point's run: the net's label ("plain-56")

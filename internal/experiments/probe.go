@@ -1,15 +1,8 @@
 package experiments
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/resexp/resexp/internal/data"
@@ -111,7 +104,10 @@ func probeModel(cfg Config, batch *data.Set, opt ProbeOptions) (*models.Model, *
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, BadInput(err)
 	}
-	in, _ := data.Describe(cfg.Data.Dataset)
+	in, err := data.Lookup(cfg.Data.Dataset)
+	if err != nil {
+		return nil, nil, BadInput(err)
+	}
 	if in.C != batch.C || in.H != batch.H || in.W != batch.W {
 		return nil, nil, BadInput(fmt.Errorf("key data.dataset: %s images are %dx%dx%d, but the batch file's are %dx%dx%d",
 			cfg.Data.Dataset, in.C, in.H, in.W, batch.C, batch.H, batch.W))
@@ -156,132 +152,21 @@ func probeLayers(m *models.Model, norms []float64) []ProbeLayer {
 	return layers
 }
 
-// CIFAR-10 binary and IDX layouts (see package data).
-const (
-	cifarRecordBytes = 1 + 3*32*32
-	idxImagesMagic   = 0x00000803
-	idxLabelsMagic   = 0x00000801
-)
-
 // readBatch reads the first count records of a CIFAR-10 binary batch or an
-// IDX image file (with its labels file) into a Set named "cifar10" or
-// "mnist". Errors name the file and what is wrong.
+// IDX image file (with its labels file) with data.ReadBatch. Errors name
+// the file, as "batch file PATH: ..." or "labels file PATH: ...", and
+// what is wrong.
 func readBatch(path, labels string, count int) (*data.Set, error) {
 	if count < 1 {
 		return nil, fmt.Errorf("--count %d: must be at least 1", count)
 	}
-	buf, err := readMaybeGzip(path)
-	if err != nil {
-		return nil, fmt.Errorf("batch file %s: %v", path, err)
-	}
+	s, err := data.ReadBatch(path, labels, count)
+	var fe *data.FileError
 	switch {
-	case len(buf) >= 4 && binary.BigEndian.Uint32(buf) == idxImagesMagic:
-		return readIDXBatch(path, buf, labels, count)
-	case len(buf) > 0 && len(buf)%cifarRecordBytes == 0:
-		return readCIFARBatch(path, buf, count)
+	case err == nil:
+		return s, nil
+	case errors.As(err, &fe) && fe.Path != path:
+		return nil, fmt.Errorf("labels file %w", err)
 	}
-	return nil, fmt.Errorf("batch file %s: neither a CIFAR-10 binary batch (records of %d bytes: a label and a 3x32x32 image) nor an IDX image file (magic 0x%08x); its %d bytes fit neither",
-		path, cifarRecordBytes, idxImagesMagic, len(buf))
-}
-
-// readMaybeGzip returns the content of path, gunzipped if it is gzip.
-func readMaybeGzip(path string) ([]byte, error) {
-	buf, err := os.ReadFile(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err
-		}
-		return nil, err
-	}
-	if len(buf) < 2 || buf[0] != 0x1f || buf[1] != 0x8b {
-		return buf, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(buf))
-	if err != nil {
-		return nil, fmt.Errorf("damaged gzip file: %v", err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("damaged gzip file: %v", err)
-	}
-	return out, nil
-}
-
-// readCIFARBatch takes the first count records of a CIFAR-10 binary batch.
-func readCIFARBatch(path string, buf []byte, count int) (*data.Set, error) {
-	if n := len(buf) / cifarRecordBytes; n < count {
-		return nil, fmt.Errorf("batch file %s holds %d CIFAR-10 records, fewer than the %d asked for; pass --count %d", path, n, count, n)
-	}
-	s := &data.Set{Name: "cifar10", C: 3, H: 32, W: 32, Classes: 10, Labels: make([]uint8, count)}
-	for i := range count {
-		r := buf[i*cifarRecordBytes : (i+1)*cifarRecordBytes]
-		if r[0] >= 10 {
-			return nil, fmt.Errorf("batch file %s: record %d has label %d; CIFAR-10 labels are 0..9", path, i, r[0])
-		}
-		s.Labels[i] = r[0]
-		s.Images = append(s.Images, r[1:]...)
-	}
-	return s, nil
-}
-
-// readIDXBatch takes the first count images of an IDX image file and as
-// many labels of its labels file.
-func readIDXBatch(path string, buf []byte, labels string, count int) (*data.Set, error) {
-	if len(buf) < 16 {
-		return nil, fmt.Errorf("batch file %s: IDX header truncated (%d of 16 bytes)", path, len(buf))
-	}
-	be := binary.BigEndian
-	n, h, w := int(be.Uint32(buf[4:])), int(be.Uint32(buf[8:])), int(be.Uint32(buf[12:]))
-	switch {
-	case len(buf) != 16+n*h*w:
-		return nil, fmt.Errorf("batch file %s: header says %d images of %dx%d (%d bytes), the file has %d bytes of data", path, n, h, w, n*h*w, len(buf)-16)
-	case n < count:
-		return nil, fmt.Errorf("batch file %s holds %d images, fewer than the %d asked for; pass --count %d", path, n, count, n)
-	}
-	y, err := readIDXLabels(path, labels, count)
-	if err != nil {
-		return nil, err
-	}
-	return &data.Set{Name: "mnist", C: 1, H: h, W: w, Classes: 10, Images: buf[16 : 16+count*h*w], Labels: y}, nil
-}
-
-// readIDXLabels reads the first count labels of the labels file of the
-// IDX images file images (labels, or found beside images).
-func readIDXLabels(images, labels string, count int) ([]uint8, error) {
-	if labels == "" {
-		var err error
-		if labels, err = findLabels(images); err != nil {
-			return nil, err
-		}
-	}
-	buf, err := readMaybeGzip(labels)
-	if err != nil {
-		return nil, fmt.Errorf("labels file %s: %v", labels, err)
-	}
-	switch {
-	case len(buf) < 8 || binary.BigEndian.Uint32(buf) != idxLabelsMagic:
-		return nil, fmt.Errorf("labels file %s: not an IDX labels file (magic 0x%08x)", labels, idxLabelsMagic)
-	case len(buf)-8 < count || int(binary.BigEndian.Uint32(buf[4:])) != len(buf)-8:
-		return nil, fmt.Errorf("labels file %s: header says %d labels, the file has %d; %d are needed", labels, binary.BigEndian.Uint32(buf[4:]), len(buf)-8, count)
-	}
-	return buf[8 : 8+count], nil
-}
-
-// findLabels returns the labels file beside an IDX images file: its base
-// name with "images" replaced by "labels" and "idx3" by "idx1", gzipped or
-// not.
-func findLabels(images string) (string, error) {
-	dir, base := filepath.Split(images)
-	base = strings.TrimSuffix(base, ".gz")
-	lb := strings.Replace(strings.Replace(base, "images", "labels", 1), "idx3", "idx1", 1)
-	var tried []string
-	for _, name := range []string{lb, lb + ".gz"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil && lb != base {
-			return p, nil
-		}
-		tried = append(tried, p)
-	}
-	return "", fmt.Errorf("batch file %s: no labels file beside it (looked for %s); pass --labels FILE", images, strings.Join(tried, " and "))
+	return nil, fmt.Errorf("batch file %w", err)
 }

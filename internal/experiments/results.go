@@ -16,9 +16,14 @@ import (
 )
 
 // Result summarises one run for a results table (He et al. 2015, Table 6
-// style). Errors are fractions; NaN where the run has none yet.
+// style). Errors are fractions; NaN where the run has none yet. The test
+// error is the final evaluation's: the lowest of the periodic evaluations
+// would be a selection on the test set, so it is not reported.
 type Result struct {
 	Name     string
+	Config   string // the configuration the run repeats (runfiles.ConfigName), else Name
+	Repeat   bool   // whether the run is a repetition of Config with its seed
+	Seed     uint64
 	Label    string
 	Dataset  string
 	Depth    int
@@ -27,7 +32,7 @@ type Result struct {
 	Steps    int
 	TrainErr float64 // last metrics row
 	TestErr  float64 // last evaluation
-	BestTest float64 // lowest evaluation
+	ValErr   float64 // last validation evaluation; NaN without a validation split
 	WallS    float64 // training time, across resumes
 	Status   string
 }
@@ -76,8 +81,13 @@ func result(dir string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Name: filepath.Base(dir), Label: m.Label, Dataset: m.Dataset, Depth: m.Depth, Residual: m.Residual,
-		Params: m.Params, Status: m.Status, TrainErr: math.NaN(), TestErr: math.NaN(), BestTest: math.NaN()}
+	config, repeat := runfiles.ConfigName(m)
+	if !repeat {
+		config = filepath.Base(dir)
+	}
+	r := Result{Name: filepath.Base(dir), Config: config, Repeat: repeat, Seed: m.Seed, Label: m.Label, Dataset: m.Dataset,
+		Depth: m.Depth, Residual: m.Residual, Params: m.Params, Status: m.Status,
+		TrainErr: math.NaN(), TestErr: math.NaN(), ValErr: math.NaN()}
 	rows, err := runfiles.ReadMetrics(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
@@ -86,30 +96,36 @@ func result(dir string) (Result, error) {
 		r.Steps, r.TrainErr, r.WallS = row.Step, row.TrainErr, row.ElapsedS
 		if !math.IsNaN(row.TestErr) {
 			r.TestErr = row.TestErr
-			if math.IsNaN(r.BestTest) || row.TestErr < r.BestTest {
-				r.BestTest = row.TestErr
-			}
+		}
+		if !math.IsNaN(row.ValErr) {
+			r.ValErr = row.ValErr
 		}
 	}
 	return r, nil
 }
 
-// WriteResults writes results.csv and results.md for rs into dir, atomically.
+// WriteResults writes results.csv and results.md for rs into dir,
+// atomically: one row per run, or, when some configuration was run with
+// more than one seed, the statistics over seeds (see seedTables).
 func WriteResults(dir string, rs []Result) error {
-	if err := runfiles.WriteFileAtomic(filepath.Join(dir, "results.csv"), resultsCSV(rs)); err != nil {
+	csvData, md := resultsCSV(rs), resultsMarkdown(rs)
+	if groups := GroupResults(rs); Repeated(groups) {
+		csvData, md = seedTables(groups)
+	}
+	if err := runfiles.WriteFileAtomic(filepath.Join(dir, "results.csv"), csvData); err != nil {
 		return err
 	}
-	return runfiles.WriteFileAtomic(filepath.Join(dir, "results.md"), resultsMarkdown(rs))
+	return runfiles.WriteFileAtomic(filepath.Join(dir, "results.md"), md)
 }
 
 func resultsCSV(rs []Result) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	w.Write([]string{"name", "label", "dataset", "depth", "residual", "params", "steps", "train_err", "test_err", "best_test_err", "wall_s", "status"})
+	w.Write([]string{"name", "label", "dataset", "depth", "residual", "params", "seed", "steps", "train_err", "test_err", "val_err", "wall_s", "status"})
 	for _, r := range rs {
 		w.Write([]string{r.Name, r.Label, r.Dataset, strconv.Itoa(r.Depth), strconv.FormatBool(r.Residual),
-			strconv.Itoa(r.Params), strconv.Itoa(r.Steps), csvFloat(r.TrainErr), csvFloat(r.TestErr),
-			csvFloat(r.BestTest), csvFloat(r.WallS), r.Status})
+			strconv.Itoa(r.Params), strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Steps), csvFloat(r.TrainErr),
+			csvFloat(r.TestErr), csvFloat(r.ValErr), csvFloat(r.WallS), r.Status})
 	}
 	w.Flush()
 	return b.Bytes()
@@ -124,12 +140,13 @@ func csvFloat(v float64) string {
 
 func resultsMarkdown(rs []Result) []byte {
 	var b bytes.Buffer
-	b.WriteString("| net | depth | params | iterations | train error | test error | best test error | wall time | status |\n")
+	b.WriteString("| net | depth | params | iterations | train error | test error | val error | wall time | status |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
 		fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %s | %s | %s |\n", r.Name, r.Depth, millions(r.Params),
-			r.Steps, percent(r.TrainErr), percent(r.TestErr), percent(r.BestTest), duration(r.WallS), r.Status)
+			r.Steps, percent(r.TrainErr), percent(r.TestErr), percent(r.ValErr), duration(r.WallS), r.Status)
 	}
+	b.WriteString("\ntest error: the final evaluation (no selection over the periodic evaluations); val error: the held-out validation split, \"-\" without one.\n")
 	return b.Bytes()
 }
 

@@ -14,6 +14,7 @@ import (
 
 func tinyConfig() Config {
 	c := Default()
+	c.Data.Dataset = "synthetic"
 	c.Model.Depth = 8
 	c.Train.Steps = 40
 	c.Train.BatchSize = 32

@@ -65,9 +65,9 @@ func buildModel(cfg Config) (*models.Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, BadInput(err)
 	}
-	in, ok := data.Describe(cfg.Data.Dataset)
-	if !ok {
-		return nil, BadInput(fmt.Errorf("key data.dataset: unknown data set %q", cfg.Data.Dataset))
+	in, err := data.Lookup(cfg.Data.Dataset)
+	if err != nil {
+		return nil, BadInput(KeyErrorf("data.dataset", "unknown data set %q", cfg.Data.Dataset))
 	}
 	m, err := models.Build(cfg.Spec(in.C, in.H, in.W, in.Classes))
 	if err != nil {

@@ -24,6 +24,10 @@ type Options struct {
 //   - gradnorm-ratio: first conv / fc gradient norm over training (log y)
 //   - responses: Fig. 7, std of layer responses, if any run recorded them
 //
+// Runs that repeat one configuration with other seeds (see poolSeeds) are
+// drawn as one mean curve with a min–max band in every figure but the
+// heat maps, which stay one per run.
+//
 // A figure that fails does not stop the others; the errors are returned
 // together with the paths that were written.
 func Draw(runs []*Run, outDir string, opt Options) ([]string, error) {
@@ -57,17 +61,22 @@ func Draw(runs []*Run, outDir string, opt Options) ([]string, error) {
 	return append(paths, index), errors.Join(errs...)
 }
 
-// figures returns the figures there is data for, in index order.
+// figures returns the figures there is data for, in index order: heat maps
+// per run (in the runs' styles), the others over runs pooled by seed.
 func figures(runs []*Run, styles []runStyle, smooth int) []*figure {
-	all := []*figure{lossFigure(runs, styles, smooth), errorFigure(runs, styles, smooth),
-		profileFigure(runs, styles)}
+	pooled := poolSeeds(runs)
+	ps := styles
+	if len(pooled) < len(runs) {
+		ps = runStyles(pooled)
+	}
+	all := []*figure{lossFigure(pooled, ps, smooth), errorFigure(pooled, ps, smooth), profileFigure(pooled, ps)}
 	names := fileNames(runs)
 	for i, r := range runs {
 		if len(r.Grads) > 0 {
 			all = append(all, heatmapFigure(r, styles[i], names[i]))
 		}
 	}
-	all = append(all, ratioFigure(runs, styles), responsesFigure(runs, styles))
+	all = append(all, ratioFigure(pooled, ps), responsesFigure(pooled, ps))
 	var out []*figure
 	for _, f := range all {
 		if f != nil {

@@ -42,19 +42,30 @@ func testGlyph(s runStyle, residual bool) draw.GlyphStyle {
 }
 
 // lossCurve is one run's loss series: the training loss (smoothed) at
-// every metrics row and the test loss where it was measured.
-type lossCurve struct{ x, y, tx, ty []float64 }
+// every metrics row and the test loss where it was measured, each pooled
+// over the seeds of a configuration (see pooledSeries).
+type lossCurve struct{ train, test seedSeries }
+
+// trainLoss and testLoss are a run's loss series: the training loss
+// smoothed over smooth rows, and the test loss where measured.
+func trainLoss(smooth int) func(*Run) (xs, ys []float64) {
+	return func(r *Run) ([]float64, []float64) {
+		x, y := metricSeries(r, func(j int) float64 { return r.Metrics[j].TrainLoss })
+		return x, movingAverage(y, smooth)
+	}
+}
+
+func testLoss(r *Run) ([]float64, []float64) {
+	return measured(metricSeries(r, func(j int) float64 { return r.Metrics[j].TestLoss }))
+}
 
 // lossCurves returns each run's loss series and all their values, for the
 // log axis's bounds.
 func lossCurves(runs []*Run, smooth int) (curves []lossCurve, all [][]float64) {
 	curves = make([]lossCurve, len(runs))
 	for i, r := range runs {
-		x, y := metricSeries(r, func(j int) float64 { return r.Metrics[j].TrainLoss })
-		_, t := metricSeries(r, func(j int) float64 { return r.Metrics[j].TestLoss })
-		tx, ty := measured(x, t)
-		curves[i] = lossCurve{x, movingAverage(y, smooth), tx, ty}
-		all = append(all, curves[i].y, ty)
+		curves[i] = lossCurve{pooledSeries(r, trainLoss(smooth)), pooledSeries(r, testLoss)}
+		all = append(all, curves[i].train.y, curves[i].train.lo, curves[i].train.hi, curves[i].test.y)
 	}
 	return curves, all
 }
@@ -62,8 +73,9 @@ func lossCurves(runs []*Run, smooth int) (curves []lossCurve, all [][]float64) {
 // addLossCurve draws c, run r's loss series in style s, on p clamped to
 // [floor, ceil], and its legend entry; it records the series in d.
 func addLossCurve(p *plot.Plot, leg *plot.Legend, d *drawnSeries, c lossCurve, r *Run, s runStyle, floor, ceil float64) {
-	pts, cl := clampLog(c.x, c.y, floor, ceil, true)
-	tpts, tcl := clampLog(c.tx, c.ty, floor, ceil, true)
+	d.add(addBand(p, c.train, s.Color, true, floor, ceil), nil)
+	pts, cl := clampLog(c.train.x, c.train.y, floor, ceil, true)
+	tpts, tcl := clampLog(c.test.x, c.test.y, floor, ceil, true)
 	addLine(p, pts, s.lineStyle(vg.Points(1.3)))
 	addGlyphs(p, tpts, testGlyph(s, r.Meta.Residual))
 	addGlyphs(p, append(cl, tcl...), clampGlyph(s.Color))
@@ -91,16 +103,16 @@ func lossFigure(runs []*Run, styles []runStyle, smooth int) *figure {
 	var drawn drawnSeries
 	xmax := 0.0
 	for i, r := range runs {
-		if len(r.Metrics) == 0 {
-			continue
+		if x := curves[i].train.x; len(x) > 0 {
+			addLossCurve(p, &leg, &drawn, curves[i], r, styles[i], floor, ceil)
+			xmax = max(xmax, x[len(x)-1])
 		}
-		addLossCurve(p, &leg, &drawn, curves[i], r, styles[i], floor, ceil)
-		xmax = max(xmax, curves[i].x[len(curves[i].x)-1])
 	}
 	if len(drawn.pts) == 0 {
 		return nil
 	}
 	drawn.legendClamp(&leg)
+	legendBand(&leg, runs)
 	logY(p, floor, ceil, drawn.pts...)
 	xRange(p, 0, xmax)
 	yLabel := lossYLabel(smooth)
@@ -128,10 +140,13 @@ func errorFigure(runs []*Run, styles []runStyle, smooth int) *figure {
 		p := newPlot(kindTitle(residual), "iteration", "")
 		n := 0
 		for i, r := range runs {
-			if !r.known() || r.Meta.Residual != residual || len(r.Metrics) == 0 {
+			if !r.known() || r.Meta.Residual != residual {
 				continue
 			}
-			ym, xm := addErrorCurves(p, r, styles[i], smooth)
+			ym, xm, ok := addErrorCurves(p, r, styles[i], smooth)
+			if !ok {
+				continue
+			}
 			yMax, xMax = max(yMax, ym), max(xMax, xm)
 			leg.Add(styles[i].Label, lineThumb(draw.LineStyle{Color: styles[i].Color, Width: vg.Points(2)}))
 			n++
@@ -145,6 +160,7 @@ func errorFigure(runs []*Run, styles []runStyle, smooth int) *figure {
 	}
 	leg.Add("training error", lineThumb(draw.LineStyle{Color: grey, Width: vg.Points(1), Dashes: plainDashes}))
 	leg.Add("test error", lineThumb(draw.LineStyle{Color: grey, Width: vg.Points(1.8)}))
+	legendBand(&leg, runs)
 	yTop := min(100, max(yMax*1.05, 1))
 	for _, p := range panels {
 		p.Y.Min, p.Y.Max = 0, yTop
@@ -168,22 +184,39 @@ func kindTitle(residual bool) string {
 	return "plain nets"
 }
 
+// errorPercent returns a run's error series in percent: the training
+// error smoothed over smooth rows, or the test error where measured.
+func errorPercent(test bool, smooth int) func(*Run) (xs, ys []float64) {
+	return func(r *Run) ([]float64, []float64) {
+		if test {
+			return measured(metricSeries(r, func(j int) float64 { return 100 * r.Metrics[j].TestErr }))
+		}
+		x, y := metricSeries(r, func(j int) float64 { return 100 * r.Metrics[j].TrainErr })
+		return x, movingAverage(y, smooth)
+	}
+}
+
 // addErrorCurves adds r's training error (dashed, smoothed) and test error
-// (solid, with dots at the evaluation steps) in percent to p, and returns
-// the largest error drawn and the last step.
-func addErrorCurves(p *plot.Plot, r *Run, s runStyle, smooth int) (yMax, xMax float64) {
-	x, tr := metricSeries(r, func(j int) float64 { return 100 * r.Metrics[j].TrainErr })
-	_, te := metricSeries(r, func(j int) float64 { return 100 * r.Metrics[j].TestErr })
-	train, test := finitePoints(x, movingAverage(tr, smooth)), finitePoints(x, te)
+// (solid, with dots at the evaluation steps) in percent to p, each with its
+// seed band, and returns the largest error drawn and the last step; ok is
+// false if r has no training error to draw.
+func addErrorCurves(p *plot.Plot, r *Run, s runStyle, smooth int) (yMax, xMax float64, ok bool) {
+	trs, tes := pooledSeries(r, errorPercent(false, smooth)), pooledSeries(r, errorPercent(true, smooth))
+	if len(trs.x) == 0 {
+		return 0, 0, false
+	}
+	addBand(p, trs, s.Color, false, 0, 0)
+	addBand(p, tes, s.Color, false, 0, 0)
+	train, test := finitePoints(trs.x, trs.y), finitePoints(tes.x, tes.y)
 	addLine(p, train, draw.LineStyle{Color: s.Color, Width: vg.Points(1), Dashes: plainDashes})
 	addLine(p, test, draw.LineStyle{Color: s.Color, Width: vg.Points(1.8)})
 	addGlyphs(p, test, draw.GlyphStyle{Color: s.Color, Radius: vg.Points(1.6), Shape: draw.CircleGlyph{}})
-	for _, pts := range []plotter.XYs{train, test} {
+	for _, pts := range []plotter.XYs{train, test, finitePoints(trs.x, trs.hi), finitePoints(tes.x, tes.hi)} {
 		for _, pt := range pts {
 			yMax = max(yMax, pt.Y)
 		}
 	}
-	return yMax, x[len(x)-1]
+	return yMax, trs.x[len(trs.x)-1], true
 }
 
 // finitePoints returns the points of xs, ys whose y is finite.

@@ -34,7 +34,7 @@ func columnName(col, n int) string {
 func depthGroups(runs []*Run) [][]int {
 	var idx []int
 	for i, r := range runs {
-		if r.known() && len(r.Grads) > 0 {
+		if r.known() && r.hasGrads() {
 			idx = append(idx, i)
 		}
 	}
@@ -61,7 +61,7 @@ func depthGroups(runs []*Run) [][]int {
 func profileSteps(group []*Run) (steps [][]int, shared bool) {
 	lists := make([][]int, len(group))
 	for i, r := range group {
-		lists[i] = gradSteps(r.Grads)
+		lists[i] = sharedGradSteps(r)
 	}
 	common := selectSteps(commonSteps(lists...))
 	steps = make([][]int, len(group))
@@ -74,11 +74,21 @@ func profileSteps(group []*Run) (steps [][]int, shared bool) {
 	return steps, len(common) > 0
 }
 
+// sharedGradSteps returns the steps at which every run r stands for
+// recorded gradient norms, in increasing order.
+func sharedGradSteps(r *Run) []int {
+	var lists [][]int
+	for _, m := range r.members() {
+		lists = append(lists, gradSteps(m.Grads))
+	}
+	return commonSteps(lists...)
+}
+
 // profileCurve is one run's gradient-norm profile at one step: the norm
-// of every layer against its index.
+// of every layer (y) against its index (x), pooled over seeds.
 type profileCurve struct {
-	run        int
-	idx, norms []float64
+	run int
+	s   seedSeries
 }
 
 // profilePanels returns, for each depth group and each of the three
@@ -95,9 +105,10 @@ func profilePanels(runs []*Run, groups [][]int) (panels [][][]profileCurve, titl
 				if col >= len(steps[k]) {
 					continue
 				}
-				idx, norms := profileAt(runs[i].Grads, steps[k][col])
-				panels[g][col] = append(panels[g][col], profileCurve{i, idx, norms})
-				all = append(all, norms)
+				step := steps[k][col]
+				s := pooledSeries(runs[i], func(m *Run) ([]float64, []float64) { return profileAt(m.Grads, step) })
+				panels[g][col] = append(panels[g][col], profileCurve{i, s})
+				all = append(all, s.y, s.lo, s.hi)
 				titles[g][col] = panelTitle(group[0].Meta.Depth, columnName(col, len(steps[k])), steps[k][col], shared)
 			}
 		}
@@ -113,7 +124,8 @@ func profilePlot(title string, curves []profileCurve, styles []runStyle, floor, 
 	}
 	p := newPlot(title, "layer index (input to fc)", "")
 	for _, cv := range curves {
-		pts, cl := clampLog(cv.idx, cv.norms, floor, ceil, false)
+		d.add(addBand(p, cv.s, styles[cv.run].Color, true, floor, ceil), nil)
+		pts, cl := clampLog(cv.s.x, cv.s.y, floor, ceil, false)
 		addDottedLine(p, d, pts, cl, styles[cv.run], 1.2, 1.3)
 	}
 	return p
@@ -147,6 +159,7 @@ func profileFigure(runs []*Run, styles []runStyle) *figure {
 		}
 	}
 	leg := runLegend(runs, styles, groups, drawn.clamped)
+	legendBand(&leg, runs)
 	return &figure{
 		name:    "gradnorm-profile",
 		caption: "Per-layer gradient norm ||dL/dW|| against layer index at the first, a middle and the last recorded step; one row per depth, plain (dashed) and residual (solid) together; log scale.",
@@ -193,25 +206,28 @@ func runLegend(runs []*Run, styles []runStyle, groups [][]int, clampedAny bool) 
 // net get as much gradient as its end (1), far less (vanishing) or far more
 // (exploding)? nil if no run has gradient norms for two layers.
 func ratioFigure(runs []*Run, styles []runStyle) *figure {
-	xs, ys := make([][]float64, len(runs)), make([][]float64, len(runs))
+	series := make([]seedSeries, len(runs))
+	var all [][]float64
 	for i, r := range runs {
-		xs[i], ys[i] = ratioSeries(r.Grads)
+		series[i] = pooledSeries(r, func(m *Run) ([]float64, []float64) { return ratioSeries(m.Grads) })
+		all = append(all, series[i].y, series[i].lo, series[i].hi)
 	}
-	floor, ceil := logBounds(ys...)
+	floor, ceil := logBounds(all...)
 	p := newPlot("", "iteration", "")
 	leg := newLegend()
 	var drawn []plotter.XYs
 	clampedAny, xmax := false, 0.0
-	for i := range runs {
-		if len(xs[i]) == 0 {
+	for i, sr := range series {
+		if len(sr.x) == 0 {
 			continue
 		}
-		pts, cl := clampLog(xs[i], ys[i], floor, ceil, false)
+		band := addBand(p, sr, styles[i].Color, true, floor, ceil)
+		pts, cl := clampLog(sr.x, sr.y, floor, ceil, false)
 		addLine(p, pts, styles[i].lineStyle(vg.Points(1.4)))
 		addGlyphs(p, cl, clampGlyph(styles[i].Color))
 		leg.Add(styles[i].Label, lineThumb(styles[i].lineStyle(vg.Points(1.4))))
-		drawn, clampedAny = append(drawn, pts), clampedAny || len(cl) > 0
-		xmax = max(xmax, xs[i][len(xs[i])-1])
+		drawn, clampedAny = append(drawn, pts, band), clampedAny || len(cl) > 0
+		xmax = max(xmax, sr.x[len(sr.x)-1])
 	}
 	if len(drawn) == 0 {
 		return nil
@@ -222,6 +238,7 @@ func ratioFigure(runs []*Run, styles []runStyle) *figure {
 	if clampedAny {
 		leg.Add(clampLabel, clampThumb())
 	}
+	legendBand(&leg, runs)
 	logY(p, floor, ceil, append(drawn, plotter.XYs{{Y: 1}})...)
 	xRange(p, 0, xmax)
 	return &figure{

@@ -5,39 +5,49 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/resexp/resexp/internal/runfiles"
 )
 
-// lastResponseStep returns the largest step of rows; ok is false if rows is
-// empty.
-func lastResponseStep(rows []runfiles.ResponseRow) (step int, ok bool) {
-	for i, r := range rows {
-		if i == 0 || r.Step > step {
-			step = r.Step
+// responseStep returns the largest step at which every run r stands for
+// recorded responses; ok is false if there is none.
+func responseStep(r *Run) (step int, ok bool) {
+	var lists [][]int
+	for _, m := range r.members() {
+		steps := make([]int, len(m.Responses))
+		for i, row := range m.Responses {
+			steps[i] = row.Step
 		}
+		lists = append(lists, uniqueSorted(steps))
 	}
-	return step, len(rows) > 0
+	shared := commonSteps(lists...)
+	if len(shared) == 0 {
+		return 0, false
+	}
+	return shared[len(shared)-1], true
 }
 
-// responseCurve is one run's response spread at its last recorded step:
-// the standard deviation of every layer by index, and sorted.
+// responseCurve is one run's response spread at its last recorded step
+// (for repetitions, the last step all seeds recorded): the standard
+// deviation of every layer by index, and sorted, each pooled over seeds.
 type responseCurve struct {
-	run              int
-	idx, std, sorted []float64
+	run             int
+	byLayer, sorted seedSeries
 }
 
 // responseCurves returns the response curves of the runs that recorded
 // responses, and all their values, for the axis.
 func responseCurves(runs []*Run) (curves []responseCurve, all []float64) {
 	for i, r := range runs {
-		step, ok := lastResponseStep(r.Responses)
+		step, ok := responseStep(r)
 		if !ok {
 			continue
 		}
-		idx, std := responseProfile(r.Responses, step)
-		curves = append(curves, responseCurve{i, idx, std, sortedDesc(std)})
-		all = append(all, std...)
+		byLayer := pooledSeries(r, func(m *Run) ([]float64, []float64) { return responseProfile(m.Responses, step) })
+		sorted := pooledSeries(r, func(m *Run) ([]float64, []float64) {
+			_, std := responseProfile(m.Responses, step)
+			return ranks(len(std)), sortedDesc(std)
+		})
+		curves = append(curves, responseCurve{i, byLayer, sorted})
+		all = append(append(append(all, byLayer.y...), byLayer.lo...), byLayer.hi...)
 	}
 	return curves, all
 }
@@ -78,13 +88,18 @@ func responsesFigure(runs []*Run, styles []runStyle) *figure {
 	var drawn drawnSeries
 	for _, cv := range curves {
 		s := styles[cv.run]
-		pts, cl := responsePoints(cv.idx, cv.std, useLog, floor, ceil)
-		addDottedLine(left, &drawn, pts, cl, s, 1.3, 1.4)
-		pts, cl = responsePoints(ranks(len(cv.sorted)), cv.sorted, useLog, floor, ceil)
-		addDottedLine(right, &drawn, pts, cl, s, 1.3, 1.4)
+		for _, panel := range []struct {
+			p  *plot.Plot
+			sr seedSeries
+		}{{left, cv.byLayer}, {right, cv.sorted}} {
+			drawn.add(addBand(panel.p, panel.sr, s.Color, useLog, floor, ceil), nil)
+			pts, cl := responsePoints(panel.sr.x, panel.sr.y, useLog, floor, ceil)
+			addDottedLine(panel.p, &drawn, pts, cl, s, 1.3, 1.4)
+		}
 		leg.Add(s.Label, lineThumb(s.lineStyle(vg.Points(1.5))))
 	}
 	drawn.legendClamp(&leg)
+	legendBand(&leg, runs)
 	responseAxes(left, right, useLog, floor, ceil, drawn.pts)
 	yLabel := "std of layer response"
 	if useLog {

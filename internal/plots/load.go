@@ -19,6 +19,9 @@ type Run struct {
 	Metrics   []runfiles.MetricsRow
 	Grads     []runfiles.GradNormRow
 	Responses []runfiles.ResponseRow
+	// Seeds are the repetitions of one configuration this Run stands for
+	// (see poolSeeds), which then holds no rows itself; nil for a run.
+	Seeds []*Run
 
 	noMeta bool // meta.json was missing or unreadable: depth and kind unknown
 }

@@ -353,3 +353,24 @@ func TestWrongWriterPanics(t *testing.T) {
 	}()
 	w.WriteGradNorms([]GradNormRow{{}})
 }
+
+// TestConfigName checks that a repetition's name gives back its
+// configuration only when the suffix names the run's own seed.
+func TestConfigName(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		seed uint64
+		want string // "": not a repetition
+	}{
+		{SeedName("plain-20", 3), 3, "plain-20"},
+		{"plain-20_lr=0.1-s12", 12, "plain-20_lr=0.1"},
+		{"plain-20-s3", 4, ""},
+		{"plain-20", 1, ""},
+		{"-s1", 1, ""},
+	} {
+		got, ok := ConfigName(&Meta{Name: c.name, Seed: c.seed})
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("ConfigName(%q, seed %d) = %q, %v; want %q", c.name, c.seed, got, ok, c.want)
+		}
+	}
+}

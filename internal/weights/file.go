@@ -1,7 +1,6 @@
 package weights
 
 import (
-	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -180,7 +179,7 @@ func (f *File) check(sd []Tensor) error {
 // depthHint says how many blocks per stage the file holds when that
 // differs from s's, the usual cause of a mismatch.
 func (f *File) depthHint(s models.Spec) string {
-	n, err := models.StageBlocks(cmp.Or(s.Block, "basic"), s.Depth)
+	n, err := models.StageBlocks(s.BlockKind(), s.Depth)
 	if err != nil {
 		return ""
 	}
@@ -189,7 +188,7 @@ func (f *File) depthHint(s models.Spec) string {
 		return ""
 	}
 	per := 6
-	if s.Block == "bottleneck" {
+	if s.BlockKind() == models.Bottleneck {
 		per = 9
 	}
 	return fmt.Sprintf(" (the file holds %d blocks per stage: depth %d; the config builds %d: depth %d)", got/3, per*got/3+2, n, s.Depth)

@@ -1,7 +1,6 @@
 package weights
 
 import (
-	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,15 +24,15 @@ const (
 func Expressible(s models.Spec) error {
 	var why string
 	switch {
-	case cmp.Or(s.Block, "basic") != "basic":
-		why = s.Block + " blocks"
+	case s.BlockKind() != models.Basic:
+		why = s.Block.String() + " blocks"
 	case s.PreAct:
 		why = "pre-activation blocks"
-	case s.Norm != "batch":
-		why = "norm " + s.Norm
+	case s.Norm != models.BatchNorm:
+		why = "norm " + s.Norm.String()
 	case s.Activation != nn.ReLU:
 		why = "activation " + s.Activation.String()
-	case s.Residual && cmp.Or(s.Shortcut, "A") == "C":
+	case s.Residual && s.ShortcutKind() == models.ShortcutC:
 		why = "shortcut option C"
 	default:
 		return nil
@@ -47,7 +46,7 @@ func TorchShortcut(s models.Spec) string {
 	if !s.Residual {
 		return "plain"
 	}
-	return cmp.Or(s.Shortcut, "A")
+	return s.ShortcutKind().String()
 }
 
 // TorchName maps a resexp tensor name (a Param name, or a BatchNorm name

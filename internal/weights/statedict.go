@@ -63,7 +63,7 @@ func renamer(s models.Spec, names string) (func(string) (string, error), error) 
 		if err := Expressible(s); err != nil {
 			return nil, err
 		}
-		n, err := models.StageBlocks("basic", s.Depth)
+		n, err := models.StageBlocks(models.Basic, s.Depth)
 		if err != nil {
 			return nil, err
 		}

@@ -66,7 +66,7 @@ func TestStateDictMatchesCifarResNet(t *testing.T) {
 			for _, in := range [][3]int{{3, 32, 32}, {1, 28, 28}} {
 				name := fmt.Sprintf("%s-%d-%dx%dx%d", sc, depth, in[0], in[1], in[2])
 				t.Run(name, func(t *testing.T) {
-					s := models.Spec{Depth: depth, Residual: sc != "plain", Shortcut: map[bool]string{true: sc, false: "A"}[sc != "plain"],
+					s := models.Spec{Depth: depth, Residual: sc != "plain", Shortcut: models.Shortcut(map[bool]string{true: sc, false: "A"}[sc != "plain"]),
 						Norm: "batch", Activation: nn.ReLU, InC: in[0], H: in[1], W: in[2], Classes: 10}
 					sd, err := StateDict(build(t, s), NamesPyTorch)
 					if err != nil {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/resexp/resexp/internal/nn"
@@ -35,15 +34,17 @@ func Build(s Spec) (*Model, error) {
 // check returns the blocks per stage of s, or an error naming the first
 // value that does not fit.
 func (s Spec) check() (int, error) {
-	n, err := StageBlocks(s.block(), s.Depth)
+	n, err := StageBlocks(s.BlockKind(), s.Depth)
+	if err == nil {
+		_, err = ParseNorm(string(s.Norm))
+	}
+	if err == nil {
+		_, err = ParseShortcut(string(s.ShortcutKind()))
+	}
 	switch {
 	case err != nil:
 		return 0, err
-	case s.Norm != "batch" && s.Norm != "none":
-		return 0, fmt.Errorf("norm %q is not one of batch, none", s.Norm)
-	case !slices.Contains(Shortcuts, s.shortcut()):
-		return 0, fmt.Errorf("shortcut %q is not one of A, B, C", s.Shortcut)
-	case !s.Residual && s.shortcut() != "A":
+	case !s.Residual && s.ShortcutKind() != ShortcutA:
 		return 0, fmt.Errorf("shortcut %s applies to residual nets only", s.Shortcut)
 	case !s.Residual && s.ZeroInitResidual:
 		return 0, fmt.Errorf("zero-initialised residual branches need a residual net")
@@ -94,7 +95,7 @@ func (b *builder) conv(name string, oc, k, stride int) *nn.Conv2D {
 // bn returns BatchNorm over the current activation's channels, or nil if
 // the spec's norm is none.
 func (b *builder) bn(name string) *nn.BatchNorm2D {
-	if b.spec.Norm == "none" {
+	if b.spec.Norm == NoNorm {
 		return nil
 	}
 	bn := nn.NewBatchNorm2D(name, b.c)
@@ -162,7 +163,7 @@ type convSpec struct{ k, oc, stride int }
 // reduce as in the authors' models (He et al. 2016's resnet-pre-act.lua, the
 // 2015 ResNet-50 release); torchvision's "v1.5" moves it to the 3x3.
 func (b *builder) branchConvs(width, stride int) []convSpec {
-	if b.spec.block() == "bottleneck" {
+	if b.spec.BlockKind() == Bottleneck {
 		return []convSpec{{1, width, stride}, {3, width, 1}, {1, Expansion * width, 1}}
 	}
 	return []convSpec{{3, width, stride}, {3, width, 1}}
@@ -272,8 +273,8 @@ func (b *builder) branchEnd(p *nn.Param) {
 // change) or "projection" (option B where they change, C everywhere).
 func (b *builder) shortcutKind(c, oc, stride int) string {
 	change := c != oc || stride != 1
-	switch opt := b.spec.shortcut(); {
-	case opt == "C" || (opt == "B" && change):
+	switch opt := b.spec.ShortcutKind(); {
+	case opt == ShortcutC || (opt == ShortcutB && change):
 		return "projection"
 	case change:
 		return "pad"

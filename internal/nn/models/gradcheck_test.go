@@ -25,7 +25,7 @@ const (
 
 // tinySpec is a net of the smallest depth of its block on 2x8x8 inputs and
 // 3 classes (stage 3 runs on 2x2 maps).
-func tinySpec(block, shortcut string, residual, preact bool, norm string, act nn.ActKind, zero bool) Spec {
+func tinySpec(block Block, shortcut Shortcut, residual, preact bool, norm Norm, act nn.ActKind, zero bool) Spec {
 	depth := 8
 	if block == "bottleneck" {
 		depth = 11

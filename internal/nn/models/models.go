@@ -3,7 +3,6 @@ package models
 import (
 	"cmp"
 	"fmt"
-	"strings"
 
 	"github.com/resexp/resexp/internal/nn"
 )
@@ -11,38 +10,32 @@ import (
 // Spec describes a network.
 //
 // Depth must be 6n+2 for basic blocks and 9n+2 for bottleneck blocks, with
-// n >= 1 blocks per stage. Block is "basic" (two 3x3 convs) or "bottleneck"
-// (1x1 reduce, 3x3, 1x1 expand to 4x the stage width); empty means basic.
+// n >= 1 blocks per stage. Block is Basic (two 3x3 convs) or Bottleneck
+// (1x1 reduce, 3x3, 1x1 expand to 4x the stage width); empty means Basic.
 // Shortcut is the residual nets' shortcut option of He et al. 2015, §3.3:
-// "A" identity, zero-padded where dimensions change (empty means A); "B" a
+// A identity, zero-padded where dimensions change (empty means A); B a
 // 1x1 projection conv (with BN in a post-activation net) where dimensions
-// change, identity elsewhere; "C" a projection on every shortcut. A plain
+// change, identity elsewhere; C a projection on every shortcut. A plain
 // net takes no option but A. A bottleneck net changes dimensions at the
 // first block of every stage (16 to 64 channels in stage 1): option A pads
 // there, and He et al. 2016's ResNet-164 and -1001 are option B.
 // PreAct selects He et al. 2016's pre-activation ordering (BN-act-conv,
 // nothing after the addition, a final BN-act before pooling). Norm is
-// "batch" or "none". ZeroInitResidual makes Init zero the last scale of each
+// BatchNorm or NoNorm. ZeroInitResidual makes Init zero the last scale of each
 // residual branch (residual nets only; see Init). InC, H and W are the
 // input's channels, height and width; Classes is the number of outputs.
 type Spec struct {
 	Depth            int
 	Residual         bool
-	Block            string
-	Shortcut         string
+	Block            Block
+	Shortcut         Shortcut
 	PreAct           bool
-	Norm             string // "batch" or "none"
+	Norm             Norm
 	Activation       nn.ActKind
 	ZeroInitResidual bool
 	InC, H, W        int
 	Classes          int
 }
-
-// Blocks and Shortcuts list the values Spec.Block and Spec.Shortcut accept.
-var (
-	Blocks    = []string{"basic", "bottleneck"}
-	Shortcuts = []string{"A", "B", "C"}
-)
 
 // Widths are the filter counts of the three stages (the paper's 16, 32, 64).
 // In a bottleneck block they are the widths of the 1x1 reduce and the 3x3
@@ -54,11 +47,11 @@ var Widths = [3]int{16, 32, 64}
 // stage width.
 const Expansion = 4
 
-// block returns Block, with empty meaning "basic".
-func (s Spec) block() string { return cmp.Or(s.Block, "basic") }
+// BlockKind returns Block, with empty meaning Basic.
+func (s Spec) BlockKind() Block { return cmp.Or(s.Block, Basic) }
 
-// shortcut returns Shortcut, with empty meaning "A".
-func (s Spec) shortcut() string { return cmp.Or(s.Shortcut, "A") }
+// ShortcutKind returns Shortcut, with empty meaning ShortcutA.
+func (s Spec) ShortcutKind() Shortcut { return cmp.Or(s.Shortcut, ShortcutA) }
 
 // Label names a net the way the paper's figures do: "resnet-56" or
 // "plain-20", with the non-default architecture choices appended, as in
@@ -68,11 +61,11 @@ func (s Spec) Label() string {
 	if s.Residual {
 		l = fmt.Sprintf("resnet-%d", s.Depth)
 	}
-	if s.block() != "basic" {
-		l += "-" + s.block()
+	if s.BlockKind() != Basic {
+		l += "-" + s.BlockKind().String()
 	}
-	if s.Residual && s.shortcut() != "A" {
-		l += "-" + s.shortcut()
+	if s.Residual && s.ShortcutKind() != ShortcutA {
+		l += "-" + s.ShortcutKind().String()
 	}
 	if s.PreAct {
 		l += "-preact"
@@ -82,25 +75,26 @@ func (s Spec) Label() string {
 
 // BlocksPerStage returns n for depth = 6n+2 (basic blocks), or an error
 // naming the nearest valid depths.
-func BlocksPerStage(depth int) (int, error) { return StageBlocks("basic", depth) }
+func BlocksPerStage(depth int) (int, error) { return StageBlocks(Basic, depth) }
 
 // StageBlocks returns the number of blocks per stage n of a net of block
-// kind and depth: depth = 6n+2 for "basic", 9n+2 for "bottleneck" (each
-// block holds 2 or 3 convs, plus the first conv and the fc layer). The error
-// names the nearest valid depths.
-func StageBlocks(block string, depth int) (int, error) {
+// kind and depth: depth = 6n+2 for Basic (or empty), 9n+2 for Bottleneck
+// (each block holds 2 or 3 convs, plus the first conv and the fc layer).
+// The error names the nearest valid depths, or the block kinds.
+func StageBlocks(block Block, depth int) (int, error) {
 	per, examples := 6, "20, 32, 44, 56, 110, 1202"
 	switch block {
-	case "basic", "":
-	case "bottleneck":
+	case Basic, "":
+	case Bottleneck:
 		per, examples = 9, "164, 1001"
 	default:
-		return 0, fmt.Errorf("block %q is not one of %s", block, strings.Join(Blocks, ", "))
+		_, err := ParseBlock(string(block))
+		return 0, err
 	}
 	if depth < per+2 || (depth-2)%per != 0 {
 		lo := max(per+2, depth-((depth-2)%per+per)%per)
 		return 0, fmt.Errorf("depth %d is not %dn+2 with n >= 1 for %s blocks (e.g. %d or %d; the papers use %s)",
-			depth, per, cmp.Or(block, "basic"), lo, lo+per, examples)
+			depth, per, cmp.Or(block, Basic), lo, lo+per, examples)
 	}
 	return (depth - 2) / per, nil
 }

@@ -52,7 +52,7 @@ func TestParamCountsPaper(t *testing.T) {
 }
 
 // TestMACs checks forward multiply-accumulates per image against
-// conv_macs() of shared/bench/resnet_cifar.py (conv + fc): ResNet-20
+// conv_macs() of bench/pytorch/resnet_cifar.py (conv + fc): ResNet-20
 // 40,551,040 (~40.6M), ResNet-56 125,485,696, ResNet-110 252,887,680; MNIST
 // ResNet-20 30,821,248.
 func TestMACs(t *testing.T) {
@@ -145,7 +145,7 @@ func TestOneByOneConv(t *testing.T) {
 	}
 }
 
-func variant(depth int, block, shortcut string, preact bool) Spec {
+func variant(depth int, block Block, shortcut Shortcut, preact bool) Spec {
 	s := cifar(depth, true)
 	s.Block, s.Shortcut, s.PreAct = block, shortcut, preact
 	return s
