@@ -25,7 +25,7 @@ type shatterOptions struct {
 func newShatterCmd() *cobra.Command {
 	o := &shatterOptions{loader: newConfigLoader()}
 	c := &cobra.Command{
-		Use:   "shatter RUN_DIR... | --depth N --plain|--residual [--dataset NAME] [--seed S]  [--points 256] [--images A,B] [--out DIR]",
+		Use:   "shatter RUN_DIR... | --depth N --plain|--residual [--dataset NAME] [--data-dir DIR] [--seed S] [--points 256] [--images A,B] [--out DIR]",
 		Short: "Shattered gradients: a net's input gradient along a line between two images, and its autocorrelation",
 		Long: `Shattered gradients (Balduzzi et al. 2017). On the straight line x(t) = a + t(b - a),
 t in [0, 1], between test images a and b (--images, normalised as in training) take --points
@@ -39,7 +39,7 @@ With RUN_DIR (one or more) each run's net is analysed at initialisation, rebuilt
 run's config and seed exactly as the trainer initialises it, and with its trained weights:
 its checkpoint, or RUN_DIR/weights.safetensors when it has none. With --depth N and --plain,
 --residual or both, the nets of that depth are analysed at initialisation, with the config's
-defaults and --dataset and --seed. Nets are drawn side by side in the order given.
+defaults and --dataset, --data-dir and --seed. Nets are drawn side by side in the order given.
 
 Writes shatter.csv (long format: net,state,step,class,quantity,index,t,value) and shatter.png
 into --out (default: the run directory when one is given, else ./shatter).`,
@@ -50,11 +50,12 @@ into --out (default: the run directory when one is given, else ./shatter).`,
 	f.BoolVar(&o.plain, "plain", false, "with --depth: the plain net")
 	f.BoolVar(&o.residual, "residual", false, "with --depth: the residual net (both flags: side by side)")
 	f.String("dataset", "", "with --depth: the data set whose input shape, classes and test images to use")
+	f.String("data-dir", "", "with --depth: directory holding the data set's files (default data/<dataset>)")
 	f.Uint64("seed", 0, "with --depth: the seed of the initialisation")
 	f.IntVar(&o.points, "points", experiments.DefaultShatterPoints, fmt.Sprintf("points on the line (%d to %d)", experiments.MinShatterPoints, experiments.MaxShatterPoints))
 	f.IntSliceVar(&o.images, "images", []int{0, 1}, "indices of the two test images the line joins")
 	f.StringVar(&o.out, "out", "", "directory for shatter.csv and shatter.png (default: RUN_DIR if one, else shatter)")
-	for flag, key := range map[string]string{"depth": "model.depth", "dataset": "data.dataset", "seed": "seed"} {
+	for flag, key := range map[string]string{"depth": "model.depth", "dataset": "data.dataset", "data-dir": "data.dir", "seed": "seed"} {
 		o.loader.bind(f, flag, key)
 	}
 	return c
@@ -92,7 +93,7 @@ func (o *shatterOptions) run(c *cobra.Command, dirs []string) error {
 // --depth flags describe. Mixing the two, or giving neither, is refused.
 func (o *shatterOptions) nets(c *cobra.Command, dirs []string) ([]experiments.ShatterNet, error) {
 	var depthFlags []string
-	for _, name := range []string{"depth", "plain", "residual", "dataset", "seed"} {
+	for _, name := range []string{"depth", "plain", "residual", "dataset", "data-dir", "seed"} {
 		if c.Flags().Changed(name) {
 			depthFlags = append(depthFlags, "--"+name)
 		}
