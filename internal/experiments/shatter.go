@@ -45,8 +45,8 @@ const (
 )
 
 // shatterChunk is the number of line points per forward and backward pass,
-// which bounds the activations' memory (a resnet-56 on CIFAR-10 keeps
-// about 4 MB per image).
+// which bounds the memory of the activations kept for the backward pass
+// (they grow with the batch and the depth).
 const shatterChunk = 32
 
 // WeightsFile is the name of a run's exported weights inside its directory
