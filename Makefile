@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/resexp
 DEMO    := runs/demo
 
-.PHONY: build test data demo bench lint clean
+.PHONY: build test data demo serve bench lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/resexp
@@ -23,6 +23,11 @@ demo: data
 	$(BIN) sweep configs/demo.yaml
 	$(BIN) plot $(DEMO) --out plots/demo
 	@echo "open plots/demo/index.html"
+
+# serve shows runs/ (the demo's runs among them) live in a browser at
+# http://127.0.0.1:8080/ until Ctrl-C; see README.md, "Watching runs live".
+serve: build
+	$(BIN) serve
 
 # bench runs the GEMM kernel benchmarks and the whole-network throughput.
 bench: build

@@ -23,14 +23,56 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, total int) *progress {
-	p := &progress{w: w, total: total}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetWidth(24), progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish())
+	return &progress{w: w, total: total, bar: newBar(w, total)}
+}
+
+// newBar returns a progress bar counting to total with the predicted time
+// left, drawn on w if w is a terminal; else nil.
+func newBar(w io.Writer, total int) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
 	}
-	return p
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+		progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(24), progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+}
+
+// counter shows the progress of an analysis of total evaluations: a bar
+// with the time left on a terminal, otherwise a line at every tenth.
+type counter struct {
+	w          io.Writer
+	bar        *progressbar.ProgressBar
+	what       string
+	total, ten int // ten: the tenths reported so far
+	start      time.Time
+}
+
+func newCounter(w io.Writer, what string, total int) *counter {
+	c := &counter{w: w, bar: newBar(w, total), what: what, total: total, start: time.Now()}
+	if c.bar != nil {
+		c.bar.Describe(what)
+	}
+	return c
+}
+
+// set records that done of the total evaluations are done.
+func (c *counter) set(done, _ int) {
+	if c.bar != nil {
+		_ = c.bar.Set(done)
+		return
+	}
+	if t := 10 * done / max(c.total, 1); t > c.ten {
+		c.ten = t
+		fmt.Fprintf(c.w, "%s: %d/%d (%.0fs)\n", c.what, done, c.total, time.Since(c.start).Seconds())
+	}
+}
+
+func (c *counter) done() {
+	if c.bar != nil {
+		_ = c.bar.Finish()
+	}
 }
 
 func (p *progress) step(step int, loss float64) {

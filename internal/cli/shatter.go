@@ -12,11 +12,13 @@ import (
 
 	"github.com/resexp/resexp/internal/experiments"
 	"github.com/resexp/resexp/internal/plots"
+	"github.com/resexp/resexp/internal/runfiles"
 )
 
 type shatterOptions struct {
 	residual, plain bool
 	points          int
+	weights         string
 	images          []int
 	out             string
 	loader          *configLoader
@@ -25,7 +27,7 @@ type shatterOptions struct {
 func newShatterCmd() *cobra.Command {
 	o := &shatterOptions{loader: newConfigLoader()}
 	c := &cobra.Command{
-		Use:   "shatter RUN_DIR... | --depth N --plain|--residual [--dataset NAME] [--data-dir DIR] [--seed S] [--points 256] [--images A,B] [--out DIR]",
+		Use:   "shatter RUN_DIR... [--weights FILE] | --depth N --plain|--residual [--dataset NAME] [--data-dir DIR] [--seed S] [--points 256] [--images A,B] [--out DIR]",
 		Short: "Shattered gradients: a net's input gradient along a line between two images, and its autocorrelation",
 		Long: `Shattered gradients (Balduzzi et al. 2017). On the straight line x(t) = a + t(b - a),
 t in [0, 1], between test images a and b (--images, normalised as in training) take --points
@@ -37,7 +39,8 @@ gradients of a deep plain net decorrelate like white noise; a ResNet's stay corr
 
 With RUN_DIR (one or more) each run's net is analysed at initialisation, rebuilt from the
 run's config and seed exactly as the trainer initialises it, and with its trained weights:
-its checkpoint, or RUN_DIR/weights.safetensors when it has none. With --depth N and --plain,
+its checkpoint, or RUN_DIR/weights.safetensors when it has none, or with one RUN_DIR the
+--weights file. With --depth N and --plain,
 --residual or both, the nets of that depth are analysed at initialisation, with the config's
 defaults and --dataset, --data-dir and --seed. Nets are drawn side by side in the order given.
 
@@ -52,6 +55,7 @@ into --out (default: the run directory when one is given, else ./shatter).`,
 	f.String("dataset", "", "with --depth: the data set whose input shape, classes and test images to use")
 	f.String("data-dir", "", "with --depth: directory holding the data set's files (default data/<dataset>)")
 	f.Uint64("seed", 0, "with --depth: the seed of the initialisation")
+	f.StringVar(&o.weights, "weights", "", "with one RUN_DIR: its trained weights from this safetensors file instead of its checkpoint")
 	f.IntVar(&o.points, "points", experiments.DefaultShatterPoints, fmt.Sprintf("points on the line (%d to %d)", experiments.MinShatterPoints, experiments.MaxShatterPoints))
 	f.IntSliceVar(&o.images, "images", []int{0, 1}, "indices of the two test images the line joins")
 	f.StringVar(&o.out, "out", "", "directory for shatter.csv and shatter.png (default: RUN_DIR if one, else shatter)")
@@ -74,7 +78,7 @@ func (o *shatterOptions) run(c *cobra.Command, dirs []string) error {
 		return err
 	}
 	out := o.outDir(dirs)
-	csvPath := filepath.Join(out, experiments.ShatterCSV)
+	csvPath := filepath.Join(out, runfiles.ShatterFile)
 	w := c.OutOrStdout()
 	printShatter(w, rs)
 	if err := writeShatterCSV(out, csvPath, rs); err != nil {
@@ -101,8 +105,10 @@ func (o *shatterOptions) nets(c *cobra.Command, dirs []string) ([]experiments.Sh
 	switch {
 	case len(dirs) > 0 && len(depthFlags) > 0:
 		return nil, &usageError{msg: fmt.Sprintf("shatter: give run directories or --depth N --plain|--residual, not both (got %s and %s); a run's config decides its net", dirs[0], depthFlags[0])}
+	case o.weights != "" && len(dirs) != 1:
+		return nil, &usageError{msg: fmt.Sprintf("shatter --weights takes one run directory, got %d", len(dirs))}
 	case len(dirs) > 0:
-		return runNets(dirs)
+		return runNets(dirs, o.weights)
 	case !c.Flags().Changed("depth"):
 		return nil, &usageError{msg: "shatter needs RUN_DIR... or --depth N --plain|--residual; see 'resexp shatter --help'"}
 	case !o.plain && !o.residual:
@@ -126,15 +132,16 @@ func (o *shatterOptions) nets(c *cobra.Command, dirs []string) ([]experiments.Sh
 	return nets, nil
 }
 
-// runNets opens each run directory.
-func runNets(dirs []string) ([]experiments.ShatterNet, error) {
+// runNets opens each run directory; weights (for one run) is its weights
+// file ("" for its own).
+func runNets(dirs []string, weights string) ([]experiments.ShatterNet, error) {
 	nets := make([]experiments.ShatterNet, len(dirs))
 	for i, d := range dirs {
 		run, err := experiments.OpenRun(d)
 		if err != nil {
 			return nil, err
 		}
-		nets[i] = experiments.ShatterNet{Run: run}
+		nets[i] = experiments.ShatterNet{Run: run, Weights: weights}
 	}
 	return nets, nil
 }

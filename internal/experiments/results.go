@@ -30,11 +30,15 @@ type Result struct {
 	Residual bool
 	Params   int
 	Steps    int
-	TrainErr float64 // last metrics row
-	TestErr  float64 // last evaluation
-	ValErr   float64 // last validation evaluation; NaN without a validation split
-	WallS    float64 // training time, across resumes
-	Status   string
+	// Iterations is the number of iterations the run is to train for
+	// (meta.json's; 0 for runs recorded before meta.json held it).
+	Iterations   int
+	TrainErr     float64 // last metrics row
+	TestErr      float64 // last evaluation
+	ValErr       float64 // last validation evaluation; NaN without a validation split
+	ImagesPerSec float64 // last metrics row
+	WallS        float64 // training time, across resumes
+	Status       string  // meta.json's; see LiveStatus
 }
 
 // Results reads every run directory directly inside dir (those with a
@@ -76,6 +80,11 @@ func sortResults(rs []Result) {
 	})
 }
 
+// ReadResult summarises the run in dir from its meta.json and metrics.csv.
+// A missing meta.json gives an error for which errors.Is(err,
+// fs.ErrNotExist) holds; a missing metrics.csv gives a result without steps.
+func ReadResult(dir string) (Result, error) { return result(dir) }
+
 func result(dir string) (Result, error) {
 	m, err := runfiles.ReadMeta(dir)
 	if err != nil {
@@ -86,14 +95,14 @@ func result(dir string) (Result, error) {
 		config = filepath.Base(dir)
 	}
 	r := Result{Name: filepath.Base(dir), Config: config, Repeat: repeat, Seed: m.Seed, Label: m.Label, Dataset: m.Dataset,
-		Depth: m.Depth, Residual: m.Residual, Params: m.Params, Status: m.Status,
-		TrainErr: math.NaN(), TestErr: math.NaN(), ValErr: math.NaN()}
+		Depth: m.Depth, Residual: m.Residual, Params: m.Params, Iterations: m.Iterations, Status: m.Status,
+		TrainErr: math.NaN(), TestErr: math.NaN(), ValErr: math.NaN(), ImagesPerSec: math.NaN()}
 	rows, err := runfiles.ReadMetrics(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
 	for _, row := range rows {
-		r.Steps, r.TrainErr, r.WallS = row.Step, row.TrainErr, row.ElapsedS
+		r.Steps, r.TrainErr, r.ImagesPerSec, r.WallS = row.Step, row.TrainErr, row.ImagesPerSec, row.ElapsedS
 		if !math.IsNaN(row.TestErr) {
 			r.TestErr = row.TestErr
 		}
@@ -102,6 +111,17 @@ func result(dir string) (Result, error) {
 		}
 	}
 	return r, nil
+}
+
+// LiveStatus is the status of the run in dir as it stands now: status,
+// meta.json's, except that a run marked running that no process holds (see
+// RunHeld) was killed or lost its machine, and is interrupted: it resumes
+// from its last checkpoint.
+func LiveStatus(dir, status string) string {
+	if status == runfiles.StatusRunning && !RunHeld(dir) {
+		return runfiles.StatusInterrupted
+	}
+	return status
 }
 
 // WriteResults writes results.csv and results.md for rs into dir,

@@ -105,7 +105,7 @@ func newMeta(t *Trainer) runfiles.Meta {
 		Name: filepath.Base(t.Dir), Label: t.Model.Spec.Label(),
 		Dataset: t.Cfg.Data.Dataset, Depth: t.Cfg.Model.Depth, Residual: t.Cfg.Model.Residual,
 		Params: t.Model.NumParams(), Version: Version, Revision: Revision(),
-		GoVersion: runtime.Version(), CPU: CPUName(), Seed: t.Cfg.Seed,
+		GoVersion: runtime.Version(), CPU: CPUName(), Seed: t.Cfg.Seed, Iterations: t.Total,
 		Start: time.Now(), Status: "running", DataFiles: fileSums(t.train, t.test),
 	}
 }

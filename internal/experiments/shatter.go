@@ -1,11 +1,8 @@
 package experiments
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/resexp/resexp/internal/nn"
@@ -49,17 +46,15 @@ const (
 // (they grow with the batch and the depth).
 const shatterChunk = 32
 
-// WeightsFile is the name of a run's exported weights inside its directory
-// (resexp export's default output), which an analysis reads when the run
-// has no checkpoint (a published run keeps only these).
-const WeightsFile = "weights.safetensors"
-
 // ShatterNet is one net to analyse: a run (see OpenRun), whose config
 // builds the net and whose weights are the trained net, or, with Run nil,
 // the net of Cfg at initialisation only.
 type ShatterNet struct {
 	Run *Run
-	Cfg Config // used when Run is nil
+	// Weights is the file of the run's trained weights; "" means the
+	// run's own (see FinalWeights).
+	Weights string
+	Cfg     Config // used when Run is nil
 }
 
 // config is the config of the net: its run's or Cfg.
@@ -125,7 +120,7 @@ type ShatterResult struct {
 // statistics of the training set, as the trainer does). Every net is
 // analysed at initialisation, built and initialised exactly as the trainer
 // does from its config's seed; a net with a run directory also with the
-// run's trained weights (see Run.FinalNet).
+// run's trained weights (see FinalWeights).
 // All input (configs, point count, image indices, weights) is checked
 // before any net is evaluated; problems are InputErrors naming the flag,
 // key or file.
@@ -162,6 +157,13 @@ func prepareShatter(n ShatterNet, opt ShatterOptions) (*ShatterResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, BadInput(err)
 	}
+	var final string
+	if n.Run != nil {
+		var err error
+		if final, err = FinalWeights(n.Run.Dir, n.Weights); err != nil {
+			return nil, err
+		}
+	}
 	t := &Trainer{Cfg: cfg, unlock: func() {}}
 	if err := t.setup(); err != nil {
 		return nil, err
@@ -183,7 +185,7 @@ func prepareShatter(n ShatterNet, opt ShatterOptions) (*ShatterResult, error) {
 	}
 	r.Run = n.Run.Dir
 	var err error
-	r.trained, r.trainedStep, err = n.Run.FinalNet()
+	r.trained, r.trainedStep, err = n.Run.finalNet(final)
 	return r, err
 }
 
@@ -196,21 +198,14 @@ func testImage(t *Trainer, i int) ([]float32, int) {
 	return x, int(y[0])
 }
 
-// FinalNet builds the run's model with its trained weights: those of its
-// checkpoint (see LoadNet), or of its WeightsFile when it has no
-// checkpoint (a published run keeps only the exported weights); it
-// returns the model and the weights' step. A run with neither is an
-// InputError naming both files.
-func (r *Run) FinalNet() (*models.Model, int, error) {
-	if _, err := os.Stat(CheckpointPath(r.Dir)); err == nil {
+// finalNet builds the run's model with the weights of file, the run's
+// checkpoint or a weights file (see FinalWeights), and returns it with the
+// weights' step.
+func (r *Run) finalNet(file string) (*models.Model, int, error) {
+	if file == CheckpointPath(r.Dir) {
 		return r.LoadNet()
 	}
-	path := filepath.Join(r.Dir, WeightsFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, BadInput(fmt.Errorf("run directory %s has no weights: neither %s nor %s; train it (resexp train) or export them (resexp export)",
-			r.Dir, CheckpointPath(r.Dir), path))
-	}
-	return r.Weights(path)
+	return r.Weights(file)
 }
 
 // uniqueNames sets each result's Name to its Label, followed by its run

@@ -8,24 +8,14 @@ import (
 	"github.com/resexp/resexp/internal/runfiles"
 )
 
-// ShatterCSV is the file Shatter's results are written to.
-const ShatterCSV = "shatter.csv"
-
-// shatterHeader is shatter.csv's header. Each row is one value of one
-// quantity (see the comment at the top of shatter.go) of one net's state:
-// net is ShatterResult.Name, state "init" or "trained", step the weights'
-// step, class the differentiated logit's class; for output, grad and
-// grad_norm, index is the point and t its position on the line; for acf
-// and cosine, index is the lag and t the lag's length along the line.
-var shatterHeader = []string{"net", "state", "step", "class", "quantity", "index", "t", "value"}
-
-// WriteShatterCSV writes the results to path atomically, in long format
-// (one value per row, as pandas' melt), floats written exactly
-// (strconv 'g', -1); NaN is "nan".
+// WriteShatterCSV writes the results to path (runfiles.ShatterFile in the
+// output directory) atomically, in long format (one value per row, as
+// pandas' melt; columns runfiles.ShatterHeader), floats written by
+// runfiles.FormatFloat.
 func WriteShatterCSV(path string, rs []*ShatterResult) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	w.Write(shatterHeader)
+	w.Write(runfiles.ShatterHeader)
 	for _, r := range rs {
 		for _, s := range r.States {
 			writeShatterState(w, r, s)

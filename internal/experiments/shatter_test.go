@@ -208,16 +208,16 @@ func TestShatterTrainedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, WeightsFile), e.Bytes, 0o644)
+	os.WriteFile(filepath.Join(dir, ExportedWeights), e.Bytes, 0o644)
 	os.RemoveAll(filepath.Join(dir, runfiles.CheckpointDir))
 	wf, err := Shatter([]ShatterNet{{Run: run}}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := wf[0].States[1]; got.Step != 3 || !slices.Equal(got.Grad, st[1].Grad) || !slices.Equal(got.Output, st[1].Output) {
-		t.Errorf("from %s: %+v, from the checkpoint %+v", WeightsFile, got, st[1])
+		t.Errorf("from %s: %+v, from the checkpoint %+v", ExportedWeights, got, st[1])
 	}
-	csvPath := filepath.Join(dir, ShatterCSV)
+	csvPath := filepath.Join(dir, runfiles.ShatterFile)
 	if err := WriteShatterCSV(csvPath, wf); err != nil {
 		t.Fatal(err)
 	}
@@ -226,9 +226,9 @@ func TestShatterTrainedRun(t *testing.T) {
 	if lines[0] != "net,state,step,class,quantity,index,t,value" || len(lines) != 1+2*(3*8+2*3) {
 		t.Errorf("shatter.csv: header %q, %d lines, want %d", lines[0], len(lines), 1+2*(3*8+2*3))
 	}
-	os.Remove(filepath.Join(dir, WeightsFile))
+	os.Remove(filepath.Join(dir, ExportedWeights))
 	_, err = Shatter([]ShatterNet{{Run: run}}, opt)
-	if !IsBadInput(err) || !strings.Contains(err.Error(), "has no weights") || !strings.Contains(err.Error(), WeightsFile) {
+	if !IsBadInput(err) || !strings.Contains(err.Error(), "has no checkpoint") || !strings.Contains(err.Error(), ExportedWeights) {
 		t.Errorf("no weights: %v", err)
 	}
 }

@@ -310,6 +310,14 @@ func (t *Trainer) setRow(step int) {
 // Evaluate returns the mean loss and error of the model in inference mode on
 // the first limit images of s (all when limit is 0).
 func (t *Trainer) Evaluate(s *data.Set, limit int) (loss, errRate float64) {
+	return t.evaluateNet(t.Model.Net, s, limit)
+}
+
+// evaluateNet is Evaluate of net, a network with the model's input and
+// output shapes (the model's own, or one built from its layers such as a
+// lesioned net), in the same batches and summation order, so that the same
+// net gives the same bits.
+func (t *Trainer) evaluateNet(net nn.Layer, s *data.Set, limit int) (loss, errRate float64) {
 	n := s.Len()
 	if limit > 0 && limit < n {
 		n = limit
@@ -321,7 +329,7 @@ func (t *Trainer) Evaluate(s *data.Set, limit int) (loss, errRate float64) {
 		hi := min(lo+bs, n)
 		x := t.batchView(hi - lo)
 		s.Fill(x.Data, t.y[:hi-lo], lo, hi, t.norm)
-		l, w := t.loss.Forward(t.Model.Net.Forward(x, false), t.y[:hi-lo])
+		l, w := t.loss.Forward(net.Forward(x, false), t.y[:hi-lo])
 		sum += l * float64(hi-lo)
 		wrong += w
 	}

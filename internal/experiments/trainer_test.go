@@ -69,8 +69,8 @@ func TestTrainLearns(t *testing.T) {
 		t.Errorf("final test error %.2f, want < 0.5", last.TestErr)
 	}
 	m, err := runfiles.ReadMeta(dir)
-	if err != nil || m.Status != "completed" || m.Label != "resnet-8" || m.Params == 0 {
-		t.Errorf("meta %+v, err %v", m, err)
+	if err != nil || m.Status != "completed" || m.Label != "resnet-8" || m.Params == 0 || m.Iterations != 40 {
+		t.Errorf("meta %+v, err %v (want completed resnet-8, 40 iterations)", m, err)
 	}
 }
 

@@ -47,31 +47,41 @@ func newCanvas(format string, w, h vg.Length) (vg.CanvasWriterTo, error) {
 }
 
 // write draws f and writes it atomically to outDir/<name>.<format>,
-// returning the path. A panic while drawing becomes an error naming the
-// figure, so one bad figure cannot take the others down.
-func (f *figure) write(outDir, format string) (path string, err error) {
-	path = filepath.Join(outDir, f.name+"."+format)
+// returning the path.
+func (f *figure) write(outDir, format string) (string, error) {
+	path := filepath.Join(outDir, f.name+"."+format)
+	data, err := f.encode(format)
+	if err != nil {
+		return "", fmt.Errorf("plots: %s: %w", path, err)
+	}
+	return path, runfiles.WriteFileAtomic(path, data)
+}
+
+// encode draws f and returns the bytes of the file in format (png, svg or
+// pdf). A panic while drawing becomes an error naming the figure, so one bad
+// figure cannot take the others down.
+func (f *figure) encode(format string) (data []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("plots: drawing %s: %v", path, r)
+			err = fmt.Errorf("drawing %s: %v", f.name, r)
 		}
 	}()
 	c, err := newCanvas(format, f.w, f.h)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	dc := draw.New(c)
 	fillBackground(dc, color.White)
 	f.draw(dc)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("plots: encoding %s: %w", path, err)
+		return nil, fmt.Errorf("encoding %s: %w", f.name, err)
 	}
-	data := buf.Bytes()
+	data = buf.Bytes()
 	if format == "svg" {
 		data = fixSVGImages(data)
 	}
-	return path, runfiles.WriteFileAtomic(path, data)
+	return data, nil
 }
 
 // fixSVGImages corrects two things vgsvg does with embedded PNG images: it

@@ -22,12 +22,6 @@ func formatFloat(v float64, nanCell string) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// FormatFloat formats v for a CSV cell as the run files do: exact shortest
-// 'g' form, "inf", "-inf" and "nan". Files outside the run directory's
-// set (an analysis's CSV, such as shatter.csv) use it to write numbers the
-// same way.
-func FormatFloat(v float64) string { return formatFloat(v, "nan") }
-
 // parseFloat parses a float cell: "" and any case of "nan" give NaN, "inf",
 // "+inf", "-inf" and "infinity" give infinities, and a number too large or
 // too small for float64 gives ±Inf or 0 as strconv rounds it.

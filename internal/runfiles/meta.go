@@ -21,22 +21,25 @@ const (
 // Meta is the content of meta.json: what the run is, what produced it and
 // how it ended.
 type Meta struct {
-	Name      string     `json:"name"`  // run name: the run directory's base name
-	Label     string     `json:"label"` // plot label, e.g. "resnet-56" or "plain-20"
-	Dataset   string     `json:"dataset"`
-	Depth     int        `json:"depth"`
-	Residual  bool       `json:"residual"`
-	Params    int        `json:"params"`
-	Version   string     `json:"version"`
-	Revision  string     `json:"revision"`
-	GoVersion string     `json:"go_version"`
-	CPU       string     `json:"cpu"`
-	Seed      uint64     `json:"seed"`
-	Start     time.Time  `json:"start"`
-	End       *time.Time `json:"end,omitempty"`
-	Status    string     `json:"status"`            // one of the Status* constants
-	Message   string     `json:"message,omitempty"` // e.g. the divergence message
-	DataFiles []FileSum  `json:"data_files"`
+	Name      string `json:"name"`  // run name: the run directory's base name
+	Label     string `json:"label"` // plot label, e.g. "resnet-56" or "plain-20"
+	Dataset   string `json:"dataset"`
+	Depth     int    `json:"depth"`
+	Residual  bool   `json:"residual"`
+	Params    int    `json:"params"`
+	Version   string `json:"version"`
+	Revision  string `json:"revision"`
+	GoVersion string `json:"go_version"`
+	CPU       string `json:"cpu"`
+	Seed      uint64 `json:"seed"`
+	// Iterations is the number of training iterations the run is to do; 0
+	// in runs recorded before meta.json held it.
+	Iterations int        `json:"iterations,omitempty"`
+	Start      time.Time  `json:"start"`
+	End        *time.Time `json:"end,omitempty"`
+	Status     string     `json:"status"`            // one of the Status* constants
+	Message    string     `json:"message,omitempty"` // e.g. the divergence message
+	DataFiles  []FileSum  `json:"data_files"`
 	// InitWeights is the weights file the run started from (train
 	// --init-weights) instead of a random initialisation; nil if none.
 	InitWeights *FileSum `json:"init_weights,omitempty"`

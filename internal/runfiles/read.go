@@ -56,6 +56,11 @@ func readRows[T any](path string, parse func([]string) (T, error)) ([]T, error) 
 // header. A last line without "\n" is skipped as partially written; a file
 // with no complete line has no rows.
 func readRecords(path string) ([]record, error) {
+	return readRecordsWith(path, headerFor(filepath.Base(path)))
+}
+
+// readRecordsWith is readRecords of a file with the given header.
+func readRecordsWith(path string, header []string) ([]record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -64,7 +69,6 @@ func readRecords(path string) ([]record, error) {
 	if len(data) == 0 {
 		return nil, nil
 	}
-	header := headerFor(filepath.Base(path))
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = len(header)
 	got, err := r.Read()

@@ -15,10 +15,11 @@ import (
 // process then loses nothing) and Close when done. A CSVWriter is not safe
 // for concurrent use.
 type CSVWriter struct {
-	path string
-	name string // base name: which file, and so which Write method fits
-	f    *os.File
-	w    *csv.Writer
+	path   string
+	name   string   // base name: which file, and so which Write method fits
+	header []string // the file's header row
+	f      *os.File
+	w      *csv.Writer
 }
 
 // OpenMetrics opens dir/metrics.csv for appending, creating it if needed.
@@ -35,12 +36,16 @@ func OpenResponses(dir string) (*CSVWriter, error) { return openCSV(dir, Respons
 // it, or openCSV fails naming the file. A partially written last line is
 // dropped so that appended rows start on a line of their own.
 func openCSV(dir, name string) (*CSVWriter, error) {
-	path := filepath.Join(dir, name)
+	return openCSVWith(filepath.Join(dir, name), headerFor(name))
+}
+
+// openCSVWith is openCSV of the file at path with the given header.
+func openCSVWith(path string, header []string) (*CSVWriter, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	w := &CSVWriter{path: path, name: name, f: f, w: csv.NewWriter(f)}
+	w := &CSVWriter{path: path, name: filepath.Base(path), header: header, f: f, w: csv.NewWriter(f)}
 	if err := w.prepare(); err != nil {
 		f.Close()
 		return nil, err
@@ -51,7 +56,7 @@ func openCSV(dir, name string) (*CSVWriter, error) {
 // prepare checks or writes the header and positions the file at the end of
 // its last complete line.
 func (w *CSVWriter) prepare() error {
-	header := headerFor(w.name)
+	header := w.header
 	first, err := bufio.NewReader(w.f).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return fmt.Errorf("%s: %w", w.path, err)
