@@ -84,7 +84,7 @@ func (o *shatterOptions) run(c *cobra.Command, dirs []string) error {
 	if err := writeShatterCSV(out, csvPath, rs); err != nil {
 		return err
 	}
-	png, err := plots.DrawShatter(shatterCurves(rs), out, "png")
+	png, err := plots.DrawShatter(csvPath, out, "png")
 	if err != nil {
 		return err
 	}
@@ -167,23 +167,6 @@ func writeShatterCSV(out, path string, rs []*experiments.ShatterResult) error {
 		return fmt.Errorf("shatter: %w", err)
 	}
 	return nil
-}
-
-// shatterCurves converts the results into the figure's columns.
-func shatterCurves(rs []*experiments.ShatterResult) []plots.ShatterNet {
-	nets := make([]plots.ShatterNet, len(rs))
-	for i, r := range rs {
-		nets[i].Name = r.Name
-		for _, s := range r.States {
-			state, title := "at initialisation", "at initialisation"
-			if s.State == "trained" {
-				state, title = "trained", fmt.Sprintf("trained, step %d", s.Step)
-			}
-			nets[i].States = append(nets[i].States, plots.ShatterCurve{State: state, Title: title,
-				T: s.T, Grad: s.Grad, ACF: s.ACF, Cosine: s.Cosine})
-		}
-	}
-	return nets
 }
 
 // printShatter prints what was measured and, per net and state, the

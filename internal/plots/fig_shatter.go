@@ -1,41 +1,110 @@
 package plots
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/resexp/resexp/internal/runfiles"
 )
 
-// The figure of resexp shatter (shattered gradients, Balduzzi et al. 2017).
-// Unlike the figures of Draw it is drawn from the series the analysis
-// computed (which it also writes to shatter.csv), passed in as plain
-// values.
+// The shattered-gradients figure (shatter.png) from shatter.csv (see
+// runfiles.ShatterHeader): per net a column with df/dt along the line for
+// each state of its weights, and the autocorrelation against the lag.
 
-// ShatterNet is one net's column of the shatter figure.
-type ShatterNet struct {
-	Name   string         // e.g. "plain-56"
-	States []ShatterCurve // at initialisation first, then trained (if any)
+// shatterNet is one net's rows of shatter.csv: its states in file order.
+type shatterNet struct {
+	name   string
+	states []*shatterCurve
 }
 
-// ShatterCurve is one state of a net: the derivative of its output along
+// shatterCurve is one state of a net: the derivative of its output along
 // the line and that derivative's autocorrelation.
-type ShatterCurve struct {
-	// State names the weights in the legend, e.g. "at initialisation" or
-	// "trained"; states of one name share a colour. Title names them in
+type shatterCurve struct {
+	// state names the weights in the legend, "at initialisation" or
+	// "trained"; states of one name share a colour. title names them in
 	// their panel, e.g. "trained, step 8000".
-	State, Title string
-	T            []float64 // positions on the line, 0 to 1
-	Grad         []float64 // df/dt at T
-	// ACF and Cosine are indexed by lag in points, from 0: the
-	// autocorrelation of Grad and the mean cosine similarity of the full
+	state, title string
+	t, grad      []float64 // positions on the line (0 to 1) and df/dt there
+	// acf and cosine are indexed by lag in points, from 0: the
+	// autocorrelation of grad and the mean cosine similarity of the full
 	// input gradients that many points apart.
-	ACF, Cosine []float64
+	acf, cosine []float64
+}
+
+// readShatter reads the shatter.csv at path: nets and their states in file
+// order, each quantity's values in index order (0, 1, ...).
+func readShatter(path string) ([]*shatterNet, error) {
+	rows, err := runfiles.ReadTable(path, runfiles.ShatterHeader)
+	if err != nil {
+		return nil, err
+	}
+	var nets []*shatterNet
+	for i, r := range rows {
+		if len(nets) == 0 || nets[len(nets)-1].name != r[0] {
+			nets = append(nets, &shatterNet{name: r[0]})
+		}
+		if err := nets[len(nets)-1].add(r); err != nil {
+			return nil, fmt.Errorf("%s: row %d: %w", path, i+2, err)
+		}
+	}
+	if len(nets) == 0 {
+		return nil, fmt.Errorf("%s: no rows", path)
+	}
+	return nets, nil
+}
+
+// add records one row: net, state, step, class, quantity, index, t, value.
+func (n *shatterNet) add(r []string) error {
+	if len(n.states) == 0 || n.states[len(n.states)-1].state != stateName(r[1]) {
+		title := "at initialisation"
+		if r[1] == "trained" {
+			title = "trained, step " + r[2]
+		}
+		n.states = append(n.states, &shatterCurve{state: stateName(r[1]), title: title})
+	}
+	c := n.states[len(n.states)-1]
+	var vs *[]float64
+	switch r[4] {
+	case "grad":
+		vs = &c.grad
+	case "acf":
+		vs = &c.acf
+	case "cosine":
+		vs = &c.cosine
+	case "output", "grad_norm":
+		return nil
+	default:
+		return fmt.Errorf("quantity %q is not output, grad, grad_norm, acf or cosine", r[4])
+	}
+	if r[5] != strconv.Itoa(len(*vs)) {
+		return fmt.Errorf("%s index %s, expected %d (rows in index order)", r[4], r[5], len(*vs))
+	}
+	t, err1 := runfiles.ParseFloat(r[6])
+	v, err2 := runfiles.ParseFloat(r[7])
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	*vs = append(*vs, v)
+	if r[4] == "grad" {
+		c.t = append(c.t, t)
+	}
+	return nil
+}
+
+// stateName is the legend's name of a state of shatter.csv.
+func stateName(state string) string {
+	if state == "init" {
+		return "at initialisation"
+	}
+	return state
 }
 
 // shatterColors colour the states, by order of first appearance of their
@@ -44,12 +113,12 @@ var shatterColors = []color.Color{seriesColors[1], seriesColors[0], seriesColors
 
 // shatterStates returns the state names of nets in order of first
 // appearance.
-func shatterStates(nets []ShatterNet) []string {
+func shatterStates(nets []*shatterNet) []string {
 	var names []string
 	for _, n := range nets {
-		for _, s := range n.States {
-			if !slices.Contains(names, s.State) {
-				names = append(names, s.State)
+		for _, s := range n.states {
+			if !slices.Contains(names, s.state) {
+				names = append(names, s.state)
 			}
 		}
 	}
@@ -64,32 +133,27 @@ func shatterColor(names []string, state string) color.Color {
 // shatterCosineDashes is the dash pattern of the cosine curves.
 var shatterCosineDashes = []vg.Length{vg.Points(2), vg.Points(2)}
 
-// DrawShatter writes shatter.<format> (png, svg or pdf) into outDir and
-// returns its path. It has one column per net (plain and residual side by
-// side when given both) and one row per state with df/dt along the line,
-// then a row with the autocorrelation of df/dt (solid) and the mean cosine
-// of the input gradients (dotted) against the lag, every state of the net
-// in one panel on the y range [−1, 1], with the band within which white
-// noise's autocorrelation falls 95% of the time (±1.96/√P) in grey.
-func DrawShatter(nets []ShatterNet, outDir, format string) (string, error) {
-	if len(nets) == 0 {
-		return "", fmt.Errorf("plots: DrawShatter needs at least one net")
-	}
-	if _, err := newCanvas(format, 1, 1); err != nil {
+// DrawShatter draws shatter.<format> into outDir from the shatter.csv at
+// csvPath and returns the file's path. It has one column per net, in file
+// order (plain and residual side by side when given both), and one row per
+// state with df/dt along the line, then a row with the autocorrelation of
+// df/dt (solid) and the mean cosine of the input gradients (dotted)
+// against the lag, every state of the net in one panel on the y range
+// [−1, 1], with the band within which white noise's autocorrelation falls
+// 95% of the time (±1.96/√P) in grey.
+func DrawShatter(csvPath, outDir, format string) (string, error) {
+	nets, err := readShatter(csvPath)
+	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return "", fmt.Errorf("plots: %w", err)
-	}
-	f := shatterFigure(nets)
-	return f.write(outDir, format)
+	return shatterFigure(nets).write(outDir, format)
 }
 
 // shatterFigure lays out DrawShatter's figure.
-func shatterFigure(nets []ShatterNet) *figure {
+func shatterFigure(nets []*shatterNet) *figure {
 	rows := 0
 	for _, n := range nets {
-		rows = max(rows, len(n.States))
+		rows = max(rows, len(n.states))
 	}
 	grid := make([][]*plot.Plot, rows+1)
 	for i := range grid {
@@ -97,8 +161,8 @@ func shatterFigure(nets []ShatterNet) *figure {
 	}
 	states := shatterStates(nets)
 	for j, n := range nets {
-		for i, s := range n.States {
-			grid[i][j] = gradPanel(n.Name, s, shatterColor(states, s.State))
+		for i, s := range n.states {
+			grid[i][j] = gradPanel(n.name, s, shatterColor(states, s.state))
 		}
 		grid[rows][j] = acfPanel(n, states)
 	}
@@ -115,10 +179,10 @@ func shatterFigure(nets []ShatterNet) *figure {
 }
 
 // gradPanel draws one state's df/dt against t in colour col.
-func gradPanel(net string, s ShatterCurve, col color.Color) *plot.Plot {
-	p := newPlot(net+", "+s.Title, "position t on the line (image a at 0, b at 1)", "df/dt")
+func gradPanel(net string, s *shatterCurve, col color.Color) *plot.Plot {
+	p := newPlot(net+", "+s.title, "position t on the line (image a at 0, b at 1)", "df/dt")
 	p.X.Tick.Marker = niceTicks{}
-	pts := finitePoints(s.T, s.Grad)
+	pts := finitePoints(s.t, s.grad)
 	horizontal(p, 0, 0, 1, draw.LineStyle{Color: lightGrey, Width: vg.Points(0.8)})
 	addLine(p, pts, draw.LineStyle{Color: col, Width: vg.Points(1)})
 	xRange(p, 0, 1)
@@ -127,22 +191,21 @@ func gradPanel(net string, s ShatterCurve, col color.Color) *plot.Plot {
 
 // acfPanel draws a net's autocorrelation and lag-cosine curves, every
 // state, with the white-noise band.
-func acfPanel(n ShatterNet, states []string) *plot.Plot {
-	p := newPlot(n.Name+": autocorrelation", "lag (points on the line)", "correlation")
+func acfPanel(n *shatterNet, states []string) *plot.Plot {
+	p := newPlot(n.name+": autocorrelation", "lag (points on the line)", "correlation")
 	maxLag, points := 0, 0
-	for _, s := range n.States {
-		maxLag, points = max(maxLag, len(s.ACF)-1), max(points, len(s.T))
+	for _, s := range n.states {
+		maxLag, points = max(maxLag, len(s.acf)-1), max(points, len(s.t))
 	}
 	band := 1.96 / math.Sqrt(float64(max(points, 1)))
 	horizontal(p, 0, 0, float64(maxLag), draw.LineStyle{Color: lightGrey, Width: vg.Points(0.8)})
 	for _, y := range []float64{band, -band} {
 		horizontal(p, y, 0, float64(maxLag), draw.LineStyle{Color: grey, Width: vg.Points(0.8), Dashes: shatterCosineDashes})
 	}
-	for _, s := range n.States {
-		col := shatterColor(states, s.State)
-		lags := lagAxis(len(s.ACF))
-		addLine(p, finitePoints(lags, s.ACF), draw.LineStyle{Color: col, Width: vg.Points(1.6)})
-		addLine(p, finitePoints(lagAxis(len(s.Cosine)), s.Cosine), draw.LineStyle{Color: col, Width: vg.Points(1.2), Dashes: shatterCosineDashes})
+	for _, s := range n.states {
+		col := shatterColor(states, s.state)
+		addLine(p, finitePoints(lagAxis(len(s.acf)), s.acf), draw.LineStyle{Color: col, Width: vg.Points(1.6)})
+		addLine(p, finitePoints(lagAxis(len(s.cosine)), s.cosine), draw.LineStyle{Color: col, Width: vg.Points(1.2), Dashes: shatterCosineDashes})
 	}
 	xRange(p, 0, float64(maxLag))
 	p.Y.Min, p.Y.Max = -1, 1
