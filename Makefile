@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/resexp
 DEMO    := runs/demo
 
-.PHONY: build test data demo serve bench lint clean
+.PHONY: build test data demo serve bench lint actionlint cross man slurm-test clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/resexp
@@ -40,5 +40,28 @@ lint:
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) vet ./...
 
+# actionlint checks the GitHub Actions workflows (.github/workflows).
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+actionlint:
+	$(GO) run $(ACTIONLINT)
+
+# cross checks that resexp builds for the other platforms users run it on.
+CROSS := darwin/arm64 linux/arm64 windows/amd64
+cross:
+	@for t in $(CROSS); do \
+		echo "go build $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -trimpath -o /dev/null ./cmd/resexp || exit 1; \
+	done
+
+# man writes one man page per command into man/ (man man/resexp.1).
+man: build
+	$(BIN) man man
+
+# slurm-test starts a one-node Slurm cluster on this machine (as root;
+# installs Debian's slurm-wlm and munge if missing), runs the smoke sweep as
+# a job array and checks requeue and exact resume (deploy/slurm/ci-test.sh).
+slurm-test: build
+	deploy/slurm/ci-test.sh
+
 clean:
-	rm -rf bin
+	rm -rf bin man

@@ -29,7 +29,7 @@ state_dict() of bench/pytorch/resnet_cifar.py's CifarResNet for the same depth a
     model.load_state_dict(safetensors.torch.load_file(FILE))
 
 loads them; num_batches_tracked holds the run's step. Nets the reference cannot express
-(bottleneck, pre-activation, option C, norm none, tanh or sigmoid) need --names resexp:
+(bottleneck, pre-activation, norm none, tanh or sigmoid) need --names resexp:
 resexp's own layer names, readable by train --init-weights, eval --weights and probe.`,
 		Args: exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return o.run(c, args[0]) },

@@ -20,7 +20,7 @@ const (
 
 // Expressible returns nil if resnet_cifar.py's CifarResNet can express s
 // (post-activation basic blocks with BatchNorm and ReLU; plain, or residual
-// with shortcut option A or B), else an error naming what it cannot.
+// with shortcut option A, B or C), else an error naming what it cannot.
 func Expressible(s models.Spec) error {
 	var why string
 	switch {
@@ -32,16 +32,14 @@ func Expressible(s models.Spec) error {
 		why = "norm " + s.Norm.String()
 	case s.Activation != nn.ReLU:
 		why = "activation " + s.Activation.String()
-	case s.Residual && s.ShortcutKind() == models.ShortcutC:
-		why = "shortcut option C"
 	default:
 		return nil
 	}
 	return fmt.Errorf("%s: resnet_cifar.py's CifarResNet has no %s; use resexp's own names (--names resexp)", s.Label(), why)
 }
 
-// TorchShortcut is the CifarResNet shortcut argument of s: "plain", "A" or
-// "B".
+// TorchShortcut is the CifarResNet shortcut argument of s: "plain", "A",
+// "B" or "C".
 func TorchShortcut(s models.Spec) string {
 	if !s.Residual {
 		return "plain"

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,32 +33,17 @@ type torchInputGrad struct {
 	Values  []float64
 }
 
-// benchDir finds shared/bench (resnet_cifar.py) beside the repository
-// clone, or at /work/shared/bench; "" if neither has it.
-func benchDir() string {
-	for _, d := range []string{"../../../shared/bench", "/work/shared/bench"} {
-		if _, err := os.Stat(filepath.Join(d, "resnet_cifar.py")); err == nil {
-			abs, _ := filepath.Abs(d)
-			return abs
-		}
-	}
-	return ""
-}
-
-// runTorch runs testdata/torch_probe.py for cases, skipping the test when
-// PyTorch or the reference is not available.
+// runTorch runs testdata/torch_probe.py, which builds the repository's
+// reference net (bench/pytorch/resnet_cifar.py), for cases, skipping the
+// test when PyTorch is not installed.
 func runTorch(t *testing.T, cases ...string) []torchCase {
 	t.Helper()
 	const python = "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
 		t.Skipf("skipping the PyTorch cross-check: %s -c 'import torch' failed (%v)", python, err)
 	}
-	bench := benchDir()
-	if bench == "" {
-		t.Skip("skipping the PyTorch cross-check: resnet_cifar.py not found in ../shared/bench or /work/shared/bench")
-	}
 	dir := t.TempDir()
-	cmd := exec.Command(python, append([]string{"testdata/torch_probe.py", bench, dir}, cases...)...)
+	cmd := exec.Command(python, append([]string{"testdata/torch_probe.py", dir}, cases...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -110,8 +94,8 @@ func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b)
 func probeConfig(c torchCase) experiments.Config {
 	cfg := experiments.Default()
 	cfg.Model.Depth, cfg.Model.Residual = c.Depth, c.Shortcut != "plain"
-	if c.Shortcut == "B" {
-		cfg.Model.Shortcut = "B"
+	if c.Shortcut != "plain" {
+		cfg.Model.Shortcut = c.Shortcut
 	}
 	cfg.Data.Dataset, cfg.Data.Normalize = c.Dataset, "none"
 	return cfg
@@ -120,14 +104,15 @@ func probeConfig(c torchCase) experiments.Config {
 // TestProbeMatchesPyTorch loads PyTorch-made weights and batches into
 // resexp probe and compares the loss (relative difference < 1e-5), every
 // conv and fc weight-gradient norm (< 1e-4) and the input gradient (see
-// checkInputGrad) with PyTorch's, in float32, for plain nets and options A and B on CIFAR-10 and MNIST
+// checkInputGrad) with PyTorch's, in float32, for plain nets and options
+// A, B and C on CIFAR-10 and MNIST
 // shapes (see the tolerances above). It logs the median and largest
 // relative differences, and those of resexp and of PyTorch's float32 run
 // from PyTorch's float64 run.
 func TestProbeMatchesPyTorch(t *testing.T) {
 	var specs []string
 	for _, ds := range []string{"cifar10", "mnist"} {
-		for _, sc := range []string{"plain", "A", "B"} {
+		for _, sc := range []string{"plain", "A", "B", "C"} {
 			specs = append(specs, fmt.Sprintf("%s-20-%s:20:%s:%s:32", sc, ds, sc, ds))
 		}
 	}

@@ -38,7 +38,7 @@ func torchStateDict(depth int, shortcut string, inC, classes int) []torchEntry {
 			sd = append(sd, bn(p+"bn1", cout)...)
 			sd = append(sd, torchEntry{p + "conv2.weight", []int{cout, cout, 3, 3}})
 			sd = append(sd, bn(p+"bn2", cout)...)
-			if shortcut == "B" && (stride != 1 || cin != cout) {
+			if shortcut == "C" || shortcut == "B" && (stride != 1 || cin != cout) {
 				sd = append(sd, torchEntry{p + "proj.0.weight", []int{cout, cin, 1, 1}})
 				sd = append(sd, bn(p+"proj.1", cout)...)
 			}
@@ -58,11 +58,11 @@ func build(t *testing.T, s models.Spec) *models.Model {
 }
 
 // TestStateDictMatchesCifarResNet checks names, shapes and order against
-// CifarResNet's state_dict for plain nets and options A and B, depths 20
-// and 56, CIFAR-10 and MNIST inputs.
+// CifarResNet's state_dict for plain nets and options A, B and C, depths
+// 20 and 56, CIFAR-10 and MNIST inputs.
 func TestStateDictMatchesCifarResNet(t *testing.T) {
 	for _, depth := range []int{20, 56} {
-		for _, sc := range []string{"plain", "A", "B"} {
+		for _, sc := range []string{"plain", "A", "B", "C"} {
 			for _, in := range [][3]int{{3, 32, 32}, {1, 28, 28}} {
 				name := fmt.Sprintf("%s-%d-%dx%dx%d", sc, depth, in[0], in[1], in[2])
 				t.Run(name, func(t *testing.T) {
@@ -114,7 +114,7 @@ func TestTorchName(t *testing.T) {
 }
 
 // TestExpressible: the reference has no bottleneck, pre-activation,
-// option C, norm none or tanh nets; resexp names still work for them.
+// norm none or tanh nets; resexp names still work for them.
 func TestExpressible(t *testing.T) {
 	base := models.Spec{Depth: 20, Residual: true, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 32, W: 32, Classes: 10}
 	for _, c := range []struct {
@@ -123,7 +123,6 @@ func TestExpressible(t *testing.T) {
 	}{
 		{func(s *models.Spec) { s.Block, s.Depth, s.Shortcut = "bottleneck", 29, "B" }, "bottleneck"},
 		{func(s *models.Spec) { s.PreAct = true }, "pre-activation"},
-		{func(s *models.Spec) { s.Shortcut = "C" }, "option C"},
 		{func(s *models.Spec) { s.Norm = "none" }, "norm none"},
 		{func(s *models.Spec) { s.Activation = nn.Tanh }, "activation tanh"},
 	} {

@@ -1,8 +1,9 @@
 """Reference side of resexp's PyTorch cross-check (internal/weights/torch_test.go).
 
-usage: torch_probe.py BENCH_DIR OUT_DIR CASE...   CASE = name:depth:shortcut:dataset:count
+usage: torch_probe.py OUT_DIR CASE...   CASE = name:depth:shortcut:dataset:count
 
-For each case it builds shared/bench/resnet_cifar.py's CifarResNet(depth, shortcut, in_ch)
+For each case it builds the repository's reference net, bench/pytorch/resnet_cifar.py's
+CifarResNet(depth, shortcut, in_ch),
 with a fixed seed (BatchNorm affine parameters and running statistics randomised too, so that
 a swapped or misnamed BN tensor shows), writes OUT_DIR/NAME.safetensors (its state_dict, the
 format written by hand: 8-byte little-endian header length, JSON header, raw little-endian
@@ -16,6 +17,7 @@ gradient of every Conv2d and Linear module, by module name, and the input gradie
 L2 norm and its values at the flat NCHW indices k*(n-1)//7, k = 0..7 (resexp probe's).
 """
 import json
+import os
 import struct
 import sys
 
@@ -23,6 +25,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+# bench/pytorch of this repository (this file is internal/weights/testdata/).
+BENCH_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "bench", "pytorch")
 
 
 def save_safetensors(sd, path, dtype=None):
@@ -108,8 +114,8 @@ def run_case(resnet_cifar, out, spec, seed):
 
 
 def main():
-    bench, out, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
-    sys.path.insert(0, bench)
+    out, cases = sys.argv[1], sys.argv[2:]
+    sys.path.insert(0, BENCH_DIR)
     import resnet_cifar
 
     # oneDNN's per-shape primitive creation makes each new net's first pass take seconds;
