@@ -72,18 +72,20 @@ const (
 )
 
 // Tolerances of the input gradient (x.grad), set as the weight-gradient
-// norms' above and from what the cases showed. Its norm over the whole
-// batch agreed within 7e-5 (ResNet-56; PyTorch's float32 from its float64:
-// 2.4e-5), so inputNormTol is 3e-4. A single value moves when a ReLU's kink
-// is crossed under rounding: measured as a fraction of the largest |value|
-// reported, resexp's differed from PyTorch's float32 by up to 5.5e-3 and
-// PyTorch's float32 from its float64 by as much (ResNet-56), so each value
-// is held to inputMaxTol, the float32 noise floor, and the median over the
-// values to inputMedianTol (medians measured up to 5.7e-5), where a wrong
-// index, layout or formula would show.
+// norms' above and from what the cases showed (measured with the reference
+// of bench/pytorch). Its norm over the whole batch agreed within 2.7e-5
+// (PyTorch's float32 from its float64: up to 7.9e-5), so inputNormTol is
+// 3e-4. A single value moves when a ReLU's kink is crossed under rounding:
+// as a fraction of the largest |value| reported, resexp's differed from
+// PyTorch's float32 by up to 3.2e-3 (ResNet-20 option A on CIFAR-10, as
+// much from PyTorch's float64), PyTorch's float32 from its float64 by up
+// to 3.6e-4 (ResNet-56), and the median over a case's 8 values was up to
+// 1.3e-4 (ResNet-56). So each value is held to inputMaxTol, the float32
+// noise floor, and the median to inputMedianTol, where a wrong index,
+// layout or formula (differences of order 1) would show.
 const (
 	inputNormTol   = 3e-4
-	inputMedianTol = 3e-4
+	inputMedianTol = 1e-3
 	inputMaxTol    = 2e-2
 )
 
