@@ -53,7 +53,7 @@ func (o *exportOptions) run(c *cobra.Command, dir string) error {
 	}
 	out := o.out
 	if out == "" {
-		out = filepath.Join(dir, "weights.safetensors")
+		out = filepath.Join(dir, experiments.ExportedWeights)
 	}
 	if err := runfiles.WriteFileAtomic(out, e.Bytes); err != nil {
 		return fmt.Errorf("export: %w", err)

@@ -30,7 +30,9 @@ weights file (safetensors with resnet_cifar.py's PyTorch names, or resexp's; see
 read the first --count records of the batch file, run one forward pass with BatchNorm in
 training mode (batch statistics) and one backward pass, and print the mean cross-entropy loss
 and the L2 norm of dLoss/dW of every conv and fc weight (before weight decay), in
-gradnorms.csv's order, with each layer's PyTorch name beside it.
+gradnorms.csv's order, with each layer's PyTorch name beside it, and the loss's gradient with
+respect to the input x (the batch after normalisation): its L2 norm over the batch and its
+values at 8 flat NCHW indices k(n-1)/7, k = 0..7, n = N*C*H*W (what PyTorch's x.grad holds).
 
 The batch file is a CIFAR-10 binary batch (data_batch_1.bin, ...; records of a label byte and
 a 3x32x32 image) or an IDX image file (MNIST, Fashion-MNIST; gzipped or not) whose labels
@@ -114,5 +116,14 @@ func printProbe(w io.Writer, r experiments.ProbeResult) error {
 	for _, l := range r.Layers {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%.7g\n", l.Index, l.Layer, l.PyTorch, l.Norm)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	g := r.InputGrad
+	fmt.Fprintf(w, "input gradient dLoss/dx: norm %.7g; at flat NCHW index", g.Norm)
+	for _, v := range g.Values {
+		fmt.Fprintf(w, " %d: %.7g", v.Index, v.Value)
+	}
+	_, err := fmt.Fprintln(w)
+	return err
 }

@@ -53,7 +53,7 @@ error, per-layer gradient norms and response spread, and draws the figures.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{msg: fmt.Sprintf("%s: %v; see '%s --help'", c.CommandPath(), err, c.CommandPath())}
 	})
-	root.AddCommand(newTrainCmd(), newPlotCmd(), newModelCmd(), newDataCmd(), newEvalCmd(), newSweepCmd(), newBenchCmd(), newExportCmd(), newProbeCmd(), newLesionCmd(), newLandscapeCmd(), newServeCmd(), newVersionCmd(), newManCmd())
+	root.AddCommand(newTrainCmd(), newPlotCmd(), newModelCmd(), newDataCmd(), newEvalCmd(), newSweepCmd(), newBenchCmd(), newExportCmd(), newProbeCmd(), newLesionCmd(), newLandscapeCmd(), newShatterCmd(), newServeCmd(), newVersionCmd(), newManCmd())
 	return root
 }
 

@@ -10,10 +10,10 @@ import (
 	"github.com/resexp/resexp/internal/nn/models"
 )
 
-// exportedWeights is the file resexp export writes into a run directory by
+// ExportedWeights is the file resexp export writes into a run directory by
 // default; an analysis falls back to it when the run has no checkpoint (a
 // run committed under results/ keeps only its exported weights).
-const exportedWeights = "weights.safetensors"
+const ExportedWeights = "weights.safetensors"
 
 // openAnalysis prepares the run for measurement without writing anything:
 // it loads the data, builds the model, initialises it from the run's seed
@@ -64,13 +64,13 @@ func FinalWeights(dir, weightsFile string) (string, error) {
 	if weightsFile != "" {
 		return weightsFile, nil
 	}
-	for _, f := range []string{CheckpointPath(dir), filepath.Join(dir, exportedWeights)} {
+	for _, f := range []string{CheckpointPath(dir), filepath.Join(dir, ExportedWeights)} {
 		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
 			return f, nil
 		}
 	}
 	return "", BadInput(fmt.Errorf("run directory %s has no checkpoint (%s) and no exported weights (%s); pass --weights FILE",
-		dir, CheckpointPath(dir), filepath.Join(dir, exportedWeights)))
+		dir, CheckpointPath(dir), filepath.Join(dir, ExportedWeights)))
 }
 
 // netState lists the model's float32 state in a fixed order: every

@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/resexp/resexp/internal/data"
@@ -45,17 +46,41 @@ type ProbeLayer struct {
 	Norm    float64 `json:"norm"`
 }
 
+// ProbeInputValues is the number of values of the input gradient a probe
+// reports, at the flat NCHW indices ProbeInputIndex gives.
+const ProbeInputValues = 8
+
+// ProbeInputIndex is the flat NCHW index of the k-th reported value
+// (k < ProbeInputValues) of an input gradient of n values: k·(n−1)/7,
+// rounded down, evenly spread from the first value to the last.
+func ProbeInputIndex(k, n int) int { return k * (n - 1) / (ProbeInputValues - 1) }
+
+// ProbeValue is one value of a tensor at a flat NCHW index.
+type ProbeValue struct {
+	Index int     `json:"index"`
+	Value float64 `json:"value"`
+}
+
+// ProbeInputGrad is dLoss/dx, the gradient of the mean loss with respect
+// to the probed batch's input (after normalisation): its L2 norm over the
+// whole batch and its values at ProbeInputIndex(k, N·C·H·W).
+type ProbeInputGrad struct {
+	Norm   float64      `json:"norm"`
+	Values []ProbeValue `json:"values"`
+}
+
 // ProbeResult is the loss and per-layer gradient norms of one batch.
 type ProbeResult struct {
-	Label     string       `json:"label"`
-	Dataset   string       `json:"dataset"`
-	Weights   string       `json:"weights"`
-	Batch     string       `json:"batch"`
-	Images    int          `json:"images"`
-	Normalize string       `json:"normalize"`
-	Loss      float64      `json:"loss"`
-	Wrong     int          `json:"wrong"`
-	Layers    []ProbeLayer `json:"layers"`
+	Label     string         `json:"label"`
+	Dataset   string         `json:"dataset"`
+	Weights   string         `json:"weights"`
+	Batch     string         `json:"batch"`
+	Images    int            `json:"images"`
+	Normalize string         `json:"normalize"`
+	Loss      float64        `json:"loss"`
+	Wrong     int            `json:"wrong"`
+	Layers    []ProbeLayer   `json:"layers"`
+	InputGrad ProbeInputGrad `json:"input_grad"`
 }
 
 // Probe builds cfg's model, loads the weights file, and runs one forward
@@ -64,7 +89,9 @@ type ProbeResult struct {
 // augmentation. The input is normalised by cfg's data.normalize with
 // statistics computed from the batch itself ("none" is bytes/255). It
 // returns the mean softmax cross-entropy and the L2 norm of dLoss/dW of
-// every conv and fc weight (before weight decay), in gradnorms.csv's order.
+// every conv and fc weight (before weight decay), in gradnorms.csv's order,
+// and the loss's gradient with respect to the input (ProbeInputGrad, from
+// Sequential.BackwardInput, whose parameter gradients are Backward's).
 // Bad input (config, weights, batch) is an InputError, found before the
 // forward pass.
 func Probe(cfg Config, opt ProbeOptions) (ProbeResult, error) {
@@ -87,7 +114,7 @@ func Probe(cfg Config, opt ProbeOptions) (ProbeResult, error) {
 	batch.Fill(x.Data, y, 0, batch.Len(), norm)
 	ce := nn.NewSoftmaxCrossEntropy()
 	loss, wrong := ce.Forward(m.Net.Forward(x, true), y)
-	m.Net.Backward(ce.Backward())
+	dx := m.Net.BackwardInput(ce.Backward())
 	norms := make([]float64, len(m.Weighted))
 	gradNorms(norms, m.Weighted)
 	from := opt.Weights
@@ -95,7 +122,18 @@ func Probe(cfg Config, opt ProbeOptions) (ProbeResult, error) {
 		from = CheckpointPath(opt.Run.Dir)
 	}
 	return ProbeResult{Label: m.Spec.Label(), Dataset: cfg.Data.Dataset, Weights: from, Batch: opt.Batch,
-		Images: batch.Len(), Normalize: cfg.Data.Normalize, Loss: loss, Wrong: wrong, Layers: probeLayers(m, norms)}, nil
+		Images: batch.Len(), Normalize: cfg.Data.Normalize, Loss: loss, Wrong: wrong, Layers: probeLayers(m, norms),
+		InputGrad: probeInputGrad(dx.Data)}, nil
+}
+
+// probeInputGrad summarises the input gradient dx (see ProbeInputGrad).
+func probeInputGrad(dx []float32) ProbeInputGrad {
+	g := ProbeInputGrad{Norm: math.Sqrt(dot(dx, dx))}
+	for k := range ProbeInputValues {
+		i := ProbeInputIndex(k, len(dx))
+		g.Values = append(g.Values, ProbeValue{Index: i, Value: float64(dx[i])})
+	}
+	return g
 }
 
 // probeModel validates cfg against the batch, builds the model with the

@@ -1,6 +1,7 @@
 package runfiles
 
-// Tables are CSV files of analyses (lesion.csv, landscape.csv) with the
+// Tables are CSV files of analyses (lesion.csv, landscape.csv; shatter.csv
+// is written whole, atomically, with the same cell format) with the
 // guarantees of the run files: a header checked on open, rows appended and
 // flushed by the caller, a partially written last line dropped on open and
 // skipped on read, so that an interrupted analysis can continue where it
@@ -49,6 +50,7 @@ func ParseFloat(s string) (float64, error) { return parseFloat(s) }
 const (
 	LesionFile    = "lesion.csv"
 	LandscapeFile = "landscape.csv"
+	ShatterFile   = "shatter.csv"
 )
 
 var (
@@ -63,4 +65,11 @@ var (
 	// from initial to final weights, y 0) or "plane" (x, y the
 	// coordinates along the two directions) — with the loss and error.
 	LandscapeHeader = []string{"net", "kind", "x", "y", "loss", "error"}
+	// ShatterHeader is shatter.csv's: one row per value of one quantity
+	// of a net (its name) in one state — "init" or "trained" — whose
+	// weights are at step step, differentiating the logit of class class.
+	// For quantity output, grad and grad_norm, index is the point on the
+	// line and t its position; for acf and cosine, index is the lag and t
+	// its length along the line (see experiments.Shatter).
+	ShatterHeader = []string{"net", "state", "step", "class", "quantity", "index", "t", "value"}
 )

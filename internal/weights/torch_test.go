@@ -21,6 +21,16 @@ type torchCase struct {
 	Count                int
 	Loss32, Loss64       float64
 	Norms32, Norms64     map[string]float64
+	InputGrad32          torchInputGrad `json:"input_grad32"`
+	InputGrad64          torchInputGrad `json:"input_grad64"`
+}
+
+// torchInputGrad is PyTorch's x.grad of a case: its L2 norm and its values
+// at the flat indices of resexp probe's (experiments.ProbeInputIndex).
+type torchInputGrad struct {
+	Norm    float64
+	Indices []int
+	Values  []float64
 }
 
 // runTorch runs testdata/torch_probe.py, which builds the repository's
@@ -61,6 +71,24 @@ const (
 	maxNormTol = 3e-3
 )
 
+// Tolerances of the input gradient (x.grad), set as the weight-gradient
+// norms' above and from what the cases showed (measured with the reference
+// of bench/pytorch). Its norm over the whole batch agreed within 2.7e-5
+// (PyTorch's float32 from its float64: up to 7.9e-5), so inputNormTol is
+// 3e-4. A single value moves when a ReLU's kink is crossed under rounding:
+// as a fraction of the largest |value| reported, resexp's differed from
+// PyTorch's float32 by up to 3.2e-3 (ResNet-20 option A on CIFAR-10, as
+// much from PyTorch's float64), PyTorch's float32 from its float64 by up
+// to 3.6e-4 (ResNet-56), and the median over a case's 8 values was up to
+// 1.3e-4 (ResNet-56). So each value is held to inputMaxTol, the float32
+// noise floor, and the median to inputMedianTol, where a wrong index,
+// layout or formula (differences of order 1) would show.
+const (
+	inputNormTol   = 3e-4
+	inputMedianTol = 1e-3
+	inputMaxTol    = 2e-2
+)
+
 func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-30) }
 
 // probeConfig is the config of a torch case: the reference's depth and
@@ -76,9 +104,10 @@ func probeConfig(c torchCase) experiments.Config {
 }
 
 // TestProbeMatchesPyTorch loads PyTorch-made weights and batches into
-// resexp probe and compares the loss (relative difference < 1e-5) and
-// every conv and fc weight-gradient norm (< 1e-4) with PyTorch's, in
-// float32, for plain nets and options A, B and C on CIFAR-10 and MNIST
+// resexp probe and compares the loss (relative difference < 1e-5), every
+// conv and fc weight-gradient norm (< 1e-4) and the input gradient (see
+// checkInputGrad) with PyTorch's, in float32, for plain nets and options
+// A, B and C on CIFAR-10 and MNIST
 // shapes (see the tolerances above). It logs the median and largest
 // relative differences, and those of resexp and of PyTorch's float32 run
 // from PyTorch's float64 run.
@@ -127,7 +156,48 @@ func TestProbeMatchesPyTorch(t *testing.T) {
 		}
 		t.Logf("%-16s loss: rel diff %.1e (from float64: resexp %.1e, torch32 %.1e); norms: median rel diff %.1e, max %.1e at %s (max from float64: resexp %.1e, torch32 %.1e)",
 			c.Name, lossRel, relDiff(r.Loss, c.Loss64), relDiff(c.Loss32, c.Loss64), diffs[len(diffs)/2], worst, worstName, worst64, torch64)
+		checkInputGrad(t, c, r.InputGrad)
 	}
+}
+
+// checkInputGrad compares resexp probe's input gradient g with PyTorch's
+// x.grad of case c: the same indices, the L2 norm over the batch within
+// inputNormTol (relative), and the values, as fractions of the largest
+// |value| reported, within inputMaxTol each and inputMedianTol in the
+// median. It logs the differences, and those of resexp and of PyTorch's
+// float32 run from PyTorch's float64 run.
+func checkInputGrad(t *testing.T, c torchCase, g experiments.ProbeInputGrad) {
+	t.Helper()
+	want, want64 := c.InputGrad32, c.InputGrad64
+	if len(g.Values) != len(want.Values) || len(want.Values) == 0 {
+		t.Fatalf("%s: %d input-gradient values, PyTorch %d", c.Name, len(g.Values), len(want.Values))
+	}
+	normRel := relDiff(g.Norm, want.Norm)
+	if normRel > inputNormTol {
+		t.Errorf("%s: input gradient norm %.9g, PyTorch %.9g: relative difference %.2g > %.2g", c.Name, g.Norm, want.Norm, normRel, inputNormTol)
+	}
+	var scale, resexp64, torch64 float64
+	for _, v := range want.Values {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	diffs := make([]float64, len(g.Values))
+	for k, v := range g.Values {
+		if v.Index != want.Indices[k] {
+			t.Fatalf("%s: input-gradient value %d at index %d, PyTorch's at %d", c.Name, k, v.Index, want.Indices[k])
+		}
+		diffs[k] = math.Abs(v.Value-want.Values[k]) / scale
+		resexp64 = math.Max(resexp64, math.Abs(v.Value-want64.Values[k])/scale)
+		torch64 = math.Max(torch64, math.Abs(want.Values[k]-want64.Values[k])/scale)
+		if diffs[k] > inputMaxTol {
+			t.Errorf("%s: dLoss/dx[%d] = %.9g, PyTorch %.9g: difference %.2g of the largest |value| > %.2g", c.Name, v.Index, v.Value, want.Values[k], diffs[k], inputMaxTol)
+		}
+	}
+	slices.Sort(diffs)
+	if med := diffs[len(diffs)/2]; med > inputMedianTol {
+		t.Errorf("%s: median difference of the input-gradient values %.2g of the largest > %.2g", c.Name, med, inputMedianTol)
+	}
+	t.Logf("%-16s input gradient: norm rel diff %.1e (from float64: resexp %.1e, torch32 %.1e); values: median diff %.1e, max %.1e of the largest (max from float64: resexp %.1e, torch32 %.1e)",
+		c.Name, normRel, relDiff(g.Norm, want64.Norm), relDiff(want.Norm, want64.Norm), diffs[len(diffs)/2], diffs[len(diffs)-1], resexp64, torch64)
 }
 
 // TestLoadRefusesTorchFloat64 refuses a PyTorch state dict saved as

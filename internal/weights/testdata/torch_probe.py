@@ -12,8 +12,9 @@ and one batch of random images and labels, as a CIFAR-10 binary batch (NAME.bin)
 cifar10 or as IDX files (NAME-images-idx3-ubyte, NAME-labels-idx1-ubyte) for mnist. The input
 is x = float32(byte) * float32(1/255), resexp probe's data.normalize none. It then runs one
 forward pass in training mode and one backward pass, in float32 and (from the same weights)
-in float64, and prints JSON: per case the mean cross-entropy and the L2 norm of the weight
-gradient of every Conv2d and Linear module, by module name.
+in float64, and prints JSON: per case the mean cross-entropy, the L2 norm of the weight
+gradient of every Conv2d and Linear module, by module name, and the input gradient x.grad: its
+L2 norm and its values at the flat NCHW indices k*(n-1)//7, k = 0..7 (resexp probe's).
 """
 import json
 import os
@@ -66,13 +67,17 @@ def write_batch(prefix, dataset, images, labels):
 
 def grad_norms(model, x, y):
     model.zero_grad()
+    x = x.clone().requires_grad_(True)
     loss = F.cross_entropy(model(x), y)
     loss.backward()
     norms = {}
     for name, m in model.named_modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             norms[name] = m.weight.grad.double().norm().item()
-    return loss.item(), norms
+    g = x.grad.flatten()
+    idx = [k * (g.numel() - 1) // 7 for k in range(8)]
+    input_grad = dict(norm=g.double().norm().item(), indices=idx, values=[g[i].item() for i in idx])
+    return loss.item(), norms, input_grad
 
 
 def run_case(resnet_cifar, out, spec, seed):
@@ -98,13 +103,14 @@ def run_case(resnet_cifar, out, spec, seed):
     x32 = torch.from_numpy(images.astype(np.float32) * np.float32(1 / 255))
     y = torch.from_numpy(labels.astype(np.int64))
     model.train()
-    loss32, norms32 = grad_norms(model, x32, y)
+    loss32, norms32, input32 = grad_norms(model, x32, y)
     model64 = resnet_cifar.CifarResNet(depth, shortcut, in_ch, 10).double()
     model64.load_state_dict(model.state_dict())
     model64.train()
-    loss64, norms64 = grad_norms(model64, x32.double(), y)
+    loss64, norms64, input64 = grad_norms(model64, x32.double(), y)
     return dict(name=name, weights=f"{out}/{name}.safetensors", batch=batch, depth=depth, shortcut=shortcut,
-                dataset=dataset, count=count, loss32=loss32, loss64=loss64, norms32=norms32, norms64=norms64)
+                dataset=dataset, count=count, loss32=loss32, loss64=loss64, norms32=norms32, norms64=norms64,
+                input_grad32=input32, input_grad64=input64)
 
 
 def main():
