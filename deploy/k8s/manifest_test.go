@@ -17,7 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/resexp/resexp/deploy/internal/asresexp"
+	"github.com/resexp/resexp/internal/asresexp"
 )
 
 // TestMain lets the test binary run the pods' command lines as resexp.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resexp/resexp/deploy/internal/asresexp"
+	"github.com/resexp/resexp/internal/asresexp"
 )
 
 // TestMain lets the test binary run as resexp for the script.

@@ -15,23 +15,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/resexp/resexp/internal/cli"
+	"github.com/resexp/resexp/internal/asresexp"
 	"github.com/resexp/resexp/internal/runfiles"
 	"github.com/resexp/resexp/internal/serve"
 )
 
-// asCLI is set in the environment of this test binary when it is started
-// to run as the resexp command (see TestMain).
-const asCLI = "RESEXP_SERVE_TEST_AS_CLI"
-
 // TestMain lets TestBrowser start a real `resexp train` by running this
 // test binary as the resexp command.
-func TestMain(m *testing.M) {
-	if os.Getenv(asCLI) == "1" {
-		os.Exit(cli.Main(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { asresexp.Main(m) }
 
 // browsers are the Chromium binaries TestBrowser looks for, in order, after
 // $RESEXP_CHROMIUM.
@@ -54,11 +45,11 @@ func findBrowser(t *testing.T) string {
 // startTraining starts `resexp train` on the synthetic set into dir, long
 // enough to outlast the test, and stops it (Ctrl-C) when the test ends.
 func startTraining(t *testing.T, dir string) {
-	cmd := exec.Command(os.Args[0], "train", "--dataset", "synthetic", "--depth", "8", "--residual",
+	cmd := exec.Command(asresexp.Path(), "train", "--dataset", "synthetic", "--depth", "8", "--residual",
 		"--batch-size", "16", "--steps", "20000", "--out", dir,
 		"--set", "log.every=5", "--set", "log.eval_every=20", "--set", "log.eval_samples=64",
 		"--set", "log.gradnorm_every=5", "--set", "log.response_every=5")
-	cmd.Env = append(os.Environ(), asCLI+"=1")
+	cmd.Env = append(os.Environ(), asresexp.Env())
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

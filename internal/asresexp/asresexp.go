@@ -1,6 +1,7 @@
-// Package asresexp lets a test binary stand in for resexp, so that the
-// deploy tests run the command lines of their scripts and manifests with
-// the real CLI without building it first.
+// Package asresexp lets a test binary stand in for resexp, so that tests
+// (the deploy scripts' and manifests' command lines, the live view's
+// browser test) run the real CLI as a separate process without building it
+// first. It is for tests only.
 package asresexp
 
 import (
