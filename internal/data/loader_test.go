@@ -1,8 +1,10 @@
 package data
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -130,25 +132,30 @@ func TestLoaderNoAllocs(t *testing.T) {
 // TestLoaderPanics checks the programmer errors and Close.
 func TestLoaderPanics(t *testing.T) {
 	s := indexSet(10)
-	mustPanic(t, "batch > Len", func() { NewLoader(s, 11, 0, nil, Augment{}) })
-	mustPanic(t, "batch 0", func() { NewLoader(s, 0, 0, nil, Augment{}) })
-	mustPanic(t, "negative PadCrop", func() { NewLoader(s, 2, 0, nil, Augment{PadCrop: -1}) })
+	mustPanic(t, "data: NewLoader: batch size 11, want 1..10", func() { NewLoader(s, 11, 0, nil, Augment{}) })
+	mustPanic(t, "data: NewLoader: batch size 0, want 1..10", func() { NewLoader(s, 0, 0, nil, Augment{}) })
+	mustPanic(t, "data: Augment.PadCrop = -1, want >= 0", func() { NewLoader(s, 2, 0, nil, Augment{PadCrop: -1}) })
 	l := NewLoader(s, 2, 0, nil, Augment{})
-	mustPanic(t, "short x", func() { l.Next(make([]float32, 3), make([]uint8, 2)) })
-	mustPanic(t, "Seek past the epoch", func() { l.Seek(0, 5) })
+	mustPanic(t, "data: Loader.Next: len(x)=3, len(y)=2", func() { l.Next(make([]float32, 3), make([]uint8, 2)) })
+	mustPanic(t, "data: Loader.Seek(0, 5): want epoch >= 0 and pos in 0..4", func() { l.Seek(0, 5) })
 	l.Close()
 	l.Close()
-	mustPanic(t, "Next after Close", func() { l.Next(make([]float32, 4), make([]uint8, 2)) })
+	mustPanic(t, "data: Loader.Next after Close", func() { l.Next(make([]float32, 4), make([]uint8, 2)) })
 	norm, _ := NewNormalizer("pixel", Synthetic(10, 1))
-	mustPanic(t, "normalizer of another shape", func() { NewLoader(s, 2, 0, norm, Augment{}) })
+	mustPanic(t, "data: normalizer for images of", func() { NewLoader(s, 2, 0, norm, Augment{}) })
 }
 
-// mustPanic fails unless f panics.
-func mustPanic(t *testing.T, what string, f func()) {
+// mustPanic fails unless f panics with a message that starts with want
+// (the package's programmer-error messages are "data: ...").
+func mustPanic(t *testing.T, want string, f func()) {
 	t.Helper()
 	defer func() {
-		if recover() == nil {
-			t.Errorf("%s: no panic", what)
+		t.Helper()
+		r := recover()
+		if r == nil {
+			t.Errorf("%s: no panic", want)
+		} else if msg := fmt.Sprint(r); !strings.HasPrefix(msg, want) {
+			t.Errorf("panic %q, want it to start with %q", msg, want)
 		}
 	}()
 	f()

@@ -72,8 +72,8 @@ func TestFill(t *testing.T) {
 			t.Fatalf("Fill slot %d: image %d label %d", k, i, y[k])
 		}
 	}
-	mustPanic(t, "Fill past the end", func() { s.Fill(make([]float32, 20), make([]uint8, 10), 45, 55, nil) })
-	mustPanic(t, "Fill short x", func() { s.Fill(make([]float32, 19), make([]uint8, 10), 0, 10, nil) })
+	mustPanic(t, "data: Fill(len(x)=20, len(y)=10, 45, 55) on a set of 50 images", func() { s.Fill(make([]float32, 20), make([]uint8, 10), 45, 55, nil) })
+	mustPanic(t, "data: Fill(len(x)=19, len(y)=10, 0, 10)", func() { s.Fill(make([]float32, 19), make([]uint8, 10), 0, 10, nil) })
 }
 
 // TestCIFAR10Stats checks the channel statistics of the real CIFAR-10
@@ -110,7 +110,7 @@ func TestSlice(t *testing.T) {
 	if head.Len() != 45 || tail.Len() != 5 || tail.Labels[0] != 5 || tail.Image(0)[1] != 45 {
 		t.Errorf("Slice: %d + %d images, tail label %d, tail image byte %d", head.Len(), tail.Len(), tail.Labels[0], tail.Image(0)[1])
 	}
-	mustPanic(t, "Slice past the end", func() { s.Slice(40, 51) })
+	mustPanic(t, "data: Slice(40, 51) out of range [0, 50]", func() { s.Slice(40, 51) })
 	if len(Names()) != 5 || ClassNames("cifar10")[8] != "ship" || ClassNames("nope") != nil {
 		t.Error("Names/ClassNames")
 	}

@@ -83,8 +83,9 @@ func TestBatchNorm2DBatchStats(t *testing.T) {
 
 func TestBatchNorm2DSingleValuePanics(t *testing.T) {
 	defer func() {
-		if recover() == nil {
-			t.Error("training on one value per channel did not panic")
+		const want = "nn: BatchNorm2D: training needs more than one value per channel"
+		if r := recover(); r != want {
+			t.Errorf("training on one value per channel: panic %v, want %q", r, want)
 		}
 	}()
 	NewBatchNorm2D("bn", 2).Forward(NewTensor(1, 2, 1, 1), true)

@@ -281,22 +281,25 @@ func TestPickKernel(t *testing.T) {
 }
 
 func TestSgemmPanics(t *testing.T) {
-	for name, f := range map[string]func(){
-		"negative m": func() { Sgemm(false, false, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) },
-		"small lda": func() {
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"negative m", "kernels: negative dimension", func() { Sgemm(false, false, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) }},
+		{"small lda", "kernels: leading dimension of A smaller than its width", func() {
 			Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 2, make([]float32, 6), 2, 0, make([]float32, 4), 2)
-		},
-		"short C": func() {
+		}},
+		{"short C", "kernels: C is too short for its shape", func() {
 			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
-		},
+		}},
 	} {
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
+				if r := recover(); r != tc.want {
+					t.Errorf("%s: panic %v, want %q", tc.name, r, tc.want)
 				}
 			}()
-			f()
+			tc.f()
 		}()
 	}
 }
