@@ -192,3 +192,72 @@ func TestConvEnv(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWinograd compares, at the three CIFAR ResNet stages (C = OC =
+// 16, 32, 64 on 32×32, 16×16, 8×8) and batch 128, Winograd2x2 with the
+// direct Conv3x3 (padding each image, then Run, as the layers do) for the
+// output (fwd: weights W) and for the data gradient (dx: the convolution of
+// dout with the flipped, transposed kernel Wf; at C = OC the same shapes).
+// Everything runs on one goroutine. GFLOP/s counts the direct-equivalent
+// work, 2·9·C·OC·H·W per image, for both, so the rates compare times.
+// Measure on a quiet machine (make bench).
+func BenchmarkWinograd(b *testing.B) {
+	const batch = 128
+	for _, s := range []winoShape{{batch, 16, 16, 32, 32}, {batch, 32, 32, 16, 16}, {batch, 64, 64, 8, 8}} {
+		r := rand.New(rand.NewPCG(1, 2))
+		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
+		af := flipTransposed(a, s.m, s.c)
+		flops := 2 * 9 * float64(s.c*s.m*s.h*s.w*s.n)
+		stage := fmt.Sprintf("C%d_%dx%d_N%d", s.c, s.h, s.w, s.n)
+		for _, pass := range []struct {
+			name string
+			w    []float32
+		}{{"fwd", a}, {"dx", af}} {
+			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
+			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
+		}
+	}
+}
+
+// flipTransposed returns Wf [c, m, 3, 3], Wf[ch, o, i, j] = a[o, ch, 2-i,
+// 2-j], the kernel of the data gradient of the convolution with a [m, c, 3,
+// 3].
+func flipTransposed(a []float32, m, c int) []float32 {
+	wf := make([]float32, len(a))
+	for o := range m {
+		for ch := range c {
+			for t := range 9 {
+				wf[(ch*m+o)*9+t] = a[(o*c+ch)*9+8-t]
+			}
+		}
+	}
+	return wf
+}
+
+func benchDirect(b *testing.B, x, a []float32, s winoShape, flops float64) {
+	var p Conv3x3
+	p.Prepare(a, s.m, s.c, s.h, s.w)
+	hw := s.h * s.w
+	out, xp := make([]float32, s.n*s.m*hw), make([]float32, p.PaddedSize())
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		for img := range s.n {
+			p.Pad(xp, x[img*s.c*hw:(img+1)*s.c*hw])
+			p.Run(out[img*s.m*hw:], xp)
+		}
+	}
+	reportFlops(b, flops, cpu0, okCPU)
+}
+
+func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64) {
+	var p Winograd2x2
+	p.Prepare(a, s.m, s.c, s.h, s.w)
+	out, scratch := make([]float32, s.n*s.m*s.h*s.w), make([]float32, p.ScratchSize(s.n))
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		p.Run(out, x, s.n, scratch)
+	}
+	reportFlops(b, flops, cpu0, okCPU)
+}
