@@ -89,7 +89,7 @@ func winoWeight(g *[9]float32) [16]float32 {
 
 // ScratchSize returns the length of the scratch Run needs for imgs images.
 func (p *Winograd2x2) ScratchSize(imgs int) int {
-	return 16 * (p.c + p.m) * min(p.tb, imgs*p.th*p.tw)
+	return 16*(p.c+p.m)*min(p.tb, imgs*p.th*p.tw) + 4*(2*p.tw+2)
 }
 
 // Run sets out [imgs, m, h, w] to the convolution of the images x [imgs, c,
@@ -117,9 +117,10 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	total := imgs * p.th * p.tw
 	tb := min(p.tb, total)
 	v, mo := scratch[:16*p.c*tb], scratch[16*p.c*tb:16*(p.c+p.m)*tb]
+	rows := scratch[16*(p.c+p.m)*tb:][:4*(2*p.tw+2)]
 	for t0 := 0; t0 < total; t0 += tb {
 		nt := min(tb, total-t0)
-		p.inputBlock(v[:16*p.c*nt], x, t0, nt)
+		p.inputBlock(v[:16*p.c*nt], x, rows, t0, nt)
 		for e := range 16 {
 			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*p.c*nt:], nt, 0, mo[e*p.m*nt:], nt)
 		}
@@ -134,97 +135,96 @@ func (p *Winograd2x2) tile(t int) (img, ty, tx int) {
 	return img, r / p.tw, r % p.tw
 }
 
-// inputBlock sets v [16][c][nt] to V = Bᵀ d B of the patch d of tiles
-// t0..t0+nt in every channel.
-func (p *Winograd2x2) inputBlock(v, x []float32, t0, nt int) {
-	hw := p.h * p.w
-	for j := range nt {
+// eachRun calls fn for the runs of tiles t0..t0+nt that lie in one tile row
+// of one image: tiles (img, ty, tx..tx+run) at columns j..j+run of the
+// block.
+func (p *Winograd2x2) eachRun(t0, nt int, fn func(j, img, ty, tx, run int)) {
+	for j := 0; j < nt; {
 		img, ty, tx := p.tile(t0 + j)
-		for ch := range p.c {
-			plane := x[(img*p.c+ch)*hw : (img*p.c+ch+1)*hw]
-			var d [16]float32
-			p.patch(&d, plane, 2*ty-1, 2*tx-1)
-			tv := winoInput(&d)
-			for e, val := range tv {
-				v[(e*p.c+ch)*nt+j] = val
-			}
-		}
+		run := min(p.tw-tx, nt-j)
+		fn(j, img, ty, tx, run)
+		j += run
 	}
 }
 
-// patch sets d to the 4×4 patch of plane [h, w] whose top left is (y0, x0),
-// zero outside the plane.
-func (p *Winograd2x2) patch(d *[16]float32, plane []float32, y0, x0 int) {
-	if y0 >= 0 && x0 >= 0 && y0+4 <= p.h && x0+4 <= p.w {
-		for i := range 4 {
-			copy(d[4*i:4*i+4], plane[(y0+i)*p.w+x0:])
-		}
-		return
-	}
-	for i := range 4 {
-		y := y0 + i
-		for j := range 4 {
-			xx := x0 + j
-			if y >= 0 && y < p.h && xx >= 0 && xx < p.w {
-				d[4*i+j] = plane[y*p.w+xx]
-			} else {
-				d[4*i+j] = 0
-			}
-		}
-	}
-}
-
-// winoInput returns V = Bᵀ d B of a 4×4 patch d (row-major), with
+// inputBlock sets v [16][c][nt] to V = Bᵀ d B of the 4×4 patch d of every
+// tile t0..t0+nt in every channel, with
 //
-//	Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-func winoInput(d *[16]float32) [16]float32 {
-	var t [16]float32 // Bᵀ d
-	for j := range 4 {
-		d0, d1, d2, d3 := d[j], d[4+j], d[8+j], d[12+j]
-		t[j], t[4+j], t[8+j], t[12+j] = d0-d2, d1+d2, d2-d1, d1-d3
-	}
-	var v [16]float32
-	for i := range 4 {
-		r0, r1, r2, r3 := t[4*i], t[4*i+1], t[4*i+2], t[4*i+3]
-		v[4*i], v[4*i+1], v[4*i+2], v[4*i+3] = r0-r2, r1+r2, r2-r1, r1-r3
-	}
-	return v
+//	Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
+//
+// run by run: rows holds the run's four input rows, zero-padded, 4·(2·run+2)
+// floats. Per tile and channel the result is that of Bᵀ d (rows) then of
+// · B (columns), whatever the run.
+func (p *Winograd2x2) inputBlock(v, x, rows []float32, t0, nt int) {
+	hw := p.h * p.w
+	p.eachRun(t0, nt, func(j, img, ty, tx, run int) {
+		wp, x0 := 2*run+2, 2*tx-1 // the run reads input columns x0..x0+wp
+		lo, hi := max(0, -x0), min(wp, p.w-x0)
+		r0, r1, r2, r3 := rows[:wp], rows[wp:2*wp], rows[2*wp:3*wp], rows[3*wp:4*wp]
+		for ch := range p.c {
+			plane := x[(img*p.c+ch)*hw:][:hw]
+			for i, r := range [4][]float32{r0, r1, r2, r3} {
+				y := 2*ty - 1 + i
+				if y < 0 || y >= p.h {
+					clear(r)
+					continue
+				}
+				clear(r[:lo])
+				copy(r[lo:hi], plane[y*p.w+x0+lo:])
+				clear(r[hi:])
+			}
+			for q := range r0 { // Bᵀ d
+				a, b, c, d := r0[q], r1[q], r2[q], r3[q]
+				r0[q], r1[q], r2[q], r3[q] = a-c, b+c, c-b, b-d
+			}
+			for i, r := range [4][]float32{r0, r1, r2, r3} { // · B
+				d := v[(4*i*p.c+ch)*nt+j:]
+				s := p.c * nt
+				d0, d1, d2, d3 := d[:run], d[s:s+run], d[2*s:2*s+run], d[3*s:3*s+run]
+				for k := range run {
+					c := r[2*k : 2*k+4]
+					d0[k], d1[k], d2[k], d3[k] = c[0]-c[2], c[1]+c[2], c[2]-c[1], c[1]-c[3]
+				}
+			}
+		}
+	})
 }
 
 // outputBlock writes the output tiles t0..t0+nt from M [16][m][nt]: Y = Aᵀ
-// M A per tile and channel, clipped to the image.
+// M A per tile and channel, with Aᵀ = [1 1 1 0; 0 1 -1 -1], clipped to the
+// image.
 func (p *Winograd2x2) outputBlock(out, mo []float32, t0, nt int) {
-	hw := p.h * p.w
-	for j := range nt {
-		img, ty, tx := p.tile(t0 + j)
-		y0, x0 := 2*ty, 2*tx
-		rows, cols := min(2, p.h-y0), min(2, p.w-x0)
+	hw, s := p.h*p.w, p.m*nt
+	p.eachRun(t0, nt, func(j, img, ty, tx, run int) {
+		y0 := 2 * ty
 		for o := range p.m {
-			var mt [16]float32
-			for e := range mt {
-				mt[e] = mo[(e*p.m+o)*nt+j]
+			mt := mo[o*nt+j:]
+			plane := out[(img*p.m+o)*hw:][:hw]
+			row0, row1 := plane[y0*p.w:][:p.w], []float32(nil)
+			if y0+1 < p.h {
+				row1 = plane[(y0+1)*p.w:][:p.w]
 			}
-			y := winoOutput(&mt)
-			plane := out[(img*p.m+o)*hw : (img*p.m+o+1)*hw]
-			for i := range rows {
-				copy(plane[(y0+i)*p.w+x0:][:cols], y[2*i:2*i+cols])
+			for k := range run {
+				var t [8]float32 // Aᵀ M
+				for c := range 4 {
+					m0, m1, m2, m3 := mt[c*s+k], mt[(4+c)*s+k], mt[(8+c)*s+k], mt[(12+c)*s+k]
+					t[c], t[4+c] = m0+m1+m2, m1-m2-m3
+				}
+				xx := 2 * (tx + k)
+				row0[xx] = t[0] + t[1] + t[2]
+				if xx+1 < p.w {
+					row0[xx+1] = t[1] - t[2] - t[3]
+				}
+				if row1 == nil {
+					continue
+				}
+				row1[xx] = t[4] + t[5] + t[6]
+				if xx+1 < p.w {
+					row1[xx+1] = t[5] - t[6] - t[7]
+				}
 			}
 		}
-	}
-}
-
-// winoOutput returns Y = Aᵀ m A of a 4×4 tile m (row-major) as 2×2
-// row-major, with Aᵀ = [1 1 1 0; 0 1 -1 -1].
-func winoOutput(m *[16]float32) [4]float32 {
-	var t [8]float32 // Aᵀ m
-	for j := range 4 {
-		m0, m1, m2, m3 := m[j], m[4+j], m[8+j], m[12+j]
-		t[j], t[4+j] = m0+m1+m2, m1-m2-m3
-	}
-	return [4]float32{
-		t[0] + t[1] + t[2], t[1] - t[2] - t[3],
-		t[4] + t[5] + t[6], t[5] - t[6] - t[7],
-	}
+	})
 }
 
 // The convolution methods RESEXP_CONV selects for the layers' stride-1 3×3
