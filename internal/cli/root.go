@@ -45,6 +45,9 @@ error, per-layer gradient norms and response spread, and draws the figures.`,
 			if err := kernels.CheckKernelEnv(); err != nil {
 				return badInput("environment %v; unset it to use the fastest kernel", err)
 			}
+			if err := kernels.CheckConvEnv(); err != nil {
+				return badInput("environment %v; unset it for direct convolution", err)
+			}
 			return nil
 		},
 	}

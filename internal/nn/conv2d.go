@@ -27,6 +27,14 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // also dx (the flipped-kernel convolution of dout); dx of stride 2 is
 // Weightᵀ·dout and col2im.
 //
+// Algo chooses how a 3x3, padding-1, stride-1 convolution computes its
+// output and dx: ConvAuto (the zero value) follows the environment variable
+// RESEXP_CONV (kernels.WinogradDefault; direct unless it says winograd),
+// ConvDirect and ConvWinograd force one. Winograd runs F(2x2,3x3)
+// (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf; the
+// weight gradient stays direct. Its results differ from the direct ones by
+// float32 rounding only (kernels' BENCH.md has the measured errors).
+//
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient. In a container it counts only
 // there: Sequential.Backward then skips the network's input gradient, and
@@ -39,6 +47,7 @@ type Conv2D struct {
 	Weight                     *Param
 	NoInputGrad                bool
 	NoFusion                   bool
+	Algo                       ConvAlgo
 
 	g, gT              convGeom // gT: the geometry of the dx convolution of dout
 	x, out, dout       *Tensor
@@ -51,6 +60,45 @@ type Conv2D struct {
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image
 	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
+	wino               bool            // this Forward (and its dx) runs Winograd
+	wplan, wplanT      kernels.Winograd2x2
+}
+
+// ConvAlgo selects a Conv2D's method for 3x3, padding-1, stride-1
+// convolutions (see Conv2D.Algo).
+type ConvAlgo int
+
+const (
+	ConvAuto     ConvAlgo = iota // RESEXP_CONV's choice (kernels.WinogradDefault)
+	ConvDirect                   // implicit GEMM or im2col and GEMM
+	ConvWinograd                 // kernels.Winograd2x2 for the output and dx
+)
+
+// String returns "auto", "direct" or "winograd".
+func (a ConvAlgo) String() string {
+	switch a {
+	case ConvDirect:
+		return kernels.ConvDirect
+	case ConvWinograd:
+		return kernels.ConvWinograd
+	}
+	return "auto"
+}
+
+// winograd reports whether the layer runs Winograd for an input of its
+// channels (3x3 kernel, padding 1, stride 1, and Algo or RESEXP_CONV asks
+// for it).
+func (l *Conv2D) winograd() bool {
+	if l.KH != 3 || l.KW != 3 || l.Pad != 1 || l.Stride != 1 {
+		return false
+	}
+	switch l.Algo {
+	case ConvDirect:
+		return false
+	case ConvWinograd:
+		return true
+	}
+	return kernels.WinogradDefault()
 }
 
 // NewConv2D returns a k×k convolution from c to oc channels with the given
@@ -144,9 +192,17 @@ func (l *Conv2D) prepare(x *Tensor) {
 	if l.implicit {
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, x.H, x.W, l.Stride)
 	}
+	l.wino = l.winograd()
+	if l.wino {
+		l.wplan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
+	}
 }
 
 func (l *Conv2D) forwardChunk(c, lo, hi int) {
+	if l.wino {
+		l.forwardWinogradChunk(lo, hi)
+		return
+	}
 	if l.implicit {
 		l.forwardImplicitChunk(c, lo, hi)
 		return
@@ -175,6 +231,29 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 			l.epi.affineImage(n)
 		}
 	}
+	putScratch(buf)
+}
+
+// forwardWinogradChunk is forwardChunk with Winograd, all the chunk's
+// images in one call, then the epilogue per image.
+func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
+	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
+	buf := getScratch(l.wplan.ScratchSize(hi - lo))
+	l.wplan.Run(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
+	putScratch(buf)
+	if l.epi != nil {
+		for n := lo; n < hi; n++ {
+			l.epi.affineImage(n)
+		}
+	}
+}
+
+// dxWinogradChunk sets dx of images lo..hi to the Winograd convolution of
+// their dout with Wf.
+func (l *Conv2D) dxWinogradChunk(lo, hi int) {
+	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
+	buf := getScratch(l.wplanT.ScratchSize(hi - lo))
+	l.wplanT.Run(l.dx.Data[lo*xsz:hi*xsz], l.dout.Data[lo*osz:hi*osz], hi-lo, *buf)
 	putScratch(buf)
 }
 
@@ -221,7 +300,10 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	l.dout, l.dx = dout, dx
 	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()
-		if l.implicit {
+		switch {
+		case l.wino:
+			l.wplanT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
+		case l.implicit:
 			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
 		}
 	}
@@ -242,7 +324,8 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 
 // flipGrad reports whether the running Backward computes the flipped weight
 // gradient from dcol (it needs dcol for dx anyway).
-func (l *Conv2D) flipGrad() bool { return !l.implicit && l.flipDx() && l.dx != nil }
+// With Winograd, dx needs no dcol.
+func (l *Conv2D) flipGrad() bool { return !l.implicit && !l.wino && l.flipDx() && l.dx != nil }
 
 // prepareFlip sets Wf from Weight and gT.
 func (l *Conv2D) prepareFlip() {
@@ -291,11 +374,14 @@ func (l *Conv2D) backwardChunk(c, lo, hi int) {
 			beta = 1
 		}
 		gemm(false, true, l.OC, k, p, 1, dn, p, col, p, beta, dw, k)
-		if l.dx != nil {
+		if l.dx != nil && !l.wino {
 			l.inputGrad(n, col, dn)
 		}
 	}
 	putScratch(buf)
+	if l.dx != nil && l.wino {
+		l.dxWinogradChunk(lo, hi)
+	}
 }
 
 // backwardFlipChunk is backwardChunk for a size-keeping stride-1
@@ -342,6 +428,10 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	}
 	putScratch(xbuf)
 	if l.dx == nil {
+		return
+	}
+	if l.wino {
+		l.dxWinogradChunk(lo, hi)
 		return
 	}
 	if !l.flipDx() {

@@ -53,17 +53,20 @@ func convNaive(x, dout *Tensor, w []float32, oc, k, s, p int) (out, dx *Tensor, 
 	return out, dx, dw
 }
 
-// TestConv2DMatchesNaive checks both ways a 3x3 stride-1 convolution can
-// run: the implicit GEMM (where kernels.ConvImplicit holds) and im2col.
+// TestConv2DMatchesNaive checks every way a 3x3 stride-1 convolution can
+// run: the implicit GEMM (where kernels.ConvImplicit holds) and im2col,
+// each with the direct output and dx and with Winograd's.
 func TestConv2DMatchesNaive(t *testing.T) {
 	for _, implicit := range []bool{true, false} {
-		t.Run(fmt.Sprintf("implicit=%v", implicit), func(t *testing.T) {
-			testConv2DMatchesNaive(t, implicit)
-		})
+		for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+			t.Run(fmt.Sprintf("implicit=%v/algo=%v", implicit, algo), func(t *testing.T) {
+				testConv2DMatchesNaive(t, implicit, algo)
+			})
+		}
 	}
 }
 
-func testConv2DMatchesNaive(t *testing.T, implicit bool) {
+func testConv2DMatchesNaive(t *testing.T, implicit bool, algo ConvAlgo) {
 	for _, tc := range []struct{ n, c, h, w, oc, k, s, p int }{
 		{3, 5, 9, 7, 6, 3, 1, 1},
 		{3, 5, 9, 7, 6, 3, 2, 1},
@@ -90,7 +93,7 @@ func testConv2DMatchesNaive(t *testing.T, implicit bool) {
 		t.Run(name, func(t *testing.T) {
 			rng := newRand(3)
 			l := NewConv2D("conv", tc.c, tc.oc, tc.k, tc.s, tc.p)
-			l.im2col = !implicit
+			l.im2col, l.Algo = !implicit, algo
 			randomize(l, rng)
 			x := randTensor(rng, tc.n, tc.c, tc.h, tc.w)
 			out := l.Forward(x, true)
@@ -105,6 +108,9 @@ func testConv2DMatchesNaive(t *testing.T, implicit bool) {
 			expectClose(t, "dW", l.Weight.Grad, wantDw, 1e-5)
 			if tc.k == 3 && tc.p == 1 && kernels.StrideOK(tc.h, tc.w, tc.s) && l.implicit != (implicit && kernels.ConvImplicit()) {
 				t.Fatalf("implicit = %v, want %v", l.implicit, implicit && kernels.ConvImplicit())
+			}
+			if wino := algo == ConvWinograd && tc.k == 3 && tc.s == 1 && tc.p == 1; l.wino != wino {
+				t.Fatalf("wino = %v, want %v", l.wino, wino)
 			}
 		})
 	}

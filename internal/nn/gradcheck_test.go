@@ -31,10 +31,37 @@ const (
 	gradTol   = 2e-2
 )
 
+// TestGradients checks every gradCase with direct convolutions, and those
+// with a 3x3 stride-1 convolution again with Winograd's.
 func TestGradients(t *testing.T) {
-	for _, tc := range gradCases(newRand(1)) {
-		t.Run(tc.name, func(t *testing.T) { checkGradients(t, tc) })
+	for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+		for _, tc := range gradCases(newRand(1)) {
+			if setConvAlgo(tc.layer, algo) == 0 {
+				continue
+			}
+			t.Run(fmt.Sprintf("algo=%v/%s", algo, tc.name), func(t *testing.T) { checkGradients(t, tc) })
+		}
 	}
+}
+
+// setConvAlgo sets Algo of every Conv2D in l and returns how many of them
+// run it: all for ConvDirect, the 3x3 stride-1 padding-1 ones for
+// ConvWinograd (and 1 for a layer without any under ConvDirect, so that
+// every case runs once).
+func setConvAlgo(l Layer, a ConvAlgo) int {
+	n := 0
+	eachLayer(l, func(l Layer) {
+		if c, ok := l.(*Conv2D); ok {
+			c.Algo = a
+			if a != ConvWinograd || c.winograd() {
+				n++
+			}
+		}
+	})
+	if a == ConvDirect {
+		n = max(n, 1)
+	}
+	return n
 }
 
 func gradCases(rng *rand.Rand) []gradCase {
@@ -295,32 +322,43 @@ func worstIndex(a, b []float32) int {
 // the parameter gradients bit for bit those of Backward; and Backward still
 // skipping the input gradient: it returns nil and no input-gradient buffer
 // exists, neither the net's nor the convolution's, so none was computed.
+// All four cases run with direct convolutions, two with Winograd's.
 func TestInputGradient(t *testing.T) {
-	for _, residual := range []bool{false, true} {
-		for _, eval := range []bool{false, true} {
-			t.Run(fmt.Sprintf("residual=%v/eval=%v", residual, eval), func(t *testing.T) {
-				rng := newRand(12)
-				net := tinyNet(residual, ReLU)
-				randomize(net, rng)
-				conv := net.Layers[0].(*Conv2D)
-				conv.NoInputGrad = true
-				tc := gradCase{layer: net, x: randTensor(rng, 3, 3, 5, 5), labels: []uint8{0, 2, 1}, eval: eval}
-				loss, dout := gradLoss(tc)
-				if dx := net.Backward(dout); dx != nil || net.dx != nil || conv.ownDx != nil {
-					t.Fatalf("Backward computed an input gradient (returned %v)", dx)
+	for _, c := range []struct {
+		residual, eval bool
+		algo           ConvAlgo
+	}{
+		{false, false, ConvDirect}, {false, true, ConvDirect}, {true, false, ConvDirect}, {true, true, ConvDirect},
+		{false, false, ConvWinograd}, {true, true, ConvWinograd},
+	} {
+		t.Run(fmt.Sprintf("residual=%v/eval=%v/algo=%v", c.residual, c.eval, c.algo), func(t *testing.T) {
+			rng := newRand(12)
+			net := tinyNet(c.residual, ReLU)
+			net.SetConvAlgo(c.algo)
+			eachLayer(net, func(l Layer) {
+				if conv, ok := l.(*Conv2D); ok && conv.Algo != c.algo {
+					t.Fatalf("SetConvAlgo(%v) left %s at %v", c.algo, conv.Name, conv.Algo)
 				}
-				want := paramGrads(net)
-				dx := slices.Clone(net.BackwardInput(dout).Data)
-				for i, g := range paramGrads(net) {
-					expectClose(t, "BackwardInput's "+net.Params()[i].Name, g, want[i], 0)
-				}
-				if d := net.Backward(dout); d != nil {
-					t.Fatal("Backward after BackwardInput returned an input gradient")
-				}
-				num, kind := numericGrad(tc.x.Data, loss, newKinkWatch(net))
-				compareGrad(t, "x", dx, num, kind)
 			})
-		}
+			randomize(net, rng)
+			conv := net.Layers[0].(*Conv2D)
+			conv.NoInputGrad = true
+			tc := gradCase{layer: net, x: randTensor(rng, 3, 3, 5, 5), labels: []uint8{0, 2, 1}, eval: c.eval}
+			loss, dout := gradLoss(tc)
+			if dx := net.Backward(dout); dx != nil || net.dx != nil || conv.ownDx != nil {
+				t.Fatalf("Backward computed an input gradient (returned %v)", dx)
+			}
+			want := paramGrads(net)
+			dx := slices.Clone(net.BackwardInput(dout).Data)
+			for i, g := range paramGrads(net) {
+				expectClose(t, "BackwardInput's "+net.Params()[i].Name, g, want[i], 0)
+			}
+			if d := net.Backward(dout); d != nil {
+				t.Fatal("Backward after BackwardInput returned an input gradient")
+			}
+			num, kind := numericGrad(tc.x.Data, loss, newKinkWatch(net))
+			compareGrad(t, "x", dx, num, kind)
+		})
 	}
 }
 

@@ -49,10 +49,12 @@ func detNet() *Sequential {
 }
 
 // stepBits runs one forward and backward pass of a fresh detNet with the
-// given GOMAXPROCS and returns every output and gradient as raw bits.
-func stepBits(procs int) [][]uint32 {
+// given GOMAXPROCS and convolution method and returns every output and
+// gradient as raw bits.
+func stepBits(procs int, algo ConvAlgo) [][]uint32 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	net := detNet()
+	net.SetConvAlgo(algo)
 	rng := newRand(6)
 	randomize(net, rng)
 	x := randTensor(rng, 13, 3, 8, 8)
@@ -82,14 +84,16 @@ func toBits(v []float32) []uint32 {
 
 // TestDeterministicAcrossGOMAXPROCS checks that one training step gives the
 // same bits whether one goroutine or several run the chunks (batch 13 makes
-// the chunks unequal).
+// the chunks unequal), with direct convolutions and with Winograd's.
 func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
-	want := stepBits(1)
-	for _, procs := range []int{2, 3, 8} {
-		got := stepBits(procs)
-		for i := range want {
-			if !slices.Equal(got[i], want[i]) {
-				t.Errorf("GOMAXPROCS %d: tensor %d differs from GOMAXPROCS 1", procs, i)
+	for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+		want := stepBits(1, algo)
+		for _, procs := range []int{2, 3, 8} {
+			got := stepBits(procs, algo)
+			for i := range want {
+				if !slices.Equal(got[i], want[i]) {
+					t.Errorf("%v, GOMAXPROCS %d: tensor %d differs from GOMAXPROCS 1", algo, procs, i)
+				}
 			}
 		}
 	}

@@ -222,6 +222,17 @@ func (s *Sequential) SetInferenceFusion(on bool) {
 	})
 }
 
+// SetConvAlgo sets Algo of every Conv2D in s (in nested Sequentials and
+// Residuals too): ConvWinograd runs its 3x3 stride-1 convolutions with
+// Winograd, ConvDirect directly, ConvAuto as RESEXP_CONV says.
+func (s *Sequential) SetConvAlgo(a ConvAlgo) {
+	eachLayer(s, func(l Layer) {
+		if c, ok := l.(*Conv2D); ok {
+			c.Algo = a
+		}
+	})
+}
+
 // eachLayer calls fn for l and then, depth first, for every layer inside
 // it: a Sequential's Layers in order, a Residual's Body, Shortcut and Act.
 func eachLayer(l Layer, fn func(Layer)) {

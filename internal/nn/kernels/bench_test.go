@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // benchShape is one GEMM of a CIFAR ResNet's im2col convolution (3×3 kernels,
@@ -60,11 +61,17 @@ func benchGemmFn(b *testing.B, s benchShape, fn func(transA, transB bool, m, n, 
 	for b.Loop() {
 		fn(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
 	}
-	flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
+	reportFlops(b, 2*float64(s.m)*float64(s.n)*float64(s.k), cpu0, okCPU)
+}
+
+// reportFlops reports the rate of a benchmark whose every iteration does
+// flops floating-point operations, begun at process CPU time cpu0 (valid if
+// okCPU): GFLOP/s, and GFLOP per CPU-second of the whole process: on a
+// machine shared with other work, where the wall-clock rate mostly measures
+// the share of the CPU this process got, the fairer comparison of two codes.
+func reportFlops(b *testing.B, flops float64, cpu0 time.Duration, okCPU bool) {
+	flops *= float64(b.N)
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	// GFLOP per CPU-second of the whole process: on a machine shared with
-	// other work, where the wall-clock rate mostly measures the share of
-	// the CPU this process got, it is the fairer comparison of two codes.
 	if cpu1, ok := processCPU(); ok && okCPU && cpu1 > cpu0 {
 		b.ReportMetric(flops/(cpu1-cpu0).Seconds()/1e9, "GFLOP/cpu-s")
 	}

@@ -33,6 +33,13 @@
 // offsets and masks) for the Sgemm micro-kernels, or, for few output
 // channels, skips packing with the dot-product kernel dot4x6AVX512.
 //
+// Winograd2x2 (winograd.go) is the same stride-1 convolution by Winograd's
+// F(2×2,3×3) for a batch of images: per block of 2×2 output tiles, the
+// input transform of each 4×4 patch, 16 GEMMs through Sgemm (one per
+// transformed position, output channels × tiles × input channels) and the
+// output transform. It is opt-in (RESEXP_CONV=winograd, WinogradDefault);
+// its measured error beside the direct kernel's is in BENCH.md.
+//
 // elem.go holds the layers' elementwise kernels (ReLU and its gradient, the
 // batch-norm affine map and input gradient, addition, float64 sums). Each has
 // a pure-Go reference beside it; on amd64 with AVX2 the bulk runs in

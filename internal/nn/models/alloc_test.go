@@ -14,13 +14,21 @@ import (
 // TestTrainStepDoesNotAllocate checks the contract of nn's doc.go: once the
 // buffers are sized by the first batch, a full training step of a ResNet-8
 // (forward, cross-entropy, backward) allocates nothing; nor does a step
-// that also computes the input gradient (BackwardInput).
+// that also computes the input gradient (BackwardInput); both with direct
+// convolutions and with Winograd's.
 func TestTrainStepDoesNotAllocate(t *testing.T) {
+	for _, algo := range []nn.ConvAlgo{nn.ConvDirect, nn.ConvWinograd} {
+		t.Run(algo.String(), func(t *testing.T) { testTrainStepAllocs(t, algo) })
+	}
+}
+
+func testTrainStepAllocs(t *testing.T, algo nn.ConvAlgo) {
 	s := Spec{Depth: 8, Residual: true, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 8, W: 8, Classes: 10}
 	m, err := Build(s)
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Net.SetConvAlgo(algo)
 	rng := rand.New(rand.NewPCG(1, 2))
 	if err := m.Init(rng, "he"); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,8 @@ func tinySpec(block Block, shortcut Shortcut, residual, preact bool, norm Norm, 
 // TestGradientsVariants checks analytic against numeric gradients of the
 // cross-entropy loss for every block, shortcut option, ordering and
 // normalisation, in training mode, for every parameter tensor and the input
-// (through Sequential.BackwardInput: the first convolution has NoInputGrad).
+// (through Sequential.BackwardInput: the first convolution has NoInputGrad),
+// with direct convolutions and with Winograd's for the 3x3 stride-1 ones.
 func TestGradientsVariants(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -59,18 +60,21 @@ func TestGradientsVariants(t *testing.T) {
 		{"zeroinit/none", tinySpec("basic", "B", true, false, "none", nn.Tanh, true)},
 		{"zeroinit/preact/none", tinySpec("bottleneck", "B", true, true, "none", nn.Tanh, true)},
 	} {
-		t.Run(c.name, func(t *testing.T) { checkNet(t, c.spec) })
+		for _, algo := range []nn.ConvAlgo{nn.ConvDirect, nn.ConvWinograd} {
+			t.Run(algo.String()+"/"+c.name, func(t *testing.T) { checkNet(t, c.spec, algo) })
+		}
 	}
 }
 
 // checkNet builds and initialises the net, gives the BatchNorm scales and
 // shifts random values (unless they were zero-initialised) and compares the
-// gradients.
-func checkNet(t *testing.T, s Spec) {
+// gradients, its convolutions run as algo says.
+func checkNet(t *testing.T, s Spec, algo nn.ConvAlgo) {
 	m, err := Build(s)
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Net.SetConvAlgo(algo)
 	rng := rand.New(rand.NewPCG(3, 4))
 	if err := m.Init(rng, "he"); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,263 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// winoShape is a batch of n images [c, h, w] convolved into m channels.
+type winoShape struct{ n, m, c, h, w int }
+
+func (s winoShape) String() string {
+	return fmt.Sprintf("N%d_C%d_OC%d_%dx%d", s.n, s.c, s.m, s.h, s.w)
+}
+
+// winoShapes are the stride-1 3×3 layers of the nets (CIFAR stages 16/32/64
+// channels on 32×32/16×16/8×8, the MNIST stages on 28×28/14×14/7×7, whose
+// 7×7 has a clipped last tile row and column, and the first layers from 3
+// and 1 channels) at batches 2-4, then odd shapes: one pixel, one-pixel-
+// high rows, a prime width.
+var winoShapes = []winoShape{
+	{2, 16, 16, 32, 32}, {3, 32, 32, 16, 16}, {4, 64, 64, 8, 8},
+	{2, 16, 16, 28, 28}, {3, 32, 32, 14, 14}, {4, 64, 64, 7, 7},
+	{2, 16, 3, 32, 32}, {2, 16, 1, 28, 28},
+	{2, 1, 1, 1, 1}, {3, 3, 2, 1, 4}, {2, 5, 7, 5, 3}, {1, 9, 4, 3, 33},
+}
+
+// winoBoundTol bounds Winograd's error in units of the worst-case float32
+// error of the direct sum, (k+4)·u·max Σ|terms| (see checkClose), k = 9c:
+// Winograd must stay within it. The largest ratio measured over winoShapes
+// is 0.18 (TestWinograd2x2 -v prints it); a wrong sign in a transform gives
+// errors of order max Σ|terms|, ratios of 10^5 and more.
+const winoBoundTol = 1.0
+
+// convRef64 returns the convolution of x [n, c, h, w] with a [m, c, 3, 3]
+// (padding 1, stride 1) in float64, [n, m, h, w], and the largest Σ|terms|
+// of an output.
+func convRef64(x, a []float32, s winoShape) (want []float64, maxAbsSum float64) {
+	hw := s.h * s.w
+	want = make([]float64, s.n*s.m*hw)
+	for img := range s.n {
+		for o := range s.m {
+			for y := range s.h {
+				for z := range s.w {
+					var sum, abs float64
+					for ch := range s.c {
+						for i := range 3 {
+							for j := range 3 {
+								yy, zz := y+i-1, z+j-1
+								if yy < 0 || yy >= s.h || zz < 0 || zz >= s.w {
+									continue
+								}
+								t := float64(a[((o*s.c+ch)*3+i)*3+j]) * float64(x[(img*s.c+ch)*hw+yy*s.w+zz])
+								sum += t
+								abs += math.Abs(t)
+							}
+						}
+					}
+					want[(img*s.m+o)*hw+y*s.w+z] = sum
+					maxAbsSum = max(maxAbsSum, abs)
+				}
+			}
+		}
+	}
+	return want, maxAbsSum
+}
+
+// maxErr returns max|got-want| and max|want|.
+func maxErr(got []float32, want []float64) (errAbs, scale float64) {
+	for i, w := range want {
+		d := math.Abs(float64(got[i]) - w)
+		if d > errAbs || math.IsNaN(d) {
+			errAbs = d
+		}
+		scale = max(scale, math.Abs(w))
+	}
+	return errAbs, scale
+}
+
+// nanSlice returns n NaNs.
+func nanSlice(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(math.NaN())
+	}
+	return s
+}
+
+// runWino runs Winograd2x2 with the GEMM kernel kr on a NaN-filled output
+// with 7 floats to spare and NaN-filled scratch, and fails if it wrote past
+// the output.
+func runWino(t *testing.T, kr *microKernel, p *Winograd2x2, x []float32, s winoShape) []float32 {
+	t.Helper()
+	n := s.n * s.m * s.h * s.w
+	out := nanSlice(n + 7)
+	p.runWith(kr, out, x, s.n, nanSlice(p.ScratchSize(s.n)))
+	for i := n; i < len(out); i++ {
+		if !math.IsNaN(float64(out[i])) {
+			t.Fatalf("Run wrote past the output: element %d", i)
+		}
+	}
+	return out[:n]
+}
+
+// runDirect is the direct convolution the layers use (Conv3x3 with the
+// active kernel), image by image.
+func runDirect(x, a []float32, s winoShape) []float32 {
+	var p Conv3x3
+	p.Prepare(a, s.m, s.c, s.h, s.w)
+	hw := s.h * s.w
+	out := make([]float32, s.n*s.m*hw)
+	xp := make([]float32, p.PaddedSize())
+	for img := range s.n {
+		p.Pad(xp, x[img*s.c*hw:(img+1)*s.c*hw])
+		p.Run(out[img*s.m*hw:], xp)
+	}
+	return out
+}
+
+// TestWinograd2x2 checks Run with every GEMM kernel against the float64
+// direct convolution on winoShapes: the largest error must stay within
+// winoBoundTol times the direct float32 bound, and every output float is
+// written (a NaN left in the output fails). With -v it prints, for the
+// active kernel, the table of BENCH.md: the largest absolute error and that
+// error over max|out|, for Winograd and for the direct kernel on the same
+// inputs.
+func TestWinograd2x2(t *testing.T) {
+	const u = 1.0 / (1 << 24)
+	t.Logf("kernel %s; errors against the float64 reference: max abs, max abs / max|out|", Kernel())
+	t.Logf("| layer | winograd abs | winograd rel | direct abs | direct rel | winograd / bound |")
+	for _, s := range winoShapes {
+		r := rand.New(rand.NewPCG(uint64(s.m*s.c), uint64(s.h*s.w+s.n)))
+		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
+		want, absSum := convRef64(x, a, s)
+		bound := float64(9*s.c+4) * u * absSum
+		var p Winograd2x2
+		p.Prepare(a, s.m, s.c, s.h, s.w)
+		for _, kr := range kernelsUnderTest(t) {
+			got := runWino(t, kr, &p, x, s)
+			e, scale := maxErr(got, want)
+			if !(e <= winoBoundTol*bound) {
+				t.Errorf("%v, kernel %s: max error %.3g > %g × bound %.3g", s, kr.name, e, winoBoundTol, bound)
+			}
+			if kr == activeKernel() {
+				d, _ := maxErr(runDirect(x, a, s), want)
+				t.Logf("| %v | %.2e | %.2e | %.2e | %.2e | %.3f |", s, e, e/scale, d, d/scale, e/bound)
+			}
+		}
+	}
+}
+
+// TestWinograd2x2Split checks that splitting a batch changes no bit: a
+// batch run at once with blocks of 32 tiles (which straddle images), and
+// with the default block, equals each image run alone.
+func TestWinograd2x2Split(t *testing.T) {
+	s := winoShape{5, 6, 5, 7, 9}
+	r := rand.New(rand.NewPCG(7, 8))
+	x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
+	var p Winograd2x2
+	p.Prepare(a, s.m, s.c, s.h, s.w)
+	one := winoShape{1, s.m, s.c, s.h, s.w}
+	xsz, osz := s.c*s.h*s.w, s.m*s.h*s.w
+	var alone []float32
+	for img := range s.n {
+		alone = append(alone, runWino(t, activeKernel(), &p, x[img*xsz:(img+1)*xsz], one)...)
+	}
+	whole := runWino(t, activeKernel(), &p, x, s)
+	p.tb = 32
+	small := runWino(t, activeKernel(), &p, x, s)
+	for i := range alone {
+		if math.Float32bits(whole[i]) != math.Float32bits(alone[i]) || math.Float32bits(small[i]) != math.Float32bits(alone[i]) {
+			t.Fatalf("image %d element %d: batch %g, 32-tile blocks %g, alone %g", i/osz, i%osz, whole[i], small[i], alone[i])
+		}
+	}
+}
+
+// TestConvEnv checks the values RESEXP_CONV accepts.
+func TestConvEnv(t *testing.T) {
+	for _, c := range []struct {
+		v        string
+		winograd bool
+		ok       bool
+	}{{"", false, true}, {"direct", false, true}, {"winograd", true, true}, {"Winograd", false, false}, {"fft", false, false}} {
+		on, err := parseConvEnv(c.v)
+		if on != c.winograd || (err == nil) != c.ok {
+			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, on, err, c.winograd, c.ok)
+		}
+		t.Setenv("RESEXP_CONV", c.v)
+		if err := CheckConvEnv(); (err == nil) != c.ok {
+			t.Errorf("CheckConvEnv with RESEXP_CONV=%q: %v, want ok %v", c.v, err, c.ok)
+		}
+	}
+}
+
+// BenchmarkWinograd compares, at the three CIFAR ResNet stages (C = OC =
+// 16, 32, 64 on 32×32, 16×16, 8×8) and batch 128, Winograd2x2 with the
+// direct Conv3x3 (padding each image, then Run, as the layers do) for the
+// output (fwd: weights W) and for the data gradient (dx: the convolution of
+// dout with the flipped, transposed kernel Wf; at C = OC the same shapes).
+// Everything runs on one goroutine. GFLOP/s counts the direct-equivalent
+// work, 2·9·C·OC·H·W per image, for both, so the rates compare times.
+// Measure on a quiet machine (make bench).
+func BenchmarkWinograd(b *testing.B) {
+	const batch = 128
+	for _, s := range []winoShape{{batch, 16, 16, 32, 32}, {batch, 32, 32, 16, 16}, {batch, 64, 64, 8, 8}} {
+		r := rand.New(rand.NewPCG(1, 2))
+		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
+		af := flipTransposed(a, s.m, s.c)
+		flops := 2 * 9 * float64(s.c*s.m*s.h*s.w*s.n)
+		stage := fmt.Sprintf("C%d_%dx%d_N%d", s.c, s.h, s.w, s.n)
+		for _, pass := range []struct {
+			name string
+			w    []float32
+		}{{"fwd", a}, {"dx", af}} {
+			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
+			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
+		}
+	}
+}
+
+// flipTransposed returns Wf [c, m, 3, 3], Wf[ch, o, i, j] = a[o, ch, 2-i,
+// 2-j], the kernel of the data gradient of the convolution with a [m, c, 3,
+// 3].
+func flipTransposed(a []float32, m, c int) []float32 {
+	wf := make([]float32, len(a))
+	for o := range m {
+		for ch := range c {
+			for t := range 9 {
+				wf[(ch*m+o)*9+t] = a[(o*c+ch)*9+8-t]
+			}
+		}
+	}
+	return wf
+}
+
+func benchDirect(b *testing.B, x, a []float32, s winoShape, flops float64) {
+	var p Conv3x3
+	p.Prepare(a, s.m, s.c, s.h, s.w)
+	hw := s.h * s.w
+	out, xp := make([]float32, s.n*s.m*hw), make([]float32, p.PaddedSize())
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		for img := range s.n {
+			p.Pad(xp, x[img*s.c*hw:(img+1)*s.c*hw])
+			p.Run(out[img*s.m*hw:], xp)
+		}
+	}
+	reportFlops(b, flops, cpu0, okCPU)
+}
+
+func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64) {
+	var p Winograd2x2
+	p.Prepare(a, s.m, s.c, s.h, s.w)
+	out, scratch := make([]float32, s.n*s.m*s.h*s.w), make([]float32, p.ScratchSize(s.n))
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		p.Run(out, x, s.n, scratch)
+	}
+	reportFlops(b, flops, cpu0, okCPU)
+}
