@@ -5,13 +5,29 @@ GO      ?= go
 BIN     := bin/resexp
 DEMO    := runs/demo
 
-.PHONY: build test data demo bench lint clean
+.PHONY: build test fuzz data demo bench lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/resexp
 
 test:
 	$(GO) test ./...
+
+# fuzz runs every native fuzz target (func FuzzX in a *_test.go file) for
+# FUZZTIME each, one after the other: go test takes one -fuzz target per
+# run. Seed corpora are in each package's testdata/fuzz; a crasher is
+# written there too and fails `make test` until it is fixed.
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | xargs -n1 dirname | sort -u); do \
+		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -c6-); do \
+			printf '%s ' "fuzz ./$$dir $$t:"; \
+			if $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$dir >$$out 2>&1; then \
+				grep 'execs:' $$out | tail -1 | grep . || echo 'no executions after the seed corpus'; \
+			else cat $$out; exit 1; fi; \
+		done; \
+	done
 
 data: build
 	$(BIN) data download mnist
