@@ -84,7 +84,7 @@ func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	if opt.Resume {
 		err = t.resume()
 	} else {
-		err = t.createFrom(opt)
+		err = t.createFrom(opt, "")
 	}
 	if err != nil {
 		t.Close()
