@@ -46,6 +46,7 @@ type Trainer struct {
 	startStep int     // iterations done before this process (resume)
 	elapsed0  float64 // seconds of training before this process
 	unlock    func()
+	held      func() // Options.held
 }
 
 // Options are the choices of a train command that are not part of the
@@ -57,6 +58,9 @@ type Options struct {
 	// InitWeights is a safetensors weights file a new run starts from
 	// instead of its random initialisation (see LoadWeights); "" for none.
 	InitWeights string
+	// held, if not nil, releases the lock of Dir that the caller took
+	// (lockDir) to decide what to do with it; the Trainer then owns it.
+	held func()
 }
 
 // Prepare validates cfg, loads the data and builds the model, then creates
@@ -68,7 +72,7 @@ func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, BadInput(err)
 	}
-	t := &Trainer{Cfg: cfg, Dir: opt.Dir, unlock: func() {}}
+	t := &Trainer{Cfg: cfg, Dir: opt.Dir, unlock: func() {}, held: opt.held}
 	if t.Dir == "" {
 		t.Dir = "runs/" + cfg.RunName()
 	}
