@@ -64,7 +64,7 @@ func TestKillChild(t *testing.T) {
 	} else {
 		var r *Run
 		if r, err = OpenRun(dir); err == nil {
-			tr, err = r.Resume()
+			tr, err = r.Resume(false)
 		}
 	}
 	if err != nil {

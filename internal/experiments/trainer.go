@@ -58,6 +58,9 @@ type Options struct {
 	// InitWeights is a safetensors weights file a new run starts from
 	// instead of its random initialisation (see LoadWeights); "" for none.
 	InitWeights string
+	// ForceMemory skips the memory pre-flight (checkMemory) that refuses
+	// a run whose estimated memory exceeds what the machine has.
+	ForceMemory bool
 	// held, if not nil, releases the lock of Dir that the caller took
 	// (lockDir) to decide what to do with it; the Trainer then owns it.
 	held func()
@@ -83,6 +86,12 @@ func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	}
 	if err := t.setup(); err != nil {
 		return nil, err
+	}
+	if !opt.ForceMemory {
+		if err := t.checkMemory(); err != nil {
+			t.loader.Close()
+			return nil, err
+		}
 	}
 	var err error
 	if opt.Resume {
