@@ -208,11 +208,9 @@ func TestKillAnyMoment(t *testing.T) {
 				}
 				timer := time.AfterFunc(d, func() { cmd.Process.Kill() })
 				err := cmd.Wait()
-				if timer.Stop() {
+				timer.Stop()
+				if err == nil { // the run ended before the kill came
 					killed = append(killed, "finished before the kill")
-					if err != nil {
-						t.Fatalf("child run: %v\n%s", err, out.String())
-					}
 					continue
 				}
 				wasKilled(t, err, []byte(out.String()))
