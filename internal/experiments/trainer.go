@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/resexp/resexp/internal/data"
@@ -353,7 +354,12 @@ func (t *Trainer) batchView(n int) *nn.Tensor {
 }
 
 // finish closes the run files and writes the final status into meta.json.
+// A run stopped by a full disk is "interrupted" (resumable, also by a
+// sweep) and its error says how to continue.
 func (t *Trainer) finish(runErr error) error {
+	if errors.Is(runErr, syscall.ENOSPC) {
+		runErr = fmt.Errorf("%w; the disk is full: the last checkpoint and the rows before it are intact; free space and continue with: resexp train --resume %s", runErr, t.Dir)
+	}
 	now := time.Now()
 	t.meta.End = &now
 	t.meta.Status = status(runErr)
