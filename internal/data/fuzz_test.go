@@ -52,6 +52,16 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// fuzzIDXFile writes b as the IDX file base (gzipped, as base.gz, if gz)
+// and returns its path and the bytes written.
+func fuzzIDXFile(t *testing.T, base string, b []byte, gz bool) (string, []byte) {
+	t.Helper()
+	if gz {
+		b, base = gzipBytes(b), base+".gz"
+	}
+	return fuzzFile(t, base, b), b
+}
+
 // idxImagesSeed is a valid IDX image file of n blank images.
 func idxImagesSeed(n int) []byte {
 	b := []byte{0, 0, 8, 3, 0, 0, 0, byte(n), 0, 0, 0, idxH, 0, 0, 0, idxW}
@@ -61,11 +71,7 @@ func idxImagesSeed(n int) []byte {
 // fuzzIDXImages reads b (as a file, gzipped first if gz) as an IDX image
 // split of fuzzRecords images.
 func fuzzIDXImages(t *testing.T, b []byte, gz bool) {
-	name := "train-images-idx3-ubyte"
-	if gz {
-		b, name = gzipBytes(b), name+".gz"
-	}
-	path := fuzzFile(t, name, b)
+	path, b := fuzzIDXFile(t, "train-images-idx3-ubyte", b, gz)
 	var images []uint8
 	var err error
 	fuzzcheck.Alloc(t, len(b), 4, func() { images, _, err = readIDXImages(path, fuzzRecords, "hint") })
@@ -99,11 +105,7 @@ func FuzzIDXLabels(f *testing.F) {
 	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, fuzzRecords, 3, 9}, false)
 	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, fuzzRecords, 3, 9}, true)
 	f.Fuzz(func(t *testing.T, b []byte, gz bool) {
-		name := "train-labels-idx1-ubyte"
-		if gz {
-			b, name = gzipBytes(b), name+".gz"
-		}
-		path := fuzzFile(t, name, b)
+		path, b := fuzzIDXFile(t, "train-labels-idx1-ubyte", b, gz)
 		var labels []uint8
 		var err error
 		fuzzcheck.Alloc(t, len(b), 4, func() { labels, _, err = readIDXLabels(path, "images", fuzzRecords, "hint") })

@@ -52,7 +52,7 @@ func fill(t *testing.T, dir string, leave int64) string {
 // results, written to a full disk, must fail naming their file.
 func TestFullDisk(t *testing.T) {
 	disk := smallDisk(t, "8m")
-	cfg := killConfig()
+	cfg := shortConfig()
 	cfg.Log.CheckpointEvery = 20
 	ref := t.TempDir()
 	if err := train(t, cfg, ref); err != nil {

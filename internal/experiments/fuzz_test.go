@@ -11,11 +11,11 @@ import (
 	"github.com/resexp/resexp/internal/runfiles"
 )
 
-// fuzzCheckpointConfig is the run whose checkpoints FuzzCheckpoint reads.
+// fuzzCheckpointConfig is the run whose checkpoints FuzzCheckpoint reads:
+// shortConfig's net, 2 iterations.
 func fuzzCheckpointConfig() Config {
-	c := tinyConfig()
-	c.Train.Steps, c.Train.BatchSize = 2, 8
-	c.Log = LogConfig{Every: 1, EvalEvery: 2, EvalSamples: 8, GradNormEvery: 1, ResponseEvery: 1, CheckpointEvery: 1}
+	c := shortConfig()
+	c.Train.Steps = 2
 	return c
 }
 

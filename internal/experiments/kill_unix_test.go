@@ -39,15 +39,6 @@ const (
 	killTrials    = 10
 )
 
-// killConfig is the run the kill test trains: resnet-8 on the synthetic
-// set, 60 iterations, a checkpoint every 10, every file written often.
-func killConfig() Config {
-	c := tinyConfig()
-	c.Train.Steps, c.Train.BatchSize = 60, 8
-	c.Log = LogConfig{Every: 5, EvalEvery: 20, EvalSamples: 16, GradNormEvery: 1, ResponseEvery: 5, CheckpointEvery: 10}
-	return c
-}
-
 // TestKillChild is the child run of TestKillAnyMoment; without its
 // environment it does nothing. It continues the run in its directory as
 // `train --resume` does (OpenRun, then Resume) or starts it when the
@@ -60,7 +51,7 @@ func TestKillChild(t *testing.T) {
 	var tr *Trainer
 	var err error
 	if _, serr := os.Stat(filepath.Join(dir, runfiles.MetaFile)); errors.Is(serr, fs.ErrNotExist) {
-		tr, err = Prepare(killConfig(), Options{Dir: dir})
+		tr, err = Prepare(shortConfig(), Options{Dir: dir})
 	} else {
 		var r *Run
 		if r, err = OpenRun(dir); err == nil {
@@ -122,31 +113,6 @@ func finish(t *testing.T, dir, ref string) {
 		t.Fatalf("resumed run: %v\n%s", err, out)
 	}
 	sameRunFiles(t, ref, dir)
-}
-
-// sameRunFiles fails t unless the runs in a and b have equal metrics
-// (timing columns aside), gradient norms and responses, and b completed.
-func sameRunFiles(t *testing.T, a, b string) {
-	t.Helper()
-	for _, f := range []string{runfiles.GradNormsFile, runfiles.ResponsesFile} {
-		x, _ := os.ReadFile(filepath.Join(a, f))
-		y, _ := os.ReadFile(filepath.Join(b, f))
-		if len(x) == 0 || string(x) != string(y) {
-			t.Errorf("%s differs from the uninterrupted run's (%d vs %d bytes)", f, len(x), len(y))
-		}
-	}
-	ma, mb := readMetrics(t, a), readMetrics(t, b)
-	if len(ma) != len(mb) || len(ma) == 0 {
-		t.Fatalf("metrics rows: %d, uninterrupted %d", len(mb), len(ma))
-	}
-	for i := range ma {
-		if !sameRow(ma[i], mb[i]) {
-			t.Errorf("metrics row %d: %+v, uninterrupted %+v", i, mb[i], ma[i])
-		}
-	}
-	if m, err := runfiles.ReadMeta(b); err != nil || m.Status != runfiles.StatusCompleted {
-		t.Errorf("meta.json: %+v, %v; want status completed", m, err)
-	}
 }
 
 // TestKillAnyMoment SIGKILLs training runs and resumes them: after
