@@ -135,7 +135,7 @@ func (o *sweepOptions) runCollect(c *cobra.Command, path string) error {
 // readSweep).
 func (o *sweepOptions) readSweep(c *cobra.Command, path string) (*experiments.SweepFile, []experiments.SweepRun, error) {
 	if c.Flags().Changed("seeds") && (o.seeds < 1 || o.seeds > experiments.MaxSweepRuns) {
-		return nil, nil, badInput("--seeds %d: expected a count from 1 to %d (seeds 1 to N)", o.seeds, experiments.MaxSweepRuns)
+		return nil, nil, badInput("--seeds %d: expected a count of at least 1 and at most %d (seeds 1 to N)", o.seeds, experiments.MaxSweepRuns)
 	}
 	return readSweep(path, o.seeds)
 }
