@@ -4,19 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/resexp/resexp/internal/experiments"
 )
 
 // Exit codes: ExitOK on success; ExitBadInput (2) when the input (a flag,
 // a config key, a file) is refused, before any work starts; ExitInterrupted
-// (130, as a shell reports SIGINT) when a signal stopped the work;
-// ExitFailed (1) for every other error. exitCode is the only mapping.
+// (130 = 128+SIGINT, as a shell reports Ctrl-C) when SIGINT stopped the
+// work; ExitTerminated (143 = 128+SIGTERM, as a shell reports a process
+// killed by TERM) when SIGTERM did, which is what Slurm and Kubernetes
+// send before killing a job: in both cases a training run saved a
+// checkpoint after its last complete iteration and resumes exactly with
+// `train --resume DIR` (a sweep, by running the same command again), so a
+// scheduler may requeue a job that exits 143. ExitFailed (1) for every
+// other error. exitCode is the only mapping.
 const (
 	ExitOK          = 0
 	ExitFailed      = 1
 	ExitBadInput    = 2
 	ExitInterrupted = 130
+	ExitTerminated  = 143
 )
 
 // exitCode maps an error to the process exit code; this is the only place
@@ -28,6 +36,9 @@ func exitCode(err error) int {
 	case experiments.IsBadInput(err), isUsage(err):
 		return ExitBadInput
 	case errors.Is(err, experiments.ErrInterrupted), errors.Is(err, context.Canceled):
+		if s, ok := errors.AsType[*signalStop](err); ok && s.sig == syscall.SIGTERM {
+			return ExitTerminated
+		}
 		return ExitInterrupted
 	}
 	return ExitFailed

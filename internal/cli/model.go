@@ -23,6 +23,7 @@ type modelOptions struct {
 	preact          bool
 	norm            string
 	dataset         string
+	batch           int
 	asJSON          bool
 }
 
@@ -34,7 +35,10 @@ func newModelCmd() *cobra.Command {
 		Short: "Print a network's layer table: shapes, parameters, multiply-accumulates",
 		Long: `Print a network's layer table: index, the stable layer name that gradnorms.csv and
 responses.csv use, type, output shape (channels x height x width), parameters and
-multiply-accumulates per image, with totals. The options are the model.* config keys.`,
+multiply-accumulates per image, with totals, and the memory a process training or evaluating
+the net at --batch-size needs: activations kept for backward, weights, gradients, momentum and
+workspace, plus the process itself but not the data set (train adds its size and refuses a run
+that does not fit; see README, Reliability). The options are the model.* config keys.`,
 		Args: exactArgs(0),
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c.OutOrStdout()) },
 	}
@@ -47,6 +51,7 @@ multiply-accumulates per image, with totals. The options are the model.* config 
 	f.BoolVar(&o.preact, "preact", false, "pre-activation blocks (BN-ReLU-conv, He et al. 2016)")
 	f.StringVar(&o.norm, "norm", "batch", "batch or none")
 	f.StringVar(&o.dataset, "dataset", "cifar10", "input shape and classes: "+datasetShapes())
+	f.IntVar(&o.batch, "batch-size", 128, "batch size of the memory estimate")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	return c
 }
@@ -84,15 +89,20 @@ func (o *modelOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.batch < 1 {
+		return badInput("flag --batch-size: %d, expected at least 1", o.batch)
+	}
 	m, err := models.Build(s)
 	if err != nil {
 		return badInput("%v", err)
 	}
+	mem := experiments.EstimateMemory(m, o.batch)
 	if o.asJSON {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
 		return e.Encode(map[string]any{"label": s.Label(), "dataset": o.dataset, "block": o.block, "shortcut": o.shortcut,
-			"preact": o.preact, "norm": o.norm, "params": m.NumParams(), "macs": m.MACs(), "layers": m.Table})
+			"preact": o.preact, "norm": o.norm, "params": m.NumParams(), "macs": m.MACs(), "layers": m.Table,
+			"batch_size": o.batch, "train_bytes": mem.Train, "eval_bytes": mem.Eval})
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "index\tname\ttype\toutput\tparams\tMACs\t\n")
@@ -103,8 +113,10 @@ func (o *modelOptions) run(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s (%s): %.2fM parameters, %.1fM multiply-accumulates per image (conv + fc)\n",
-		s.Label(), o.dataset, float64(m.NumParams())/1e6, float64(m.MACs())/1e6)
+	_, err = fmt.Fprintf(w, "%s (%s): %.2fM parameters, %.1fM multiply-accumulates per image (conv + fc)\n"+
+		"memory at batch %d (estimate, without the data set): training %s, evaluation %s\n",
+		s.Label(), o.dataset, float64(m.NumParams())/1e6, float64(m.MACs())/1e6,
+		o.batch, experiments.FormatBytes(mem.Train), experiments.FormatBytes(mem.Eval))
 	return err
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,12 +16,50 @@ import (
 )
 
 // Main runs the resexp command line with args (without the program name)
-// and returns the process exit code.
+// and returns the process exit code. SIGINT and SIGTERM cancel the work:
+// a training run stops after its current iteration, saves a checkpoint
+// and the process exits with ExitInterrupted or ExitTerminated (see
+// exitCode), so that `train --resume` (or the same `sweep` command)
+// continues it exactly.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	return run(ctx, args, os.Stdout, os.Stderr)
 }
+
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM
+// with a *signalStop naming it as its cause (context.Cause), and the
+// function that stops listening.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(&signalStop{sig: sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(done); cancel(nil) }
+}
+
+// signalStop is the cause of a context cancelled by a signal. run joins it
+// to the error of the work the signal stopped, for exitCode.
+type signalStop struct {
+	sig os.Signal
+	err error // the work's error
+}
+
+func (s *signalStop) Error() string {
+	if s.err == nil {
+		return s.sig.String()
+	}
+	return s.err.Error()
+}
+
+func (s *signalStop) Unwrap() error { return s.err }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
@@ -29,7 +68,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "resexp:", oneLine(err.Error()))
 	}
-	return exitCode(err)
+	return exitCode(stoppedBy(err, context.Cause(ctx)))
+}
+
+// stoppedBy returns err carrying the signal that cancelled the work, when
+// cause is one (a *signalStop) and err is not nil; else err.
+func stoppedBy(err, cause error) error {
+	var s *signalStop
+	if err == nil || !errors.As(cause, &s) {
+		return err
+	}
+	return &signalStop{sig: s.sig, err: err}
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {

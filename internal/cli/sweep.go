@@ -134,8 +134,8 @@ func (o *sweepOptions) runCollect(c *cobra.Command, path string) error {
 // readSweep checks --seeds and reads the sweep file at path (see
 // readSweep).
 func (o *sweepOptions) readSweep(c *cobra.Command, path string) (*experiments.SweepFile, []experiments.SweepRun, error) {
-	if c.Flags().Changed("seeds") && o.seeds < 1 {
-		return nil, nil, badInput("--seeds %d: expected a count of at least 1 (seeds 1 to N)", o.seeds)
+	if c.Flags().Changed("seeds") && (o.seeds < 1 || o.seeds > experiments.MaxSweepRuns) {
+		return nil, nil, badInput("--seeds %d: expected a count of at least 1 and at most %d (seeds 1 to N)", o.seeds, experiments.MaxSweepRuns)
 	}
 	return readSweep(path, o.seeds)
 }

@@ -20,6 +20,7 @@ type trainOptions struct {
 	sets            []string
 	out             string
 	force           bool
+	forceMemory     bool
 	resume          string
 	initWeights     string
 	loader          *configLoader
@@ -54,6 +55,7 @@ resnet-20 on MNIST for 200 iterations; MNIST is downloaded into data/mnist on fi
 	f.String("name", "", "run name (default <label>-<dataset>, e.g. resnet-56-mnist)")
 	f.StringVar(&o.out, "out", "", "run directory (default runs/<name>)")
 	f.BoolVar(&o.force, "force", false, "replace an existing run directory")
+	f.BoolVar(&o.forceMemory, "force-memory", false, "train even when the memory estimate (see resexp model --batch-size) exceeds the memory available")
 	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this directory from its checkpoint, exactly")
 	f.StringVar(&o.initWeights, "init-weights", "", "start from the weights of this safetensors file (see resexp export) instead of a random init")
 	f.StringArrayVar(&o.sets, "set", nil, "set any config key, e.g. --set model.norm=none (repeatable)")
@@ -133,7 +135,7 @@ func (o *trainOptions) prepare(c *cobra.Command) (*experiments.Trainer, error) {
 	if err := ensureData(c, cfg); err != nil {
 		return nil, err
 	}
-	return experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force, InitWeights: o.initWeights})
+	return experiments.Prepare(cfg, experiments.Options{Dir: o.out, Force: o.force, InitWeights: o.initWeights, ForceMemory: o.forceMemory})
 }
 
 // prepareResume continues a run with the config it was started with; any
@@ -141,7 +143,7 @@ func (o *trainOptions) prepare(c *cobra.Command) (*experiments.Trainer, error) {
 func (o *trainOptions) prepareResume(c *cobra.Command) (*experiments.Trainer, error) {
 	var changed []string
 	c.Flags().Visit(func(f *pflag.Flag) {
-		if f.Name != "resume" {
+		if f.Name != "resume" && f.Name != "force-memory" {
 			changed = append(changed, "--"+f.Name)
 		}
 	})
@@ -152,7 +154,7 @@ func (o *trainOptions) prepareResume(c *cobra.Command) (*experiments.Trainer, er
 	if err != nil {
 		return nil, err
 	}
-	return run.Resume()
+	return run.Resume(o.forceMemory)
 }
 
 func printStart(w io.Writer, t *experiments.Trainer) {

@@ -85,13 +85,39 @@ func ReadSweepFile(path string, known []string) (*SweepFile, error) {
 
 // SetSeeds makes every grid point run once per seed (see WithSeeds);
 // source names where the seeds come from, for the message refusing them
-// when the grid sets the seed itself (an InputError).
+// when the grid sets the seed itself or when the sweep would have more
+// than MaxSweepRuns runs (InputErrors).
 func (f *SweepFile) SetSeeds(seeds []uint64, source string) error {
 	if len(seeds) > 0 && slices.ContainsFunc(f.Grid, func(a GridAxis) bool { return a.Key == "seed" }) {
 		return BadInput(fmt.Errorf("sweep file %s: %s repeats the grid with seeds, but the grid sets seed itself; drop seed from grid or drop %s", f.Path, source, source))
 	}
+	if n := runCount(f.Grid, len(seeds)); n > MaxSweepRuns {
+		return BadInput(fmt.Errorf("sweep file %s: the grid times %s makes more than %d runs; split the sweep into several files", f.Path, source, MaxSweepRuns))
+	}
 	f.Seeds = seeds
 	return nil
+}
+
+// MaxSweepRuns is the most runs a sweep may have (grid points times
+// seeds), a hundred times the largest shipped sweep. It bounds what a
+// sweep file of a few lines can make resexp allocate: 40 keys of 2 values
+// each would be 2^40 runs, each resolved config ~130 KB.
+const MaxSweepRuns = 10000
+
+// runCount is the number of runs of a grid with the given number of
+// seeds (0: none), or MaxSweepRuns+1 when it is larger.
+func runCount(axes []GridAxis, seeds int) int {
+	n := max(seeds, 1)
+	for _, a := range axes {
+		if n > MaxSweepRuns/len(a.Values) {
+			return MaxSweepRuns + 1
+		}
+		n *= len(a.Values)
+	}
+	if n > MaxSweepRuns {
+		return MaxSweepRuns + 1
+	}
+	return n
 }
 
 func gridAxes(path string, n *yaml.Node, known []string) ([]GridAxis, error) {

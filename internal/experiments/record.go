@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"syscall"
 	"time"
 
 	"github.com/resexp/resexp/internal/nn/models"
@@ -163,7 +164,7 @@ func status(err error) string {
 		return "completed"
 	case errors.Is(err, ErrDiverged):
 		return "diverged"
-	case errors.Is(err, ErrInterrupted):
+	case errors.Is(err, ErrInterrupted), errors.Is(err, syscall.ENOSPC):
 		return "interrupted"
 	}
 	return "failed"

@@ -97,9 +97,10 @@ func (r *Run) load(m *models.Model, weightsFile string) (int, error) {
 }
 
 // Resume prepares the run to continue from its checkpoint with its own
-// config (see Prepare with Options.Resume).
-func (r *Run) Resume() (*Trainer, error) {
-	return Prepare(r.Config, Options{Dir: r.Dir, Resume: true})
+// config (see Prepare with Options.Resume); forceMemory skips the memory
+// pre-flight (Options.ForceMemory).
+func (r *Run) Resume(forceMemory bool) (*Trainer, error) {
+	return Prepare(r.Config, Options{Dir: r.Dir, Resume: true, ForceMemory: forceMemory})
 }
 
 // WithoutPath returns the cause of a *fs.PathError without its operation

@@ -69,10 +69,15 @@ func (t *Trainer) createFiles(force bool) error {
 
 // resume restores the run in t.Dir from its checkpoint: model, optimiser,
 // data position and metrics window; run-file rows after the checkpoint's
-// step (written before a crash) are dropped.
+// step (written before a crash) are dropped. A run stopped before its
+// first checkpoint starts over from step 0 (see restart), so that a run
+// directory can always be resumed.
 func (t *Trainer) resume() error {
 	if _, err := os.Stat(filepath.Join(t.Dir, runfiles.MetaFile)); err != nil {
 		return BadInput(fmt.Errorf("--resume %s: not a run directory (no %s)", t.Dir, runfiles.MetaFile))
+	}
+	if _, err := os.Stat(CheckpointPath(t.Dir)); errors.Is(err, fs.ErrNotExist) {
+		return t.restart()
 	}
 	if err := t.lock(); err != nil {
 		return err
@@ -98,6 +103,24 @@ func (t *Trainer) resume() error {
 	t.window = window{loss: pos.Loss, wrong: pos.Wrong, images: pos.Images, steps: pos.Steps}
 	t.files, err = openRunWriter(t.Dir)
 	return err
+}
+
+// restart starts the run in t.Dir again from step 0, replacing its files:
+// it was stopped (killed, or interrupted by a signal before its first
+// iteration) before it saved a checkpoint. t.Cfg is the run's own config
+// (Run.Resume); a run that started from a weights file starts from it
+// again, refused as an InputError if the file changed since.
+func (t *Trainer) restart() error {
+	meta, err := runfiles.ReadMeta(t.Dir)
+	if err != nil {
+		return BadInput(err)
+	}
+	opt := Options{Dir: t.Dir, Force: true}
+	var want string
+	if iw := meta.InitWeights; iw != nil {
+		opt.InitWeights, want = iw.Path, iw.SHA256
+	}
+	return t.createFrom(opt, want)
 }
 
 func newMeta(t *Trainer) runfiles.Meta {

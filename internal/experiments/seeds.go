@@ -17,7 +17,7 @@ const seedsHint = "expected a list of distinct positive integers, e.g. seeds: [1
 
 // ParseSeeds reads the value of a sweep file's seeds: key (n; nil or an
 // empty node when the key is absent, which gives no seeds). An empty list,
-// a count below 1, a seed below 1, a repeated seed or a value that is not
+// a count below 1 or above MaxSweepRuns, a seed below 1, a repeated seed or a value that is not
 // an integer is an InputError naming path, the line and the key.
 func ParseSeeds(path string, n *yaml.Node) ([]uint64, error) {
 	if n == nil || n.Kind == 0 {
@@ -31,6 +31,9 @@ func ParseSeeds(path string, n *yaml.Node) ([]uint64, error) {
 		count, err := seedInt(n)
 		if err != nil || count < 1 {
 			return nil, bad("%q is not a count of at least 1", n.Value)
+		}
+		if count > MaxSweepRuns {
+			return nil, bad("%d seeds are more than the %d runs a sweep may have", count, MaxSweepRuns)
 		}
 		return SeedRange(int(count)), nil
 	case yaml.SequenceNode:

@@ -74,8 +74,24 @@ func Sweep(ctx context.Context, runs []SweepRun, opt SweepOptions) error {
 	return errors.Join(errs...)
 }
 
-// sweepOne brings one run of a sweep forward: new, resumed or skipped.
+// sweepOne brings one run of a sweep forward: new, resumed or skipped. It
+// decides while holding the run directory's lock, which the run then
+// keeps, so that of several sweep processes sharing the folder (shards,
+// or the same command started twice) exactly one trains each run; a run
+// another process holds is skipped.
 func sweepOne(ctx context.Context, r SweepRun, dir, tag string, logf func(string, ...any)) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return BadInput(fmt.Errorf("run directory %s: %v", dir, WithoutPath(err)))
+	}
+	unlock, err := lockDir(dir)
+	if errors.Is(err, errLocked) {
+		logf("%s: %s, skipped", tag, oneLine(err.Error()))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	opt, skip, err := sweepAction(dir)
 	if err != nil || skip != "" {
 		if skip != "" {
@@ -83,6 +99,7 @@ func sweepOne(ctx context.Context, r SweepRun, dir, tag string, logf func(string
 		}
 		return err
 	}
+	opt.held = unlock
 	t, err := Prepare(r.Cfg, opt)
 	if err != nil {
 		return err

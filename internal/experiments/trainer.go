@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/resexp/resexp/internal/data"
@@ -46,6 +47,7 @@ type Trainer struct {
 	startStep int     // iterations done before this process (resume)
 	elapsed0  float64 // seconds of training before this process
 	unlock    func()
+	held      func() // Options.held
 }
 
 // Options are the choices of a train command that are not part of the
@@ -57,6 +59,12 @@ type Options struct {
 	// InitWeights is a safetensors weights file a new run starts from
 	// instead of its random initialisation (see LoadWeights); "" for none.
 	InitWeights string
+	// ForceMemory skips the memory pre-flight (checkMemory) that refuses
+	// a run whose estimated memory exceeds what the machine has.
+	ForceMemory bool
+	// held, if not nil, releases the lock of Dir that the caller took
+	// (lockDir) to decide what to do with it; the Trainer then owns it.
+	held func()
 }
 
 // Prepare validates cfg, loads the data and builds the model, then creates
@@ -68,7 +76,7 @@ func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, BadInput(err)
 	}
-	t := &Trainer{Cfg: cfg, Dir: opt.Dir, unlock: func() {}}
+	t := &Trainer{Cfg: cfg, Dir: opt.Dir, unlock: func() {}, held: opt.held}
 	if t.Dir == "" {
 		t.Dir = "runs/" + cfg.RunName()
 	}
@@ -80,11 +88,17 @@ func Prepare(cfg Config, opt Options) (*Trainer, error) {
 	if err := t.setup(); err != nil {
 		return nil, err
 	}
+	if !opt.ForceMemory {
+		if err := t.checkMemory(); err != nil {
+			t.loader.Close()
+			return nil, err
+		}
+	}
 	var err error
 	if opt.Resume {
 		err = t.resume()
 	} else {
-		err = t.createFrom(opt)
+		err = t.createFrom(opt, "")
 	}
 	if err != nil {
 		t.Close()
@@ -348,7 +362,12 @@ func (t *Trainer) batchView(n int) *nn.Tensor {
 }
 
 // finish closes the run files and writes the final status into meta.json.
+// A run stopped by a full disk is "interrupted" (resumable, also by a
+// sweep) and its error says how to continue.
 func (t *Trainer) finish(runErr error) error {
+	if errors.Is(runErr, syscall.ENOSPC) {
+		runErr = fmt.Errorf("%w; the disk is full: the last checkpoint and the rows before it are intact; free space and continue with: resexp train --resume %s", runErr, t.Dir)
+	}
 	now := time.Now()
 	t.meta.End = &now
 	t.meta.Status = status(runErr)

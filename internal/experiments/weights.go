@@ -43,14 +43,18 @@ func loadWeights(m *models.Model, path string) (*weights.File, runfiles.FileSum,
 // createFrom starts a new run: it loads opt.InitWeights (if set) over the
 // initialised weights, so that a bad file is refused before anything is
 // written, then creates the run files and records the file in meta.json's
-// init_weights.
-func (t *Trainer) createFrom(opt Options) error {
+// init_weights. A wantSHA256 other than "" is the SHA-256 the file must
+// have (a run started over from the file it first started from).
+func (t *Trainer) createFrom(opt Options, wantSHA256 string) error {
 	if opt.InitWeights == "" {
 		return t.createFiles(opt.Force)
 	}
 	sum, err := LoadWeights(t.Model, opt.InitWeights)
 	if err != nil {
 		return err
+	}
+	if wantSHA256 != "" && sum.SHA256 != wantSHA256 {
+		return BadInput(fmt.Errorf("weights file %s has changed since the run in %s started from it (SHA-256 %s, recorded %s); restore it or start a new run", opt.InitWeights, t.Dir, sum.SHA256, wantSHA256))
 	}
 	if err := t.createFiles(opt.Force); err != nil {
 		return err

@@ -62,7 +62,7 @@ var respRows = []ResponseRow{
 	{Step: 5, Index: 3, Layer: "stage1.block2.conv1", Mean: 0.1, Std: 0.7000000000000001},
 }
 
-func writeAll(t *testing.T, dir string) {
+func writeAll(t testing.TB, dir string) {
 	t.Helper()
 	m, err := OpenMetrics(dir)
 	if err != nil {
