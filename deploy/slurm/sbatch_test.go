@@ -75,7 +75,7 @@ func TestRefusesOutsideSlurm(t *testing.T) {
 
 // TestSignals starts the script as array task 1 of 2 (job id 77) on a sweep
 // long enough to interrupt, signals the script once resexp has written
-// metrics, and checks that resexp checkpointed and exited 130 (the script's
+// metrics, and checks that resexp checkpointed and exited 143 (the script's
 // exit code), and that the script called `scontrol requeue 77` after USR1
 // (the time-limit warning) and not after TERM (Slurm requeues by itself).
 func TestSignals(t *testing.T) {
@@ -114,8 +114,8 @@ func TestSignals(t *testing.T) {
 			}
 			code := exitCode(cmd.Wait())
 			log, _ := os.ReadFile(filepath.Join(dir, "scontrol.log"))
-			if code != 130 || !strings.Contains(stderr.String(), "checkpoint saved") {
-				t.Errorf("exit %d, stderr %q; want 130 after resexp saved a checkpoint", code, stderr.String())
+			if code != 143 || !strings.Contains(stderr.String(), "checkpoint saved") {
+				t.Errorf("exit %d, stderr %q; want 143 after resexp saved a checkpoint", code, stderr.String())
 			}
 			if got := string(log) == "requeue 77\n"; got != c.requeue {
 				t.Errorf("scontrol calls %q; want requeue 77: %v", log, c.requeue)
