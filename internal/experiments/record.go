@@ -130,11 +130,16 @@ func responseStats(xs []float32) (mean, std float64) {
 }
 
 // window accumulates the training loss and error between metrics rows.
+// A resumed run restores loss, wrong, images and steps from its checkpoint,
+// so that its row averages the same steps as an uninterrupted run's; timed
+// counts only the images trained since since, this process's, so that
+// images/s never divides images trained before a resume by time after it.
 type window struct {
 	loss   float64
 	wrong  int
 	images int
 	steps  int
+	timed  int
 	since  time.Time
 }
 
@@ -144,6 +149,7 @@ func (w *window) add(loss float64, wrong, images int) {
 	w.loss += loss
 	w.wrong += wrong
 	w.images += images
+	w.timed += images
 	w.steps++
 }
 
@@ -153,7 +159,7 @@ func (w *window) row(step int, now time.Time) runfiles.MetricsRow {
 		Step:         step,
 		TrainLoss:    w.loss / float64(w.steps),
 		TrainErr:     float64(w.wrong) / float64(w.images),
-		ImagesPerSec: float64(w.images) / now.Sub(w.since).Seconds(),
+		ImagesPerSec: float64(w.timed) / now.Sub(w.since).Seconds(),
 	}
 }
 

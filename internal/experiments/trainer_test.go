@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resexp/resexp/internal/runfiles"
 )
@@ -241,5 +242,21 @@ func TestResolveAuto(t *testing.T) {
 	cfg.ResolveAuto()
 	if a := cfg.augment(); a.PadCrop != 0 || a.FlipH {
 		t.Errorf("augment off gives %+v", a)
+	}
+}
+
+// TestWindowRateAfterResume checks that a metrics window restored from a
+// checkpoint keeps averaging loss and error over all its steps, but computes
+// images/s from the images this process trained since it started only.
+func TestWindowRateAfterResume(t *testing.T) {
+	start := time.Unix(1000, 0)
+	w := window{loss: 100, wrong: 1280, images: 12800, steps: 100, since: start}
+	w.add(1, 64, 128)
+	r := w.row(101, start.Add(2*time.Second))
+	if r.ImagesPerSec != 64 {
+		t.Errorf("images/s %v, want 64 (128 images in 2 s)", r.ImagesPerSec)
+	}
+	if r.TrainLoss != 101.0/101 || r.TrainErr != 1344.0/12928 {
+		t.Errorf("loss %v err %v, want %v and %v (the whole window)", r.TrainLoss, r.TrainErr, 101.0/101, 1344.0/12928)
 	}
 }
