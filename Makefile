@@ -19,7 +19,10 @@ test:
 # written there too and fails `make test` until it is fixed. Minimizing a
 # new input is capped at FUZZMINIMIZE runs: with the default (60 s per
 # input) minimizing the kilobyte inputs of most targets took the whole
-# FUZZTIME, leaving a handful of executions.
+# FUZZTIME, leaving a handful of executions. Go 1.26's fuzz coordinator can
+# fail a target with a bare "context deadline exceeded" as FUZZTIME ends
+# (golang/go#75804, fixed in Go 1.27); such a run wrote no failing input, so
+# it is reported and not counted as a finding. Any other failure fails.
 FUZZTIME ?= 10s
 FUZZMINIMIZE ?= 100x
 fuzz:
@@ -29,6 +32,8 @@ fuzz:
 			printf '%s ' "fuzz ./$$dir $$t:"; \
 			if $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./$$dir >$$out 2>&1; then \
 				grep 'execs:' $$out | tail -1 | grep . || echo 'no executions after the seed corpus'; \
+			elif grep -q 'context deadline exceeded' $$out && ! grep -q 'Failing input written' $$out; then \
+				echo "$$(grep 'execs:' $$out | tail -1) -- ended by the fuzz engine's deadline race (golang/go#75804), no failing input"; \
 			else cat $$out; exit 1; fi; \
 		done; \
 	done
