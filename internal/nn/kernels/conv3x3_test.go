@@ -86,7 +86,7 @@ func absOf(x []float32) []float32 {
 }
 
 // TestConv3x3Run checks Run with every kernel the machine has (AVX-512,
-// AVX2, Go) against im2col and SgemmNaive.
+// AVX2, NEON, Go) against im2col and SgemmNaive.
 func TestConv3x3Run(t *testing.T) {
 	for _, s := range conv3x3Shapes {
 		m, c, h, w := s[0], s[1], s[2], s[3]
@@ -126,6 +126,9 @@ func convKindsUnderTest() []convKind {
 	}
 	if hasConvAVX2 {
 		kinds = append(kinds, convAVX2)
+	}
+	if neonKernel != nil {
+		kinds = append(kinds, convNEON)
 	}
 	return kinds
 }
