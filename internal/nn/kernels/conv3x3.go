@@ -111,11 +111,13 @@ func PaddedLen(c, h, w int) int { return padLead + w + c*(h+1)*w + padTail }
 // The slack around the padded layout. Row (0, 0, 0) of a stride-1 im2col
 // matrix starts one float before the leading zero row (its first column is
 // masked), and row (c-1, 2, 2) ends one float after the last zero row (its
-// last column is masked): a kernel that loads whole vectors under lane masks
-// (NEON's conv8x8NEON and transposeRows4NEON, which have no masked loads)
-// reads those floats, and the tile of 8 columns that holds the last column
-// q = n-1 reads up to 7 floats past it. padLead is 16 floats rather than 1
-// so that the planes keep their alignment modulo 64 bytes.
+// last column is masked). Kernels that load whole vectors and clear the
+// masked lanes afterwards (NEON's conv8x8NEON and transposeRows4NEON: NEON
+// has no masked loads) read those floats, and conv8x8NEON's 8-column tile
+// that starts at the last column (n = 1 mod 8) reads 7 more: padLead ≥ 1
+// and padTail ≥ 8 (TestConv3x3StaysInPaddedLayout fails with 7). padLead is
+// 16 floats rather than 1 so that the planes keep their alignment modulo 64
+// bytes; the masked-load kernels of amd64 read none of the slack.
 const (
 	padLead = 16
 	padTail = 8

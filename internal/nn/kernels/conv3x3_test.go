@@ -133,6 +133,15 @@ func convKindsUnderTest() []convKind {
 	return kinds
 }
 
+// TestConvImplicitWithAssemblyKernels checks that ConvImplicit holds
+// exactly when Sgemm runs an assembly kernel (avx512, avx2 or neon: each
+// has its implicit-GEMM convolution kernel), so that the layers use it.
+func TestConvImplicitWithAssemblyKernels(t *testing.T) {
+	if got, want := ConvImplicit(), Kernel() != "go"; got != want {
+		t.Fatalf("kernel %s: ConvImplicit() = %v, want %v", Kernel(), got, want)
+	}
+}
+
 // TestConv3x3WeightGrad checks WeightGrad on every kernel against SgemmNaive
 // with the im2col matrix, for beta 0 (g not read) and 1.
 func TestConv3x3WeightGrad(t *testing.T) {
