@@ -150,9 +150,7 @@ func gemmKernel() {
 	emit("\tMOVD c+40(FP), R4")
 	emit("\tMOVD ldc+48(FP), R5")
 	emit("\tLSL  $2, R5")
-	for i := 0; i < accumulators; i++ {
-		emit("\tVEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
-	}
+	zeroV(accumulators)
 	emit("\tCMP  $0, R0")
 	emit("\tBLE  neonstore")
 	emit("")
@@ -179,6 +177,13 @@ func gemmKernel() {
 	emit("")
 	emit("neonbeta0:")
 	storeRows(false)
+}
+
+// zeroV emits the zeroing of the accumulators V0..V(n-1).
+func zeroV(n int) {
+	for i := 0; i < n; i++ {
+		emit("\tVEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
+	}
 }
 
 // storeRows writes the scaled tile to C, adding beta*C first if readC.
@@ -287,9 +292,7 @@ func convKernel() {
 	emit("\tVLD1 (R6), [V%d.S4, V%d.S4]", convMask0, convMask0+1)
 	emit("\tADD  $128, R6") // masks+32: kernel column 2
 	emit("\tVLD1 (R6), [V%d.S4, V%d.S4]", convMask2, convMask2+1)
-	for i := 0; i < 16; i++ {
-		emit("\tVEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
-	}
+	zeroV(16)
 	emit("\tCMP  $0, R0")
 	emit("\tBLE  convstore")
 	emit("")
