@@ -68,8 +68,10 @@ bench: build
 # arm64-test cross-compiles the kernel, layer and model tests (gradient
 # checks included) for linux/arm64 and runs them under qemu user emulation
 # (Debian's qemu-user-static; .ci/run installs it): the kernel tests in
-# full, the layer and model tests with -short, with the NEON kernel and again
-# with RESEXP_KERNEL=go. Emulation checks results only, never speed.
+# full (every Conv3x3 test runs the NEON implicit-GEMM kind too), the layer
+# and model tests with -short, with the NEON kernel (3×3 convolutions as
+# NEON implicit GEMMs) and again with RESEXP_KERNEL=go (im2col and the Go
+# GEMM). Emulation checks results only, never speed.
 QEMU_ARM64 ?= qemu-aarch64-static
 ARM64_BIN  := bin/arm64
 arm64-test:

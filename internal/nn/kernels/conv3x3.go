@@ -16,7 +16,9 @@ import "fmt"
 // (ch, i, j) of B is the n floats at offset(ch, i, j), except for the
 // columns that fall outside the image (first or last column of an output
 // row), which are masked to zero, and rows above or below the image, which
-// read the zero row that follows every plane.
+// read the zero row that follows every plane. The layout begins and ends
+// with slack (padLead, padTail) so that a kernel may read whole vectors
+// across the masked columns and past the last column of a partial tile.
 //
 // A Conv3x3 holds a weight matrix packed for the micro-kernel (Prepare) and
 // the row offsets and lane masks of its geometry; after Prepare, Run and
@@ -40,22 +42,25 @@ const (
 	convGo     convKind = iota // runGo
 	convAVX512                 // conv8x32AVX512
 	convAVX2                   // conv6x16AVX2
+	convNEON                   // conv8x8NEON
 )
 
 // activeConvKind returns the Run kernel that goes with the active GEMM
-// kernel: the AVX-512 or AVX2 implicit-GEMM kernel, or Go.
+// kernel: the AVX-512, AVX2 or NEON implicit-GEMM kernel, or Go.
 func activeConvKind() convKind {
 	switch kr := activeKernel(); {
 	case kr == avx512Kernel && hasAVX512:
 		return convAVX512
 	case kr == avx2Kernel && hasConvAVX2:
 		return convAVX2
+	case kr == neonKernel && neonKernel != nil:
+		return convNEON
 	}
 	return convGo
 }
 
 // ConvImplicit reports whether Conv3x3.Run has a fast kernel on this
-// machine: the AVX-512 or the AVX2 one, going with the GEMM kernel Sgemm
+// machine: the AVX-512, AVX2 or NEON one, going with the GEMM kernel Sgemm
 // uses (see Kernel); when false, Run is correct but slow and callers should
 // prefer im2col and Sgemm.
 func ConvImplicit() bool { return activeConvKind() != convGo }
@@ -79,12 +84,12 @@ func (p *Conv3x3) Pad(dst, x []float32) {
 		panic("kernels: Conv3x3.Pad: slice too short")
 	}
 	ps := (h + 1) * w
-	clear(dst[:w])
+	clearSlack(dst[:p.PaddedSize()], w)
 	for ch := range p.c {
 		xc := x[ch*hin*win : (ch+1)*hin*win]
 		for a := range 2 {
 			for b := range 2 {
-				d := dst[w+((ch*2+a)*2+b)*ps:][:ps]
+				d := dst[padLead+w+((ch*2+a)*2+b)*ps:][:ps]
 				for u := range h {
 					src := xc[(2*u+a)*win+b:]
 					row := d[u*w : (u+1)*w]
@@ -98,21 +103,44 @@ func (p *Conv3x3) Pad(dst, x []float32) {
 	}
 }
 
-// PaddedLen returns the length of the padded layout of a c×h×w image: w
-// zeros, then for every channel its h rows of w floats and one row of w
-// zeros.
-func PaddedLen(c, h, w int) int { return w + c*(h+1)*w }
+// PaddedLen returns the length of the padded layout of a c×h×w image:
+// padLead+w zeros, then for every channel its h rows of w floats and one row
+// of w zeros, then padTail zeros.
+func PaddedLen(c, h, w int) int { return padLead + w + c*(h+1)*w + padTail }
+
+// The slack around the padded layout. Row (0, 0, 0) of a stride-1 im2col
+// matrix starts one float before the leading zero row (its first column is
+// masked), and row (c-1, 2, 2) ends one float after the last zero row (its
+// last column is masked). Kernels that load whole vectors and clear the
+// masked lanes afterwards (NEON's conv8x8NEON and transposeRows4NEON: NEON
+// has no masked loads) read those floats, and conv8x8NEON's 8-column tile
+// that starts at the last column (n = 1 mod 8) reads 7 more: padLead ≥ 1
+// and padTail ≥ 8 (TestConv3x3StaysInPaddedLayout fails with 7). padLead is
+// 16 floats rather than 1 so that the planes keep their alignment modulo 64
+// bytes; the masked-load kernels of amd64 read none of the slack.
+const (
+	padLead = 16
+	padTail = 8
+)
+
+// clearSlack zeroes the parts of the padded layout dst (all of it) that hold
+// no image: the leading slack and zero row of w floats, and the trailing
+// slack. The zero rows after the planes are the writer's.
+func clearSlack(dst []float32, w int) {
+	clear(dst[:padLead+w])
+	clear(dst[len(dst)-padTail:])
+}
 
 // PadImage writes the image x [c, h, w] to dst in the padded layout
-// (PaddedLen(c, h, w) floats).
+// (PaddedLen(c, h, w) floats), slack included.
 func PadImage(dst, x []float32, c, h, w int) {
 	hw := h * w
 	if len(x) < c*hw || len(dst) < PaddedLen(c, h, w) {
 		panic("kernels: PadImage: slice too short")
 	}
-	clear(dst[:w])
+	clearSlack(dst[:PaddedLen(c, h, w)], w)
 	for ch := range c {
-		d := dst[w+ch*(hw+w):]
+		d := dst[padLead+w+ch*(hw+w):]
 		copy(d[:hw], x[ch*hw:(ch+1)*hw])
 		clear(d[hw : hw+w])
 	}
@@ -126,12 +154,12 @@ func PadImage(dst, x []float32, c, h, w int) {
 func (p *Conv3x3) offset(ch, i, j int) int {
 	ps := (p.h + 1) * p.w
 	if p.s == 1 {
-		return p.w + ch*ps + (i-1)*p.w + j - 1
+		return padLead + p.w + ch*ps + (i-1)*p.w + j - 1
 	}
 	// Input row 2*oh+i-1 is phase a = (i+1)%2, row oh-1 of it for i = 0.
 	a, b := (i+1)%2, (j+1)%2
 	di, dj := min(0, i-1), min(0, j-1)
-	return p.w + ((ch*2+a)*2+b)*ps + di*p.w + dj
+	return padLead + p.w + ((ch*2+a)*2+b)*ps + di*p.w + dj
 }
 
 // Prepare sets p for the stride-1 convolution out [m, h*w] = A · B of
@@ -252,19 +280,15 @@ func (p *Conv3x3) Run(out, xp []float32) {
 	}
 	switch p.kind {
 	case convAVX512:
-		p.runAVX512(out, xp)
+		p.runTiles(out, xp, 8, 32)
 	case convAVX2:
-		p.runAVX2(out, xp)
+		p.runTiles(out, xp, 6, 16)
+	case convNEON:
+		p.runTiles(out, xp, 8, 8)
 	default:
 		p.runGo(out, xp)
 	}
 }
-
-// runAVX512 is Run with conv8x32AVX512.
-func (p *Conv3x3) runAVX512(out, xp []float32) { p.runTiles(out, xp, 8, 32) }
-
-// runAVX2 is Run with conv6x16AVX2.
-func (p *Conv3x3) runAVX2(out, xp []float32) { p.runTiles(out, xp, 6, 16) }
 
 // runTiles is Run with the kernel of p.kind and its mr×nr tile: per K
 // block, per nr output columns, per mr rows, one kernel call; partial tiles
@@ -292,13 +316,17 @@ func (p *Conv3x3) runTiles(out, xp []float32, mr, nr int) {
 }
 
 // kernel runs the micro-kernel of p.kind on the tile of output columns
-// q0.. with the lane masks of those columns.
+// q0.. with the lane masks of those columns (for conv8x8NEON, q0 is a
+// multiple of 8, so its 8 lanes lie within one 16-column step of vmasks).
 func (p *Conv3x3) kernel(k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
-	if p.kind == convAVX512 {
+	switch p.kind {
+	case convAVX512:
 		conv8x32AVX512(k3, a, &xp[q0], offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
-		return
+	case convAVX2:
+		conv6x16AVX2(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)], c, ldc, acc)
+	default:
+		conv8x8NEON(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)+q0%16], c, ldc, acc)
 	}
-	conv6x16AVX2(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)], c, ldc, acc)
 }
 
 // accBeta is the beta of mergeTile for a tile that is added to C (acc) or
@@ -414,8 +442,13 @@ func (p *Conv3x3) packBT(dst, xp []float32, p0, kb, j0, nb, nr int) {
 		pb, blk = kb&^15, 16
 	case p.kind == convAVX2 && nr%8 == 0 && kb >= 8 && p0%8 == 0:
 		pb, blk = kb&^7, 8
+	case p.kind == convNEON && nr%4 == 0 && kb >= 4:
+		pb, blk = kb&^3, 4
 	}
-	if blk > 0 {
+	switch {
+	case blk == 4:
+		p.packBTBlocksNEON(dst, xp, p0, pb, kb, j0, nb, nr)
+	case blk > 0:
 		p.packBTBlocks(dst, xp, p0, pb, kb, j0, nb, nr, blk)
 	}
 	for jr := 0; jr < nb; jr += nr {
@@ -493,6 +526,33 @@ func (p *Conv3x3) packBTBlocks(dst, xp []float32, p0, pb, kb, j0, nb, nr, blk in
 				} else {
 					transposeRows8AVX2(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc8[r%3][0])
 				}
+			}
+		}
+	}
+}
+
+// packBTBlocksNEON is packBTBlocks for the neon kind: for the first pb
+// rows (a multiple of 4), the whole 4-column blocks of every panel, 16 rows
+// (or what is left of pb) and 4 columns a call of transposeRows4NEON.
+func (p *Conv3x3) packBTBlocksNEON(dst, xp []float32, p0, pb, kb, j0, nb, nr int) {
+	// The lane masks of im2col row class i mod 3 at cyc[i], as vectors.
+	var cyc [6][16]int32
+	var bits [18]uint16
+	_ = dst[ceilDiv(nb, nr)*kb*nr-1]
+	for pp := 0; pp < pb; pp += 16 {
+		q, cols := p0+pp, min(16, pb-pp)
+		p.classMasks(&bits, q)
+		for i := range cyc {
+			for l := range cyc[i] {
+				cyc[i][l] = -int32(bits[i] >> l & 1)
+			}
+		}
+		for jr := 0; jr < nb; jr += nr {
+			nblk := min(nr, nb-jr) &^ 3
+			panel := dst[jr*kb:]
+			for jj := 0; jj < nblk; jj += 4 {
+				r := j0 + jr + jj
+				transposeRows4NEON(&panel[pp*nr+jj], nr, &xp[q], &p.offs[r], &cyc[r%3][0], cols)
 			}
 		}
 	}

@@ -86,7 +86,7 @@ func absOf(x []float32) []float32 {
 }
 
 // TestConv3x3Run checks Run with every kernel the machine has (AVX-512,
-// AVX2, Go) against im2col and SgemmNaive.
+// AVX2, NEON, Go) against im2col and SgemmNaive.
 func TestConv3x3Run(t *testing.T) {
 	for _, s := range conv3x3Shapes {
 		m, c, h, w := s[0], s[1], s[2], s[3]
@@ -127,7 +127,19 @@ func convKindsUnderTest() []convKind {
 	if hasConvAVX2 {
 		kinds = append(kinds, convAVX2)
 	}
+	if neonKernel != nil {
+		kinds = append(kinds, convNEON)
+	}
 	return kinds
+}
+
+// TestConvImplicitWithAssemblyKernels checks that ConvImplicit holds
+// exactly when Sgemm runs an assembly kernel (avx512, avx2 or neon: each
+// has its implicit-GEMM convolution kernel), so that the layers use it.
+func TestConvImplicitWithAssemblyKernels(t *testing.T) {
+	if got, want := ConvImplicit(), Kernel() != "go"; got != want {
+		t.Fatalf("kernel %s: ConvImplicit() = %v, want %v", Kernel(), got, want)
+	}
 }
 
 // TestConv3x3WeightGrad checks WeightGrad on every kernel against SgemmNaive
@@ -200,8 +212,9 @@ func TestConv3x3Reprepare(t *testing.T) {
 }
 
 // BenchmarkConv3x3 compares, per image of the CIFAR ResNet stages, the
-// implicit GEMM (Run, WeightGrad) with im2col (from the padded image, as the
-// layers did) and Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time.
+// implicit GEMM (Run, WeightGrad, and with AVX-512 the dot-product weight
+// gradient) with im2col (from the padded image, as the layers did) and
+// Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time.
 func BenchmarkConv3x3(b *testing.B) {
 	for _, s := range [][4]int{{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}} {
 		m, c, h, w := s[0], s[1], s[2], s[3]
@@ -238,6 +251,16 @@ func BenchmarkConv3x3(b *testing.B) {
 			}
 			report(b)
 		})
+		b.Run("dW/im2col/"+name, func(b *testing.B) {
+			for b.Loop() {
+				im2colPadded(col, x, c, h, w)
+				Sgemm(false, true, m, k, n, 1, d, n, col, n, 1, g, k)
+			}
+			report(b)
+		})
+		if !p.dotFits() { // dot4x6AVX512 needs AVX-512
+			continue
+		}
 		b.Run("dW/dot/"+name, func(b *testing.B) {
 			for b.Loop() {
 				PadImage(xp, x, c, h, w)
@@ -255,13 +278,6 @@ func BenchmarkConv3x3(b *testing.B) {
 				p.weightGradImages(g, d, 0, xps, len(xp), imgs, true)
 			}
 			b.ReportMetric(flops*float64(imgs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-		b.Run("dW/im2col/"+name, func(b *testing.B) {
-			for b.Loop() {
-				im2colPadded(col, x, c, h, w)
-				Sgemm(false, true, m, k, n, 1, d, n, col, n, 1, g, k)
-			}
-			report(b)
 		})
 	}
 }

@@ -18,6 +18,29 @@ func kernel8x12NEON(k int, a, b *float32, bstride, bnext int, c *float32, ldc in
 //go:noescape
 func transposeStrip4NEON(dst *float32, ldd int, src *float32, lds, n int)
 
+// conv8x8NEON computes the 8×8 tile
+//
+//	C[i*ldc+j] (+)= Σ_p a[p*8+i]*B[p, j]
+//
+// for i, j < 8, p < 3*k3, reading B from a padded image in place (see
+// Conv3x3): row p of B is the 8 floats at b+offs[p] (two full vector loads,
+// whatever the masks say), with the lanes of kernel column p mod 3 = 0 and 2
+// ANDed with masks[j] and masks[32+j] (-1 keeps the lane, 0 zeroes it: the
+// layout of one 16-column step of Conv3x3.vmasks, from the tile's first
+// column on); kernel column 1 is never outside the image and is not masked.
+// a is a packed A micro-panel (8 floats per row of B). C is overwritten, or
+// added to if acc.
+//
+//go:noescape
+func conv8x8NEON(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// transposeRows4NEON sets dst[q*ldd+r] = src[offs[r]+q] AND masks[16*r+q]
+// (-1 keeps the float, 0 gives +0) for r < 4, q < n; n is a positive
+// multiple of 4, at most 16. Every src[offs[r]+q] is read, masked or not.
+//
+//go:noescape
+func transposeRows4NEON(dst *float32, ldd int, src *float32, offs *int, masks *int32, n int)
+
 // neonKernel is the NEON micro-kernel. Advanced SIMD is part of every
 // AArch64 CPU Go supports, so it needs no feature check.
 var neonKernel = &microKernel{name: "neon", mr: 8, nr: 12, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {

@@ -212,3 +212,227 @@ trloop:
 	SUBS $4, R4
 	BGT  trloop
 	RET
+
+// func conv8x8NEON(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+//
+// Register use: V0-V15 accumulate the 8x8 tile (row i in V(2i), V(2i+1)),
+// V16-V17 and V18-V19 hold the lane masks of kernel columns 0 and 2,
+// V20-V25 the 24 packed A floats of a triple of B rows, V26-V31 the
+// triple's three B rows. Each step (a triple) is 6+6 128-bit loads, 3
+// offset loads, 4 VAND and 48 FMLA by element. R1 walks packed A (96
+// bytes a step), R3 walks offs, R0 counts triples down, R7-R9 address
+// the B rows, R4/R5 address C.
+TEXT ·conv8x8NEON(SB), NOSPLIT, $0-57
+	MOVD k3+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD offs+24(FP), R3
+	MOVD masks+32(FP), R6
+	MOVD c+40(FP), R4
+	MOVD ldc+48(FP), R5
+	LSL  $2, R5
+	VLD1 (R6), [V16.S4, V17.S4]
+	ADD  $128, R6
+	VLD1 (R6), [V18.S4, V19.S4]
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	CMP  $0, R0
+	BLE  convstore
+
+convloop:
+	VLD1.P 64(R1), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VLD1.P 32(R1), [V24.S4, V25.S4]
+	MOVD.P 8(R3), R7
+	ADD  R7<<2, R2, R7
+	VLD1 (R7), [V26.S4, V27.S4]
+	MOVD.P 8(R3), R8
+	ADD  R8<<2, R2, R8
+	VLD1 (R8), [V28.S4, V29.S4]
+	MOVD.P 8(R3), R9
+	ADD  R9<<2, R2, R9
+	VLD1 (R9), [V30.S4, V31.S4]
+	VAND V16.B16, V26.B16, V26.B16
+	VAND V18.B16, V30.B16, V30.B16
+	VAND V17.B16, V27.B16, V27.B16
+	VAND V19.B16, V31.B16, V31.B16
+	WORD $0x4f941340 // FMLA V0.4S, V26.4S, V20.S[0]
+	WORD $0x4f941361 // FMLA V1.4S, V27.4S, V20.S[0]
+	WORD $0x4fb41342 // FMLA V2.4S, V26.4S, V20.S[1]
+	WORD $0x4fb41363 // FMLA V3.4S, V27.4S, V20.S[1]
+	WORD $0x4f941b44 // FMLA V4.4S, V26.4S, V20.S[2]
+	WORD $0x4f941b65 // FMLA V5.4S, V27.4S, V20.S[2]
+	WORD $0x4fb41b46 // FMLA V6.4S, V26.4S, V20.S[3]
+	WORD $0x4fb41b67 // FMLA V7.4S, V27.4S, V20.S[3]
+	WORD $0x4f951348 // FMLA V8.4S, V26.4S, V21.S[0]
+	WORD $0x4f951369 // FMLA V9.4S, V27.4S, V21.S[0]
+	WORD $0x4fb5134a // FMLA V10.4S, V26.4S, V21.S[1]
+	WORD $0x4fb5136b // FMLA V11.4S, V27.4S, V21.S[1]
+	WORD $0x4f951b4c // FMLA V12.4S, V26.4S, V21.S[2]
+	WORD $0x4f951b6d // FMLA V13.4S, V27.4S, V21.S[2]
+	WORD $0x4fb51b4e // FMLA V14.4S, V26.4S, V21.S[3]
+	WORD $0x4fb51b6f // FMLA V15.4S, V27.4S, V21.S[3]
+	WORD $0x4f961380 // FMLA V0.4S, V28.4S, V22.S[0]
+	WORD $0x4f9613a1 // FMLA V1.4S, V29.4S, V22.S[0]
+	WORD $0x4fb61382 // FMLA V2.4S, V28.4S, V22.S[1]
+	WORD $0x4fb613a3 // FMLA V3.4S, V29.4S, V22.S[1]
+	WORD $0x4f961b84 // FMLA V4.4S, V28.4S, V22.S[2]
+	WORD $0x4f961ba5 // FMLA V5.4S, V29.4S, V22.S[2]
+	WORD $0x4fb61b86 // FMLA V6.4S, V28.4S, V22.S[3]
+	WORD $0x4fb61ba7 // FMLA V7.4S, V29.4S, V22.S[3]
+	WORD $0x4f971388 // FMLA V8.4S, V28.4S, V23.S[0]
+	WORD $0x4f9713a9 // FMLA V9.4S, V29.4S, V23.S[0]
+	WORD $0x4fb7138a // FMLA V10.4S, V28.4S, V23.S[1]
+	WORD $0x4fb713ab // FMLA V11.4S, V29.4S, V23.S[1]
+	WORD $0x4f971b8c // FMLA V12.4S, V28.4S, V23.S[2]
+	WORD $0x4f971bad // FMLA V13.4S, V29.4S, V23.S[2]
+	WORD $0x4fb71b8e // FMLA V14.4S, V28.4S, V23.S[3]
+	WORD $0x4fb71baf // FMLA V15.4S, V29.4S, V23.S[3]
+	WORD $0x4f9813c0 // FMLA V0.4S, V30.4S, V24.S[0]
+	WORD $0x4f9813e1 // FMLA V1.4S, V31.4S, V24.S[0]
+	WORD $0x4fb813c2 // FMLA V2.4S, V30.4S, V24.S[1]
+	WORD $0x4fb813e3 // FMLA V3.4S, V31.4S, V24.S[1]
+	WORD $0x4f981bc4 // FMLA V4.4S, V30.4S, V24.S[2]
+	WORD $0x4f981be5 // FMLA V5.4S, V31.4S, V24.S[2]
+	WORD $0x4fb81bc6 // FMLA V6.4S, V30.4S, V24.S[3]
+	WORD $0x4fb81be7 // FMLA V7.4S, V31.4S, V24.S[3]
+	WORD $0x4f9913c8 // FMLA V8.4S, V30.4S, V25.S[0]
+	WORD $0x4f9913e9 // FMLA V9.4S, V31.4S, V25.S[0]
+	WORD $0x4fb913ca // FMLA V10.4S, V30.4S, V25.S[1]
+	WORD $0x4fb913eb // FMLA V11.4S, V31.4S, V25.S[1]
+	WORD $0x4f991bcc // FMLA V12.4S, V30.4S, V25.S[2]
+	WORD $0x4f991bed // FMLA V13.4S, V31.4S, V25.S[2]
+	WORD $0x4fb91bce // FMLA V14.4S, V30.4S, V25.S[3]
+	WORD $0x4fb91bef // FMLA V15.4S, V31.4S, V25.S[3]
+	SUBS $1, R0
+	BNE  convloop
+
+convstore:
+	MOVBU acc+56(FP), R7
+	CBZ  R7, convwrite
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad400 // FADD V0.4S, V0.4S, V26.4S
+	WORD $0x4e3bd421 // FADD V1.4S, V1.4S, V27.4S
+	VST1 [V0.S4, V1.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad442 // FADD V2.4S, V2.4S, V26.4S
+	WORD $0x4e3bd463 // FADD V3.4S, V3.4S, V27.4S
+	VST1 [V2.S4, V3.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad484 // FADD V4.4S, V4.4S, V26.4S
+	WORD $0x4e3bd4a5 // FADD V5.4S, V5.4S, V27.4S
+	VST1 [V4.S4, V5.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad4c6 // FADD V6.4S, V6.4S, V26.4S
+	WORD $0x4e3bd4e7 // FADD V7.4S, V7.4S, V27.4S
+	VST1 [V6.S4, V7.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad508 // FADD V8.4S, V8.4S, V26.4S
+	WORD $0x4e3bd529 // FADD V9.4S, V9.4S, V27.4S
+	VST1 [V8.S4, V9.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad54a // FADD V10.4S, V10.4S, V26.4S
+	WORD $0x4e3bd56b // FADD V11.4S, V11.4S, V27.4S
+	VST1 [V10.S4, V11.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad58c // FADD V12.4S, V12.4S, V26.4S
+	WORD $0x4e3bd5ad // FADD V13.4S, V13.4S, V27.4S
+	VST1 [V12.S4, V13.S4], (R4)
+	ADD  R5, R4
+	VLD1 (R4), [V26.S4, V27.S4]
+	WORD $0x4e3ad5ce // FADD V14.4S, V14.4S, V26.4S
+	WORD $0x4e3bd5ef // FADD V15.4S, V15.4S, V27.4S
+	VST1 [V14.S4, V15.S4], (R4)
+	RET
+
+convwrite:
+	VST1 [V0.S4, V1.S4], (R4)
+	ADD  R5, R4
+	VST1 [V2.S4, V3.S4], (R4)
+	ADD  R5, R4
+	VST1 [V4.S4, V5.S4], (R4)
+	ADD  R5, R4
+	VST1 [V6.S4, V7.S4], (R4)
+	ADD  R5, R4
+	VST1 [V8.S4, V9.S4], (R4)
+	ADD  R5, R4
+	VST1 [V10.S4, V11.S4], (R4)
+	ADD  R5, R4
+	VST1 [V12.S4, V13.S4], (R4)
+	ADD  R5, R4
+	VST1 [V14.S4, V15.S4], (R4)
+	RET
+
+// func transposeRows4NEON(dst *float32, ldd int, src *float32, offs *int, masks *int32, n int)
+//
+// dst[q*ldd+r] = src[offs[r]+q] AND masks[16*r+q] for r < 4, q < n (a
+// positive multiple of 4). Per 4 columns: the rows load into V0-V3 (R10-R13
+// walk them), their masks into V8-V11 (R6-R9), VAND, then the 4×4
+// transposition of transposeStrip4NEON.
+TEXT ·transposeRows4NEON(SB), NOSPLIT, $0-48
+	MOVD dst+0(FP), R0
+	MOVD ldd+8(FP), R1
+	LSL  $2, R1
+	MOVD src+16(FP), R2
+	MOVD offs+24(FP), R3
+	MOVD masks+32(FP), R6
+	MOVD n+40(FP), R4
+	MOVD 0(R3), R5
+	ADD  R5<<2, R2, R10
+	MOVD 8(R3), R5
+	ADD  R5<<2, R2, R11
+	MOVD 16(R3), R5
+	ADD  R5<<2, R2, R12
+	MOVD 24(R3), R5
+	ADD  R5<<2, R2, R13
+	ADD  $64, R6, R7
+	ADD  $128, R6, R8
+	ADD  $192, R6, R9
+
+tr4loop:
+	VLD1.P 16(R10), [V0.S4]
+	VLD1.P 16(R6), [V8.S4]
+	VLD1.P 16(R11), [V1.S4]
+	VLD1.P 16(R7), [V9.S4]
+	VLD1.P 16(R12), [V2.S4]
+	VLD1.P 16(R8), [V10.S4]
+	VLD1.P 16(R13), [V3.S4]
+	VLD1.P 16(R9), [V11.S4]
+	VAND V8.B16, V0.B16, V0.B16
+	VAND V9.B16, V1.B16, V1.B16
+	VAND V10.B16, V2.B16, V2.B16
+	VAND V11.B16, V3.B16, V3.B16
+	VTRN1 V1.S4, V0.S4, V4.S4
+	VTRN2 V1.S4, V0.S4, V5.S4
+	VTRN1 V3.S4, V2.S4, V6.S4
+	VTRN2 V3.S4, V2.S4, V7.S4
+	VTRN1 V6.D2, V4.D2, V0.D2
+	VTRN1 V7.D2, V5.D2, V1.D2
+	VTRN2 V6.D2, V4.D2, V2.D2
+	VTRN2 V7.D2, V5.D2, V3.D2
+	VST1.P [V0.S4], (R0)(R1)
+	VST1.P [V1.S4], (R0)(R1)
+	VST1.P [V2.S4], (R0)(R1)
+	VST1.P [V3.S4], (R0)(R1)
+	SUBS $4, R4
+	BGT  tr4loop
+	RET
