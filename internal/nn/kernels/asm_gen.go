@@ -26,7 +26,9 @@ func main() {
 	transpose(false)
 	transpose(true)
 	convKernel()
-	convKernelAVX2()
+	for _, s := range convAVX2Kernels {
+		convKernelAVX2(s)
+	}
 	transposeRows()
 	transposeRows8()
 	dotKernel()
@@ -237,7 +239,7 @@ func convKernel() {
 	emit("\tDECQ CX")
 	emit("\tJNZ  convloop")
 	emit("")
-	convStore("conv", "Z", 8, 64)
+	convStore("conv", "Z", 8, 2, 64)
 }
 
 // transposeRows emits transposeRows16AVX512: transpose16x16AVX512 with row r
@@ -395,17 +397,51 @@ func dotKernel() {
 	emit("\tRET")
 }
 
-// convKernelAVX2 emits conv6x16AVX2, conv8x32AVX512 for a 6×16 tile with
-// AVX2: the lane masks are vectors (VMASKMOVPS), 32 bytes per 8 lanes, two
-// per kernel column, loaded from masks before each B row.
-func convKernelAVX2() {
+// convAVX2Spec describes one AVX2 implicit-GEMM conv kernel: a rows×(8·vecs)
+// tile; if fullMid, the rows of kernel column 1 are loaded without a mask
+// (the kernel is then only called for tiles wholly inside the image's
+// columns, where that column's lanes are all valid).
+type convAVX2Spec struct {
+	rows, vecs int
+	fullMid    bool
+}
+
+// name is the kernel's Go name: conv6x16AVX2, or conv6x16FullAVX2 if
+// fullMid.
+func (s convAVX2Spec) name() string {
+	full := ""
+	if s.fullMid {
+		full = "Full"
+	}
+	return fmt.Sprintf("conv%dx%d%sAVX2", s.rows, 8*s.vecs, full)
+}
+
+// convAVX2Kernels are the AVX2 conv kernels asm_gen emits (see Conv3x3's
+// avx2Tile for which runs where).
+var convAVX2Kernels = []convAVX2Spec{
+	{6, 2, false}, {6, 2, true}, {4, 3, true}, {4, 2, false}, {4, 2, true},
+}
+
+// convKernelAVX2 emits one AVX2 conv kernel, conv8x32AVX512 for a smaller
+// tile: the lane masks are vectors (VMASKMOVPS), one per 8 columns and
+// kernel column, 96 bytes per 8 columns (Conv3x3.vmasks), loaded from masks
+// before each masked B vector.
+func convKernelAVX2(s convAVX2Spec) {
+	acc := s.rows * s.vecs
+	bReg := acc           // B vectors: Y(bReg)..Y(bReg+vecs-1)
+	spare := acc + s.vecs // first register for masks and broadcasts
+	nspare := 16 - spare  // registers for them
+	label := strings.ToLower(s.name())
 	emit("")
-	emit("// func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)")
+	emit("// func %s(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)", s.name())
 	emit("//")
-	emit("// Register use: Y0-Y11 accumulate the 6x16 tile (row i in Y(2i),")
-	emit("// Y(2i+1)), Y12-Y13 hold one B row, Y14 a lane mask and then, with Y15,")
-	emit("// the broadcast A values. Other registers as in conv8x32AVX512.")
-	emit("TEXT ·conv6x16AVX2(SB), NOSPLIT, $0-57")
+	emit("// Register use: Y0-Y%d accumulate the %dx%d tile (row i in Y(%d*i)..),", acc-1, s.rows, 8*s.vecs, s.vecs)
+	emit("// Y%d-Y%d hold one B row, Y%d-Y15 a lane mask and the broadcast A", bReg, bReg+s.vecs-1, spare)
+	emit("// values. Other registers as in conv8x32AVX512.")
+	if s.fullMid {
+		emit("// Kernel column 1 is read without masks: full tiles only.")
+	}
+	emit("TEXT ·%s(SB), NOSPLIT, $0-57", s.name())
 	emit("\tMOVQ k3+0(FP), CX")
 	emit("\tMOVQ a+8(FP), AX")
 	emit("\tMOVQ b+16(FP), BX")
@@ -414,38 +450,47 @@ func convKernelAVX2() {
 	emit("\tMOVQ c+40(FP), DI")
 	emit("\tMOVQ ldc+48(FP), R9")
 	emit("\tSHLQ $2, R9")
-	for i := 0; i < 12; i++ {
+	for i := 0; i < acc; i++ {
 		emit("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
 	}
 	emit("\tTESTQ CX, CX")
-	emit("\tJLE   conv2store")
+	emit("\tJLE   %sstore", label)
 	emit("")
-	emit("conv2loop:")
+	emit("%sloop:", label)
+	bc := 0 // broadcasts so far, to rotate the spare registers
 	for t := 0; t < 3; t++ {
 		emit("\tMOVQ %d(DX), R12", 8*t)
-		emit("\tVMOVDQU %d(SI), Y14", 64*t)
-		emit("\tVMASKMOVPS (BX)(R12*4), Y14, Y12")
-		emit("\tVMOVDQU %d(SI), Y14", 64*t+32)
-		emit("\tVMASKMOVPS 32(BX)(R12*4), Y14, Y13")
-		for i := 0; i < 6; i++ {
-			b := 14 + i%2
-			emit("\tVBROADCASTSS %d(AX), Y%d", 24*t+4*i, b)
-			emit("\tVFMADD231PS Y12, Y%d, Y%d", b, 2*i)
-			emit("\tVFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
+		for v := 0; v < s.vecs; v++ {
+			if s.fullMid && t == 1 {
+				emit("\tVMOVUPS %d(BX)(R12*4), Y%d", 32*v, bReg+v)
+				continue
+			}
+			m := spare + v%nspare
+			emit("\tVMOVDQU %d(SI), Y%d", 96*v+32*t, m)
+			emit("\tVMASKMOVPS %d(BX)(R12*4), Y%d, Y%d", 32*v, m, bReg+v)
+		}
+		for i := 0; i < s.rows; i++ {
+			b := spare + bc%nspare
+			bc++
+			emit("\tVBROADCASTSS %d(AX), Y%d", 4*(s.rows*t+i), b)
+			for v := 0; v < s.vecs; v++ {
+				emit("\tVFMADD231PS Y%d, Y%d, Y%d", bReg+v, b, s.vecs*i+v)
+			}
 		}
 	}
-	emit("\tADDQ $72, AX")
+	emit("\tADDQ $%d, AX", 12*s.rows)
 	emit("\tADDQ $24, DX")
 	emit("\tDECQ CX")
-	emit("\tJNZ  conv2loop")
+	emit("\tJNZ  %sloop", label)
 	emit("")
-	convStore("conv2", "Y", 6, 32)
+	convStore(label, "Y", s.rows, s.vecs, 32)
 }
 
 // convStore emits the end of a conv kernel from label+"store": the tile's
-// rows×2 accumulators (row i in reg(2i), reg(2i+1), vb bytes each) added to
-// C at DI (rows R9 bytes apart) if acc, else written over it.
-func convStore(label, reg string, rows, vb int) {
+// rows×vecs accumulators (row i in reg(vecs*i)..reg(vecs*i+vecs-1), vb
+// bytes each) added to C at DI (rows R9 bytes apart) if acc, else written
+// over it.
+func convStore(label, reg string, rows, vecs, vb int) {
 	emit("")
 	emit("%sstore:", label)
 	emit("\tMOVBLZX acc+56(FP), DX")
@@ -457,8 +502,8 @@ func convStore(label, reg string, rows, vb int) {
 			emit("%swrite:", label)
 		}
 		for i := 0; i < rows; i++ {
-			for v := 0; v < 2; v++ {
-				r := fmt.Sprintf("%s%d", reg, 2*i+v)
+			for v := 0; v < vecs; v++ {
+				r := fmt.Sprintf("%s%d", reg, vecs*i+v)
 				if add {
 					emit("\tVADDPS %d(DI), %s, %s", v*vb, r, r)
 				}

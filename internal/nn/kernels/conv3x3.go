@@ -30,7 +30,7 @@ type Conv3x3 struct {
 	a          []float32 // A packed: per K block, ceil(m/mr) panels of kb×mr
 	offs       []int     // offs[r]: where row r of B starts, relative to column 0
 	qmasks     []uint16  // per 16 columns: lanes of kernel columns 0, 1, 2, then of the image
-	vmasks     []int32   // per 16 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
+	vmasks     []int32   // per 8 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
 }
 
 // convKind names the kernel of Conv3x3.Run.
@@ -146,8 +146,35 @@ func (p *Conv3x3) PrepareStride(a []float32, m, c, hin, win, stride int) {
 	p.prepare(a, m, c, hin, win, stride, activeConvKind())
 }
 
-// prepare is PrepareStride for the Run kernel kind.
+// prepare is PrepareStride for the Run kernel kind, with A panels of the
+// rows that kernel takes for m×(h*w) outputs (panelRows).
 func (p *Conv3x3) prepare(a []float32, m, c, hin, win, stride int, kind convKind) {
+	p.prepareRows(a, m, c, hin, win, stride, kind, panelRows(kind, m, (hin/stride)*(win/stride)))
+}
+
+// panelRows returns the rows of A per packed panel for the Run kernel kind
+// and an m×n output: 8 for conv8x32AVX512 and Go; for AVX2, 4 (tiles of
+// 4×24, the last columns 4×16) or 6 (6×16 tiles), whichever computes
+// fewer padded outputs, a 4×16 tile's counting 1.2 times (it keeps 8
+// accumulators, not 12, and ran ~20% slower per FLOP in one-core runs).
+// So the CIFAR stages with 16 and 32 channels take 4 rows (6 would waste
+// 2 of every 18 or 36), 64 channels on 8×8 take 6.
+func panelRows(kind convKind, m, n int) int {
+	if kind != convAVX2 {
+		return 8
+	}
+	n24 := n / 24
+	cost4 := float64(ceilDiv(m, 4)*4) * (24*float64(n24) + 1.2*16*float64(ceilDiv(n-24*n24, 16)))
+	cost6 := float64(ceilDiv(m, 6) * 6 * ceilDiv(n, 16) * 16)
+	if cost4 < cost6 {
+		return 4
+	}
+	return 6
+}
+
+// prepareRows is prepare with mr rows of A per panel: 8 for kind
+// convAVX512, 4 or 6 for convAVX2, any for convGo.
+func (p *Conv3x3) prepareRows(a []float32, m, c, hin, win, stride int, kind convKind, mr int) {
 	if m < 1 || c < 1 || hin < 1 || win < 1 {
 		panic("kernels: Conv3x3.Prepare: sizes must be positive")
 	}
@@ -163,11 +190,15 @@ func (p *Conv3x3) prepare(a []float32, m, c, hin, win, stride int, kind convKind
 		p.c, p.h, p.w, p.s = c, h, w, stride
 		p.setGeometry()
 	}
-	p.m, p.kind, p.mr = m, kind, 8
+	p.m, p.kind, p.mr = m, kind, mr
+	// K blocks of at most 252 rows (576 for AVX2: a 6-row A panel is then
+	// 13.5 KiB, and B, read in place, is the image's few planes), as
+	// equal as whole kernel rows allow.
+	kcMax := 252
 	if kind == convAVX2 {
-		p.mr = 6
+		kcMax = 576
 	}
-	blocks := ceilDiv(k, 252)
+	blocks := ceilDiv(k, kcMax)
 	p.kc = ceilDiv(ceilDiv(k, blocks), 3) * 3
 	mpad := ceilDiv(m, p.mr) * p.mr
 	p.a = grow(p.a, mpad*k)
@@ -215,11 +246,11 @@ func (p *Conv3x3) setGeometry() {
 		p.vmasks = make([]int32, 48*steps)
 	}
 	p.vmasks = p.vmasks[:48*steps]
-	for s := range steps {
+	for g := range 2 * steps {
 		for j := range 3 {
-			m := p.qmasks[4*s+j]
-			for l := range 16 {
-				p.vmasks[48*s+16*j+l] = -int32(m >> l & 1)
+			m := p.qmasks[4*(g/2)+j] >> (8 * (g % 2))
+			for l := range 8 {
+				p.vmasks[24*g+8*j+l] = -int32(m >> l & 1)
 			}
 		}
 	}
@@ -250,55 +281,72 @@ func (p *Conv3x3) Run(out, xp []float32) {
 	if len(out) < p.m*n {
 		panic("kernels: Conv3x3.Run: output too short")
 	}
-	switch p.kind {
-	case convAVX512:
-		p.runAVX512(out, xp)
-	case convAVX2:
-		p.runAVX2(out, xp)
-	default:
+	if p.kind == convGo {
 		p.runGo(out, xp)
+		return
 	}
+	p.runTiles(out, xp)
 }
 
-// runAVX512 is Run with conv8x32AVX512.
-func (p *Conv3x3) runAVX512(out, xp []float32) { p.runTiles(out, xp, 8, 32) }
-
-// runAVX2 is Run with conv6x16AVX2.
-func (p *Conv3x3) runAVX2(out, xp []float32) { p.runTiles(out, xp, 6, 16) }
-
-// runTiles is Run with the kernel of p.kind and its mr×nr tile: per K
-// block, per nr output columns, per mr rows, one kernel call; partial tiles
-// go through a buffer and mergeTile.
-func (p *Conv3x3) runTiles(out, xp []float32, mr, nr int) {
-	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
-	var tile [8 * 32]float32
+// runTiles is Run with the assembly kernels of p.kind: per K block, per
+// tile of output columns (tileKernel picks its width), per mr rows, one
+// kernel call; partial tiles go through a buffer and mergeTile.
+func (p *Conv3x3) runTiles(out, xp []float32) {
+	k, n, mr := 9*p.c, p.h*p.w, p.mr
+	mpad := ceilDiv(p.m, mr) * mr
+	var tile [maxMR * maxNR]float32
 	for pc := 0; pc < k; pc += p.kc {
 		kb := min(p.kc, k-pc)
 		blk := p.a[pc*mpad : (pc+kb)*mpad]
 		acc := pc > 0
-		for q0 := 0; q0 < n; q0 += nr {
+		for q0, nr := 0, 0; q0 < n; q0 += nr {
+			var fn avx2ConvFn
+			fn, nr = p.tileKernel(n - q0)
 			nw := min(nr, n-q0)
 			for ir := 0; ir < p.m; ir += mr {
-				mw := min(mr, p.m-ir)
-				if mw == mr && nw == nr {
-					p.kernel(kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
+				if ir+mr <= p.m && nw == nr {
+					p.kernel(fn, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
 					continue
 				}
-				p.kernel(kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
-				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
+				p.kernel(fn, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], nr, min(mr, p.m-ir), nw, accBeta(acc))
 			}
 		}
 	}
 }
 
-// kernel runs the micro-kernel of p.kind on the tile of output columns
+// avx2ConvFn is the signature of the AVX2 conv kernels.
+type avx2ConvFn func(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// tileKernel returns the kernel for the next output columns, rem of them
+// left, and its tile width: nil (conv8x32AVX512) and 32 for AVX-512; for
+// AVX2 with panels of p.mr (4 or 6) rows, the widest tile that fits in
+// rem, where a Full kernel (no masks on kernel column 1) may run, else the
+// masked 16-column kernel.
+func (p *Conv3x3) tileKernel(rem int) (avx2ConvFn, int) {
+	switch {
+	case p.kind == convAVX512:
+		return nil, 32
+	case p.mr == 4 && rem >= 24:
+		return conv4x24FullAVX2, 24
+	case p.mr == 4 && rem >= 16:
+		return conv4x16FullAVX2, 16
+	case p.mr == 4:
+		return conv4x16AVX2, 16
+	case rem >= 16:
+		return conv6x16FullAVX2, 16
+	}
+	return conv6x16AVX2, 16
+}
+
+// kernel runs fn (conv8x32AVX512 if nil) on the tile of output columns
 // q0.. with the lane masks of those columns.
-func (p *Conv3x3) kernel(k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
-	if p.kind == convAVX512 {
+func (p *Conv3x3) kernel(fn avx2ConvFn, k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
+	if fn == nil {
 		conv8x32AVX512(k3, a, &xp[q0], offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
 		return
 	}
-	conv6x16AVX2(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)], c, ldc, acc)
+	fn(k3, a, &xp[q0], offs, &p.vmasks[24*(q0/8)], c, ldc, acc)
 }
 
 // accBeta is the beta of mergeTile for a tile that is added to C (acc) or
@@ -480,7 +528,7 @@ func (p *Conv3x3) packBTBlocks(dst, xp []float32, p0, pb, kb, j0, nb, nr, blk in
 			p.classMasks(&cyc, q)
 		} else {
 			for i := range cyc8 {
-				copy(cyc8[i][:], p.vmasks[48*(q/16)+16*(i%3)+q%16:][:8])
+				copy(cyc8[i][:], p.vmasks[24*(q/8)+8*(i%3):][:8])
 			}
 		}
 		for jr := 0; jr < nb; jr += nr {

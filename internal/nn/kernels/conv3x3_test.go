@@ -9,12 +9,13 @@ import (
 
 // conv3x3Shapes are (m, c, h, w): the CIFAR ResNet stages, the MNIST widths
 // (28, 14, 7: rows that do not divide a 32-lane tile), one-pixel and
-// one-channel images, m not a multiple of 8, n not a multiple of 16 or 32.
+// one-channel images, m not a multiple of 8, n not a multiple of 16 or 32,
+// and 9c = 630 (several K blocks on every kernel).
 var conv3x3Shapes = [][4]int{
 	{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}, {16, 3, 32, 32},
 	{16, 16, 28, 28}, {32, 32, 14, 14}, {64, 64, 7, 7}, {10, 5, 7, 7},
 	{8, 1, 1, 1}, {1, 1, 1, 5}, {9, 2, 3, 33}, {17, 7, 4, 17}, {5, 3, 2, 2},
-	{24, 40, 6, 10}, {3, 29, 5, 3},
+	{24, 40, 6, 10}, {3, 29, 5, 3}, {12, 70, 5, 6},
 }
 
 // im2colRef is the im2col matrix [9c, h*w] of x [c, h, w] for a 3x3 kernel,
@@ -98,23 +99,45 @@ func TestConv3x3Run(t *testing.T) {
 				xp[i] = float32(math.NaN()) // PadImage must write every float
 			}
 			PadImage(xp, x, c, h, w)
-			for _, kind := range convKindsUnderTest() {
+			for _, pl := range convPlansUnderTest() {
 				var p Conv3x3
-				p.prepare(a, m, c, h, w, 1, kind)
+				p.prepareRows(a, m, c, h, w, 1, pl.kind, pl.mr)
 				got := make([]float32, m*n+7)
 				for i := range got {
 					got[i] = float32(math.NaN())
 				}
 				p.Run(got, xp)
-				checkClose(t, fmt.Sprintf("Run (kind %d)", kind), got[:m*n], want, abs, k)
+				checkClose(t, fmt.Sprintf("Run %+v", pl), got[:m*n], want, abs, k)
 				for i := m * n; i < len(got); i++ {
 					if !math.IsNaN(float64(got[i])) {
-						t.Fatalf("Run (kind %d) wrote past the output: element %d", kind, i)
+						t.Fatalf("Run %+v wrote past the output: element %d", pl, i)
 					}
 				}
 			}
 		})
 	}
+}
+
+// convPlan is a Run kernel and the rows of its A panels.
+type convPlan struct {
+	kind convKind
+	mr   int
+}
+
+// convPlansUnderTest returns the Run kernels this machine can run, Go
+// included, whatever RESEXP_KERNEL says, with every panel height each
+// takes: AVX2 both its 4-row (4×24, 4×16) and 6-row (6×16) tilings,
+// whichever panelRows would pick.
+func convPlansUnderTest() []convPlan {
+	var plans []convPlan
+	for _, kind := range convKindsUnderTest() {
+		if kind == convAVX2 {
+			plans = append(plans, convPlan{kind, 4}, convPlan{kind, 6})
+			continue
+		}
+		plans = append(plans, convPlan{kind, 8})
+	}
+	return plans
 }
 
 // convKindsUnderTest returns the Run kernels this machine can run, Go
@@ -190,11 +213,11 @@ func TestConv3x3Reprepare(t *testing.T) {
 		n, k, x, a, want, abs := cc.n, cc.k, cc.x, cc.a, cc.want, cc.abs
 		xp := make([]float32, PaddedLen(c, h, w))
 		PadImage(xp, x, c, h, w)
-		for _, kind := range convKindsUnderTest() {
-			p.prepare(a, m, c, h, w, 1, kind)
+		for _, pl := range convPlansUnderTest() {
+			p.prepareRows(a, m, c, h, w, 1, pl.kind, pl.mr)
 			got := make([]float32, m*n)
 			p.Run(got, xp)
-			checkClose(t, fmt.Sprint(s, kind), got, want, abs, k)
+			checkClose(t, fmt.Sprint(s, pl), got, want, abs, k)
 		}
 	}
 }
@@ -224,6 +247,20 @@ func BenchmarkConv3x3(b *testing.B) {
 			}
 			report(b)
 		})
+		if hasConvAVX2 {
+			// Both AVX2 tilings, whatever panelRows picks for m.
+			for _, mr := range []int{4, 6} {
+				var q Conv3x3
+				q.prepareRows(a, m, c, h, w, 1, convAVX2, mr)
+				b.Run(fmt.Sprintf("fwd/avx2x%d/%s", mr, name), func(b *testing.B) {
+					cpu0, okCPU := processCPU()
+					for b.Loop() {
+						q.Run(out, xp)
+					}
+					reportFlops(b, flops, cpu0, okCPU)
+				})
+			}
+		}
 		b.Run("fwd/im2col/"+name, func(b *testing.B) {
 			for b.Loop() {
 				im2colPadded(col, x, c, h, w)
@@ -356,12 +393,12 @@ func TestConv3x3Stride2(t *testing.T) {
 			}
 			p.Pad(xp, x)
 
-			for _, kind := range convKindsUnderTest() {
+			for _, pl := range convPlansUnderTest() {
 				var q Conv3x3
-				q.prepare(a, m, c, hin, win, 2, kind)
+				q.prepareRows(a, m, c, hin, win, 2, pl.kind, pl.mr)
 				got := make([]float32, m*n)
 				q.Run(got, xp)
-				checkClose(t, fmt.Sprintf("Run (kind %d)", kind), got, want, abs, k)
+				checkClose(t, fmt.Sprintf("Run %+v", pl), got, want, abs, k)
 			}
 
 			wantG, absG := make([]float32, m*k), make([]float32, m*k)

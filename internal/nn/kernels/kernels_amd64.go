@@ -41,11 +41,34 @@ func transpose16x16SplitAVX512(dst0, dst1 *float32, src *float32, lds int)
 func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)
 
 // conv6x16AVX2 is conv8x32AVX512 for a 6×16 tile with AVX2 and FMA: masks
-// holds, per kernel column, 16 int32 lane masks (-1 to read the lane, 0 for
+// points at the tile's first 8 columns in Conv3x3.vmasks, which holds per 8
+// columns and kernel column 8 int32 lane masks (-1 to read the lane, 0 for
 // zero).
 //
 //go:noescape
 func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv6x16FullAVX2 is conv6x16AVX2 for a tile whose columns all lie in the
+// image (column q0+15 < h*w): it reads kernel column 1 without masks.
+//
+//go:noescape
+func conv6x16FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv4x24FullAVX2 is conv6x16FullAVX2 for a 4×24 tile (column q0+23 <
+// h*w).
+//
+//go:noescape
+func conv4x24FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv4x16AVX2 is conv6x16AVX2 for a 4×16 tile.
+//
+//go:noescape
+func conv4x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv4x16FullAVX2 is conv6x16FullAVX2 for a 4×16 tile.
+//
+//go:noescape
+func conv4x16FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
 
 // transposeRows8AVX2 sets dst[q*ldd+r] = src[offs[r]+q] where
 // masks[8*r+q] is -1, else 0, for r, q < 8; masked lanes are not read.

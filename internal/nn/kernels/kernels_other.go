@@ -15,6 +15,22 @@ func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ld
 	panic("kernels: conv6x16AVX2 called without AVX2")
 }
 
+func conv6x16FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool) {
+	panic("kernels: conv6x16FullAVX2 called without AVX2")
+}
+
+func conv4x24FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool) {
+	panic("kernels: conv4x24FullAVX2 called without AVX2")
+}
+
+func conv4x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool) {
+	panic("kernels: conv4x16AVX2 called without AVX2")
+}
+
+func conv4x16FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool) {
+	panic("kernels: conv4x16FullAVX2 called without AVX2")
+}
+
 func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool) {
 	panic("kernels: conv8x32AVX512 called without AVX-512")
 }
