@@ -289,8 +289,8 @@ func (p *Conv3x3) Run(out, xp []float32) {
 }
 
 // runTiles is Run with the assembly kernels of p.kind: per K block, per
-// tile of output columns (tileKernel picks its width), per mr rows, one
-// kernel call; partial tiles go through a buffer and mergeTile.
+// tile of output columns (tileKernel picks its kernel and width), per mr
+// rows, one kernel call; partial tiles go through a buffer and mergeTile.
 func (p *Conv3x3) runTiles(out, xp []float32) {
 	k, n, mr := 9*p.c, p.h*p.w, p.mr
 	mpad := ceilDiv(p.m, mr) * mr
@@ -300,53 +300,76 @@ func (p *Conv3x3) runTiles(out, xp []float32) {
 		blk := p.a[pc*mpad : (pc+kb)*mpad]
 		acc := pc > 0
 		for q0, nr := 0, 0; q0 < n; q0 += nr {
-			var fn avx2ConvFn
-			fn, nr = p.tileKernel(n - q0)
+			var tk tileKernel
+			tk, nr = p.tileKernel(n - q0)
 			nw := min(nr, n-q0)
 			for ir := 0; ir < p.m; ir += mr {
 				if ir+mr <= p.m && nw == nr {
-					p.kernel(fn, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
+					p.kernel(tk, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
 					continue
 				}
-				p.kernel(fn, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
+				p.kernel(tk, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
 				mergeTile(out[ir*n+q0:], n, tile[:], nr, min(mr, p.m-ir), nw, accBeta(acc))
 			}
 		}
 	}
 }
 
-// avx2ConvFn is the signature of the AVX2 conv kernels.
-type avx2ConvFn func(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+// tileKernel names the assembly conv kernel of one tile of runTiles.
+type tileKernel int
+
+const (
+	tile8x32AVX512 tileKernel = iota
+	tile6x16AVX2
+	tile6x16FullAVX2
+	tile4x24FullAVX2
+	tile4x16AVX2
+	tile4x16FullAVX2
+)
 
 // tileKernel returns the kernel for the next output columns, rem of them
-// left, and its tile width: nil (conv8x32AVX512) and 32 for AVX-512; for
-// AVX2 with panels of p.mr (4 or 6) rows, the widest tile that fits in
-// rem, where a Full kernel (no masks on kernel column 1) may run, else the
-// masked 16-column kernel.
-func (p *Conv3x3) tileKernel(rem int) (avx2ConvFn, int) {
+// left, and its tile width: conv8x32AVX512 for AVX-512; for AVX2 with
+// panels of p.mr (4 or 6) rows, the widest tile that fits in rem, where a
+// Full kernel (no masks on kernel column 1) may run, else the masked
+// 16-column kernel.
+func (p *Conv3x3) tileKernel(rem int) (tileKernel, int) {
 	switch {
 	case p.kind == convAVX512:
-		return nil, 32
+		return tile8x32AVX512, 32
 	case p.mr == 4 && rem >= 24:
-		return conv4x24FullAVX2, 24
+		return tile4x24FullAVX2, 24
 	case p.mr == 4 && rem >= 16:
-		return conv4x16FullAVX2, 16
+		return tile4x16FullAVX2, 16
 	case p.mr == 4:
-		return conv4x16AVX2, 16
+		return tile4x16AVX2, 16
 	case rem >= 16:
-		return conv6x16FullAVX2, 16
+		return tile6x16FullAVX2, 16
 	}
-	return conv6x16AVX2, 16
+	return tile6x16AVX2, 16
 }
 
-// kernel runs fn (conv8x32AVX512 if nil) on the tile of output columns
-// q0.. with the lane masks of those columns.
-func (p *Conv3x3) kernel(fn avx2ConvFn, k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
-	if fn == nil {
-		conv8x32AVX512(k3, a, &xp[q0], offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
+// kernel runs the kernel tk on the tile of output columns q0.. with the
+// lane masks of those columns. The kernels are called directly, not
+// through a func value, so that their pointer arguments do not escape.
+func (p *Conv3x3) kernel(tk tileKernel, k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
+	b := &xp[q0]
+	if tk == tile8x32AVX512 {
+		conv8x32AVX512(k3, a, b, offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
 		return
 	}
-	fn(k3, a, &xp[q0], offs, &p.vmasks[24*(q0/8)], c, ldc, acc)
+	vm := &p.vmasks[24*(q0/8)]
+	switch tk {
+	case tile6x16AVX2:
+		conv6x16AVX2(k3, a, b, offs, vm, c, ldc, acc)
+	case tile6x16FullAVX2:
+		conv6x16FullAVX2(k3, a, b, offs, vm, c, ldc, acc)
+	case tile4x24FullAVX2:
+		conv4x24FullAVX2(k3, a, b, offs, vm, c, ldc, acc)
+	case tile4x16AVX2:
+		conv4x16AVX2(k3, a, b, offs, vm, c, ldc, acc)
+	default:
+		conv4x16FullAVX2(k3, a, b, offs, vm, c, ldc, acc)
+	}
 }
 
 // accBeta is the beta of mergeTile for a tile that is added to C (acc) or

@@ -118,6 +118,24 @@ func TestConv3x3Run(t *testing.T) {
 	}
 }
 
+// TestConv3x3RunDoesNotAllocate checks that Run allocates nothing with any
+// kernel and tiling, partial tiles included (the tile buffer, whose address
+// the assembly kernels take, stays on the stack).
+func TestConv3x3RunDoesNotAllocate(t *testing.T) {
+	const m, c, h, w = 10, 3, 5, 7
+	r := rand.New(rand.NewPCG(5, 6))
+	a, x := randSlice(r, m*9*c), randSlice(r, c*h*w)
+	xp, out := make([]float32, PaddedLen(c, h, w)), make([]float32, m*h*w)
+	PadImage(xp, x, c, h, w)
+	for _, pl := range convPlansUnderTest() {
+		var p Conv3x3
+		p.prepareRows(a, m, c, h, w, 1, pl.kind, pl.mr)
+		if n := testing.AllocsPerRun(10, func() { p.Run(out, xp) }); n != 0 {
+			t.Errorf("Run %+v allocates %v times, want 0", pl, n)
+		}
+	}
+}
+
 // convPlan is a Run kernel and the rows of its A panels.
 type convPlan struct {
 	kind convKind
