@@ -23,6 +23,7 @@ func main() {
 	emit("#include \"textflag.h\"")
 	gemmKernel(avx512)
 	gemmKernel(avx2)
+	gemmKernel(avx2x24)
 	transpose(false)
 	transpose(true)
 	convKernel()
@@ -37,20 +38,21 @@ func main() {
 	}
 }
 
-// kernelSpec describes one register-tiled kernel: mr rows by 2 vectors of
-// vec floats, with register names reg(i).
+// kernelSpec describes one register-tiled kernel: mr rows by len(bReg)
+// vectors of vec floats, with register names reg(i); row i accumulates in
+// registers len(bReg)*i.. .
 type kernelSpec struct {
 	name, label, reg, zero, doc string
 	mr, vec                     int
 	prefetchLines               int // cache lines per B row
 	bcast                       []int
-	bReg                        [2]int
+	bReg                        []int
 	alphaReg, betaReg           int
 }
 
 var avx512 = kernelSpec{
 	name: "kernel8x32AVX512", label: "avx512", reg: "Z", zero: "VPXORD", mr: 8, vec: 16,
-	prefetchLines: 2, bcast: []int{18, 19, 20, 21, 22, 23, 24, 25}, bReg: [2]int{16, 17},
+	prefetchLines: 2, bcast: []int{18, 19, 20, 21, 22, 23, 24, 25}, bReg: []int{16, 17},
 	alphaReg: 30, betaReg: 31,
 	doc: `// Register use: Z0-Z15 accumulate the 8x32 tile (row i in Z(2i), Z(2i+1)),
 // Z16-Z17 hold one row of the B panel, Z18-Z25 the broadcast A column,
@@ -61,10 +63,19 @@ var avx512 = kernelSpec{
 
 var avx2 = kernelSpec{
 	name: "kernel6x16AVX2", label: "avx2", reg: "Y", zero: "VXORPS", mr: 6, vec: 8,
-	prefetchLines: 1, bcast: []int{14, 15, 14, 15, 14, 15}, bReg: [2]int{12, 13},
+	prefetchLines: 1, bcast: []int{14, 15, 14, 15, 14, 15}, bReg: []int{12, 13},
 	alphaReg: 12, betaReg: 13,
 	doc: `// Register use: Y0-Y11 accumulate the 6x16 tile (row i in Y(2i), Y(2i+1)),
 // Y12-Y13 hold one row of the B panel, Y14-Y15 broadcast A; after the loop
+// Y12/Y13 hold alpha/beta. Other registers as in kernel8x32AVX512.`,
+}
+
+var avx2x24 = kernelSpec{
+	name: "kernel4x24AVX2", label: "avx2x24", reg: "Y", zero: "VXORPS", mr: 4, vec: 8,
+	prefetchLines: 2, bcast: []int{15, 15, 15, 15}, bReg: []int{12, 13, 14},
+	alphaReg: 12, betaReg: 13,
+	doc: `// Register use: Y0-Y11 accumulate the 4x24 tile (row i in Y(3i)..Y(3i+2)),
+// Y12-Y14 hold one row of the B panel, Y15 broadcasts A; after the loop
 // Y12/Y13 hold alpha/beta. Other registers as in kernel8x32AVX512.`,
 }
 
@@ -86,7 +97,8 @@ func gemmKernel(s kernelSpec) {
 	emit("\tMOVQ c+40(FP), DI")
 	emit("\tMOVQ ldc+48(FP), R9")
 	emit("\tSHLQ $2, R9")
-	for i := 0; i < 2*s.mr; i++ {
+	nv := len(s.bReg)
+	for i := 0; i < nv*s.mr; i++ {
 		emit("\t%s %s, %s, %s", s.zero, r(i), r(i), r(i))
 	}
 	emit("\tTESTQ CX, CX")
@@ -96,12 +108,13 @@ func gemmKernel(s kernelSpec) {
 	for l := 0; l < s.prefetchLines; l++ {
 		emit("\tPREFETCHT0 %d(BX)(R10*1)", 64*l)
 	}
-	emit("\tVMOVUPS (BX), %s", r(s.bReg[0]))
-	emit("\tVMOVUPS %d(BX), %s", vb, r(s.bReg[1]))
+	for v, b := range s.bReg {
+		emit("\tVMOVUPS %d(BX), %s", v*vb, r(b))
+	}
 	for i := 0; i < s.mr; i++ {
 		emit("\tVBROADCASTSS %d(AX), %s", 4*i, r(s.bcast[i]))
-		for v := 0; v < 2; v++ {
-			emit("\tVFMADD231PS %s, %s, %s", r(s.bReg[v]), r(s.bcast[i]), r(2*i+v))
+		for v, b := range s.bReg {
+			emit("\tVFMADD231PS %s, %s, %s", r(b), r(s.bcast[i]), r(nv*i+v))
 		}
 	}
 	emit("\tADDQ $%d, AX", 4*s.mr)
@@ -123,8 +136,8 @@ func gemmKernel(s kernelSpec) {
 
 func storeRows(s kernelSpec, r func(int) string, vb int, readC bool) {
 	for i := 0; i < s.mr; i++ {
-		for v := 0; v < 2; v++ {
-			acc := r(2*i + v)
+		for v := range s.bReg {
+			acc := r(len(s.bReg)*i + v)
 			emit("\tVMULPS %s, %s, %s", r(s.alphaReg), acc, acc)
 			if readC {
 				emit("\tVFMADD231PS %d(DI), %s, %s", v*vb, r(s.betaReg), acc)

@@ -289,30 +289,57 @@ func (p *Conv3x3) Run(out, xp []float32) {
 }
 
 // runTiles is Run with the assembly kernels of p.kind: per K block, per
-// tile of output columns (tileKernel picks its kernel and width), per mr
-// rows, one kernel call; partial tiles go through a buffer and mergeTile.
+// tile of output columns (tileKernel picks its kernel and width) and per mr
+// rows, one kernel call. AVX-512 walks the rows inside each column tile;
+// AVX2 walks the column tiles inside each row panel, so that its A panel
+// (up to 13.5 KiB) stays in L1 (4% faster on 64 channels at 8×8 in a
+// one-core paired A/B, the same on the other stages).
 func (p *Conv3x3) runTiles(out, xp []float32) {
 	k, n, mr := 9*p.c, p.h*p.w, p.mr
 	mpad := ceilDiv(p.m, mr) * mr
 	var tile [maxMR * maxNR]float32
 	for pc := 0; pc < k; pc += p.kc {
-		kb := min(p.kc, k-pc)
-		blk := p.a[pc*mpad : (pc+kb)*mpad]
-		acc := pc > 0
-		for q0, nr := 0, 0; q0 < n; q0 += nr {
-			var tk tileKernel
-			tk, nr = p.tileKernel(n - q0)
-			nw := min(nr, n-q0)
+		t := convTile{out: out, xp: xp, kb: min(p.kc, k-pc), pc: pc, tile: &tile}
+		t.blk = p.a[pc*mpad : (pc+t.kb)*mpad]
+		if p.kind == convAVX2 {
 			for ir := 0; ir < p.m; ir += mr {
-				if ir+mr <= p.m && nw == nr {
-					p.kernel(tk, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
-					continue
+				for q0 := 0; q0 < n; {
+					q0 += p.runTile(&t, ir, q0)
 				}
-				p.kernel(tk, kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
-				mergeTile(out[ir*n+q0:], n, tile[:], nr, min(mr, p.m-ir), nw, accBeta(acc))
+			}
+			continue
+		}
+		for q0 := 0; q0 < n; q0 += 32 {
+			for ir := 0; ir < p.m; ir += mr {
+				p.runTile(&t, ir, q0)
 			}
 		}
 	}
+}
+
+// convTile carries one K block of runTiles: the output, the padded image,
+// the packed A block (kb columns from pc) and a buffer for partial tiles.
+type convTile struct {
+	out, xp, blk []float32
+	kb, pc       int
+	tile         *[maxMR * maxNR]float32
+}
+
+// runTile computes the tile of rows ir.. and output columns q0.. for the K
+// block of t (added to out unless it is the first) and returns its width;
+// a partial tile goes through t.tile and mergeTile.
+func (p *Conv3x3) runTile(t *convTile, ir, q0 int) int {
+	n := p.h * p.w
+	tk, nr := p.tileKernel(n - q0)
+	nw, acc := min(nr, n-q0), t.pc > 0
+	a := &t.blk[ir*t.kb]
+	if ir+p.mr <= p.m && nw == nr {
+		p.kernel(tk, t.kb/3, a, t.xp, q0, &p.offs[t.pc], &t.out[ir*n+q0], n, acc)
+		return nr
+	}
+	p.kernel(tk, t.kb/3, a, t.xp, q0, &p.offs[t.pc], &t.tile[0], nr, false)
+	mergeTile(t.out[ir*n+q0:], n, t.tile[:], nr, min(p.mr, p.m-ir), nw, accBeta(acc))
+	return nr
 }
 
 // tileKernel names the assembly conv kernel of one tile of runTiles.
@@ -408,9 +435,23 @@ func (p *Conv3x3) runGo(out, xp []float32) {
 // WeightGrad sets g [m, 9c] (leading dimension 9c) to d · Bᵀ + beta*g,
 // where d [m, h*w] is the gradient of a convolution's output and B the
 // im2col matrix of its input image xp (padded layout): the weight gradient
-// of one image. It uses Sgemm's kernels, packing Bᵀ from xp directly.
+// of one image. It uses Sgemm's kernels (gradKernel), packing Bᵀ from xp
+// directly.
 func (p *Conv3x3) WeightGrad(g, d, xp []float32, beta float32) {
-	p.weightGradWith(activeKernel(), g, d, xp, beta)
+	p.weightGradWith(p.gradKernel(), g, d, xp, beta)
+}
+
+// gradKernel returns the micro-kernel of WeightGrad: Sgemm's, except that
+// for AVX2 the 4×24 tile replaces the 6×16 one when it computes fewer
+// padded entries of the m×9c gradient (for 16, 32 and 64 channels: 6×16
+// wastes 2 of every 18, 36 or 66 rows, and 9c is a multiple of 24).
+func (p *Conv3x3) gradKernel() *microKernel {
+	kr, n := activeKernel(), 9*p.c
+	if p.kind == convAVX2 && kr == avx2Kernel &&
+		ceilDiv(p.m, 4)*4*ceilDiv(n, 24)*24 < ceilDiv(p.m, 6)*6*ceilDiv(n, 16)*16 {
+		return avx2Kernel4x24
+	}
+	return kr
 }
 
 // weightGradWith is WeightGrad with the micro-kernel kr.

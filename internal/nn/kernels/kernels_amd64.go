@@ -19,6 +19,11 @@ func kernel8x32AVX512(k int, a, b *float32, bstride, bnext int, c *float32, ldc 
 //go:noescape
 func kernel6x16AVX2(k int, a, b *float32, bstride, bnext int, c *float32, ldc int, alpha, beta float32)
 
+// kernel4x24AVX2 is kernel6x16AVX2 for a 4×24 tile.
+//
+//go:noescape
+func kernel4x24AVX2(k int, a, b *float32, bstride, bnext int, c *float32, ldc int, alpha, beta float32)
+
 // transpose16x16AVX512 sets dst[q*ldd+r] = src[r*lds+q] for r, q < 16.
 //
 //go:noescape
@@ -101,7 +106,23 @@ var (
 		checkTile(k, 6, 16, a, b, bstride, c, ldc)
 		kernel6x16AVX2(k, &a[0], &b[0], bstride, bnext, &c[0], ldc, alpha, beta)
 	}}
+	// avx2Kernel4x24 is the avx2 kernel's 4×24 sibling, for Conv3x3's
+	// weight gradient (see Conv3x3.gradKernel); RESEXP_KERNEL cannot name
+	// it.
+	avx2Kernel4x24 = &microKernel{name: "avx2-4x24", mr: 4, nr: 24, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, 4, 24, a, b, bstride, c, ldc)
+		kernel4x24AVX2(k, &a[0], &b[0], bstride, bnext, &c[0], ldc, alpha, beta)
+	}}
 )
+
+// siblingKernels lists the kernels this CPU can run that Sgemm never
+// picks but Conv3x3 may (avx2Kernel4x24).
+func siblingKernels() []*microKernel {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		return []*microKernel{avx2Kernel4x24}
+	}
+	return nil
+}
 
 // archKernels lists the assembly kernels this CPU can run, fastest first.
 func archKernels() []*microKernel {
