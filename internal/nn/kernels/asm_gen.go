@@ -33,6 +33,7 @@ func main() {
 	transposeRows()
 	transposeRows8()
 	dotKernel()
+	dotKernelAVX2()
 	if err := os.WriteFile("kernels_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -577,4 +578,117 @@ func transposeRows8() {
 	}
 	emit("\tVZEROUPPER")
 	emit("\tRET")
+}
+
+// dotKernelAVX2 emits dot2x6AVX2, dot4x6AVX512 for 2 rows of d with AVX2:
+// 8-column steps, the lane masks of Conv3x3.vmasks (kernel column 1's mask
+// is the image's), and steps wholly inside the image reading d and the
+// kernel-column-1 rows without masks.
+func dotKernelAVX2() {
+	emit("")
+	emit("// func dot2x6AVX2(nfull, tail, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *int32, dw *float32, ldw int)")
+	emit("//")
+	emit("// Register use: Y(2t+u) accumulates row u of d times im2col row t")
+	emit("// (u < 2, t < 6), Y12/Y13 hold 8 floats of the 2 d rows, Y14 one")
+	emit("// im2col row, Y15 a lane mask. AX walks d (R14 = ldd bytes), BX the")
+	emit("// padded image, R8-R13 hold the six row offsets in bytes, SI walks the")
+	emit("// masks (24 int32 per 8 columns), CX counts steps, DX images.")
+	emit("TEXT ·dot2x6AVX2(SB), NOSPLIT, $0-96")
+	emit("\tMOVQ imgs+16(FP), DX")
+	emit("\tMOVQ d+24(FP), AX")
+	emit("\tMOVQ ldd+32(FP), R14")
+	emit("\tSHLQ $2, R14")
+	emit("\tMOVQ x+48(FP), BX")
+	emit("\tMOVQ offs+56(FP), SI")
+	for t := 0; t < 6; t++ {
+		emit("\tMOVQ %d(SI), R%d", 8*t, 8+t)
+		emit("\tSHLQ $2, R%d", 8+t)
+	}
+	for i := 0; i < 12; i++ {
+		emit("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
+	}
+	emit("")
+	emit("dot2image:")
+	emit("\tMOVQ masks+72(FP), SI")
+	emit("\tMOVQ nfull+0(FP), CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJZ   dot2tail")
+	emit("")
+	emit("dot2loop:")
+	dotStepAVX2(false)
+	emit("\tADDQ $96, SI")
+	emit("\tDECQ CX")
+	emit("\tJNZ  dot2loop")
+	emit("")
+	emit("dot2tail:")
+	emit("\tMOVQ tail+8(FP), CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJZ   dot2next")
+	dotStepAVX2(true)
+	emit("")
+	emit("dot2next:")
+	emit("\tMOVQ dnext+40(FP), DI")
+	emit("\tLEAQ (AX)(DI*4), AX")
+	emit("\tMOVQ xnext+64(FP), DI")
+	emit("\tLEAQ (BX)(DI*4), BX")
+	emit("\tDECQ DX")
+	emit("\tJNZ  dot2image")
+	emit("")
+	emit("\tMOVQ dw+80(FP), DI")
+	emit("\tMOVQ ldw+88(FP), R9")
+	emit("\tSHLQ $2, R9")
+	// Reduce each accumulator to its lane sum in the low float and add it
+	// to dw[u*ldw+t].
+	for u := 0; u < 2; u++ {
+		for t := 0; t < 6; t++ {
+			z := 2*t + u
+			emit("\tVEXTRACTF128 $1, Y%d, X14", z)
+			emit("\tVADDPS X14, X%d, X%d", z, z)
+			emit("\tVPERMILPS $0x4E, X%d, X14", z)
+			emit("\tVADDPS X14, X%d, X%d", z, z)
+			emit("\tVPERMILPS $0xB1, X%d, X14", z)
+			emit("\tVADDPS X14, X%d, X%d", z, z)
+			emit("\tVADDSS %d(DI), X%d, X%d", 4*t, z, z)
+			emit("\tVMOVSS X%d, %d(DI)", z, 4*t)
+		}
+		if u == 0 {
+			emit("\tADDQ R9, DI")
+		}
+	}
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// dotStepAVX2 emits one 8-column step of dot2x6AVX2 at AX (d), BX (image)
+// and SI (masks), and advances AX and BX. In the tail step (the columns
+// reaching past the image) d and kernel column 1 load under the image's
+// mask too; otherwise only kernel columns 0 and 2 are masked.
+func dotStepAVX2(tail bool) {
+	if tail {
+		emit("\tVMOVDQU 32(SI), Y15")
+		emit("\tVMASKMOVPS (AX), Y15, Y12")
+		emit("\tVMASKMOVPS (AX)(R14*1), Y15, Y13")
+	} else {
+		emit("\tVMOVUPS (AX), Y12")
+		emit("\tVMOVUPS (AX)(R14*1), Y13")
+	}
+	// Kernel column 1 (rows 1, 4) first: in the tail step its mask is
+	// already in Y15.
+	for _, j := range []int{1, 0, 2} {
+		if j != 1 {
+			emit("\tVMOVDQU %d(SI), Y15", 32*j)
+		}
+		for _, t := range []int{j, j + 3} {
+			if j == 1 && !tail {
+				emit("\tVMOVUPS (BX)(R%d*1), Y14", 8+t)
+			} else {
+				emit("\tVMASKMOVPS (BX)(R%d*1), Y15, Y14", 8+t)
+			}
+			for u := 0; u < 2; u++ {
+				emit("\tVFMADD231PS Y14, Y%d, Y%d", 12+u, 2*t+u)
+			}
+		}
+	}
+	emit("\tADDQ $32, AX")
+	emit("\tADDQ $32, BX")
 }

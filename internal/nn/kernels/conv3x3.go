@@ -469,10 +469,10 @@ func (p *Conv3x3) weightGradWith(kr *microKernel, g, d, xp []float32, beta float
 // WeightGradImages adds to g [m, 9c] the weight gradients of imgs images,
 // Σ_i d_i · B_iᵀ, where d_i = d[i*dstride:] [m, h*w] and B_i is the im2col
 // matrix of the padded image xp[i*xstride:]. For few output rows (m ≤ 16,
-// a multiple of 4, c even) it reads both operands in place with dot
-// products along the image columns, summing all imgs images before reducing
-// across lanes: a GEMM would pack (transpose) B for only m uses of each
-// float. Otherwise it calls WeightGrad per image. GradGroup says how many
+// a multiple of 4 for AVX-512, of 2 for AVX2, c even) it reads both
+// operands in place with dot products along the image columns, summing all
+// imgs images before reducing across lanes: a GEMM would pack (transpose)
+// B for only m uses of each float. Otherwise it calls WeightGrad per image. GradGroup says how many
 // images to pass at once.
 func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xstride, imgs int) {
 	p.weightGradImages(g, d, dstride, xp, xstride, imgs, p.dot())
@@ -481,8 +481,17 @@ func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xs
 // dot reports whether WeightGradImages uses dot products.
 func (p *Conv3x3) dot() bool { return p.dotFits() && p.m <= 16 }
 
-// dotFits reports whether the dot-product kernel can run for p's sizes.
-func (p *Conv3x3) dotFits() bool { return p.kind == convAVX512 && p.m%4 == 0 && p.c%2 == 0 }
+// dotFits reports whether the dot-product kernel can run for p's sizes:
+// dot4x6AVX512 (4 rows of d, 6 of B) or dot2x6AVX2 (2 and 6).
+func (p *Conv3x3) dotFits() bool {
+	switch p.kind {
+	case convAVX512:
+		return p.m%4 == 0 && p.c%2 == 0
+	case convAVX2:
+		return p.m%2 == 0 && p.c%2 == 0
+	}
+	return false
+}
 
 // GradGroup returns how many images WeightGradImages should be given at
 // once: enough image columns (≥ 512) to amortise the lane reductions of the
@@ -508,10 +517,31 @@ func (p *Conv3x3) weightGradImages(g, d []float32, dstride int, xp []float32, xs
 		}
 		return
 	}
+	if p.kind == convAVX2 {
+		p.dotAVX2(g, d, dstride, xp, xstride, imgs)
+		return
+	}
 	nq := ceilDiv(n, 16)
 	for o := 0; o < p.m; o += 4 {
 		for r := 0; r < k; r += 6 {
 			dot4x6AVX512(nq, imgs, &d[o*n], n, dstride-nq*16, &xp[0], &p.offs[r], xstride-nq*16, &p.qmasks[0], &g[o*k+r], k)
+		}
+	}
+}
+
+// dotAVX2 is the dot-product path of weightGradImages with dot2x6AVX2: per
+// 6 rows of B, every pair of rows of d, so that the 6 image rows stay in L1
+// while d streams.
+func (p *Conv3x3) dotAVX2(g, d []float32, dstride int, xp []float32, xstride, imgs int) {
+	k, n := 9*p.c, p.h*p.w
+	nfull, tail := n/8, 0
+	if n%8 != 0 {
+		tail = 1
+	}
+	step := 8 * (nfull + tail) // floats a pass over one image advances
+	for r := 0; r < k; r += 6 {
+		for o := 0; o < p.m; o += 2 {
+			dot2x6AVX2(nfull, tail, imgs, &d[o*n], n, dstride-step, &xp[0], &p.offs[r], xstride-step, &p.vmasks[0], &g[o*k+r], k)
 		}
 	}
 }

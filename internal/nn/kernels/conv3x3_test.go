@@ -370,15 +370,17 @@ func TestConv3x3WeightGradImages(t *testing.T) {
 					SgemmNaive(false, true, m, k, n, 1, d[i*dstride:], n, col, n, 1, want, k)
 					SgemmNaive(false, true, m, k, n, 1, absOf(d[i*dstride:]), n, absOf(col), n, 1, abs, k)
 				}
-				var p Conv3x3
-				p.Prepare(make([]float32, m*k), m, c, h, w)
-				got := append([]float32(nil), g0...)
-				p.WeightGradImages(got, d, dstride, xp, xstride, imgs)
-				checkClose(t, "WeightGradImages", got, want, abs, imgs*n+1)
-				if p.dotFits() { // the dot products whatever m is
-					got = append(got[:0], g0...)
-					p.weightGradImages(got, d, dstride, xp, xstride, imgs, true)
-					checkClose(t, "weightGradImages dot", got, want, abs, imgs*n+1)
+				for _, kind := range convKindsUnderTest() {
+					var p Conv3x3
+					p.prepare(make([]float32, m*k), m, c, h, w, 1, kind)
+					got := append([]float32(nil), g0...)
+					p.WeightGradImages(got, d, dstride, xp, xstride, imgs)
+					checkClose(t, fmt.Sprintf("WeightGradImages (kind %d)", kind), got, want, abs, imgs*n+1)
+					if p.dotFits() { // the dot products whatever m is
+						got = append(got[:0], g0...)
+						p.weightGradImages(got, d, dstride, xp, xstride, imgs, true)
+						checkClose(t, fmt.Sprintf("weightGradImages dot (kind %d)", kind), got, want, abs, imgs*n+1)
+					}
 				}
 			})
 		}
@@ -393,8 +395,8 @@ var conv3x3Stride2Shapes = [][4]int{
 }
 
 // TestConv3x3Stride2 checks the stride-2 convolution (Run, its Go path,
-// WeightGrad on every kernel and WeightGradImages both ways) against
-// im2col and SgemmNaive.
+// WeightGrad on every kernel and WeightGradImages both ways, for every Run
+// kernel's packing) against im2col and SgemmNaive.
 func TestConv3x3Stride2(t *testing.T) {
 	for _, sh := range conv3x3Stride2Shapes {
 		m, c, hin, win := sh[0], sh[1], sh[2], sh[3]
@@ -422,18 +424,22 @@ func TestConv3x3Stride2(t *testing.T) {
 			wantG, absG := make([]float32, m*k), make([]float32, m*k)
 			SgemmNaive(false, true, m, k, n, 1, d, n, col, n, 0, wantG, k)
 			SgemmNaive(false, true, m, k, n, 1, absOf(d), n, absOf(col), n, 0, absG, k)
-			for _, kr := range kernelsUnderTest(t) {
+			for _, kind := range convKindsUnderTest() {
+				var q Conv3x3
+				q.prepare(a, m, c, hin, win, 2, kind)
+				for _, kr := range kernelsUnderTest(t) {
+					g := make([]float32, m*k)
+					q.weightGradWith(kr, g, d, xp, 0)
+					checkClose(t, fmt.Sprintf("WeightGrad %s (kind %d)", kr.name, kind), g, wantG, absG, n)
+				}
 				g := make([]float32, m*k)
-				p.weightGradWith(kr, g, d, xp, 0)
-				checkClose(t, "WeightGrad "+kr.name, g, wantG, absG, n)
-			}
-			g := make([]float32, m*k)
-			p.WeightGradImages(g, d, 0, xp, 0, 1)
-			checkClose(t, "WeightGradImages", g, wantG, absG, n)
-			if p.dotFits() {
-				clear(g)
-				p.weightGradImages(g, d, 0, xp, 0, 1, true)
-				checkClose(t, "weightGradImages dot", g, wantG, absG, n)
+				q.WeightGradImages(g, d, 0, xp, 0, 1)
+				checkClose(t, fmt.Sprintf("WeightGradImages (kind %d)", kind), g, wantG, absG, n)
+				if q.dotFits() {
+					clear(g)
+					q.weightGradImages(g, d, 0, xp, 0, 1, true)
+					checkClose(t, fmt.Sprintf("weightGradImages dot (kind %d)", kind), g, wantG, absG, n)
+				}
 			}
 		})
 	}

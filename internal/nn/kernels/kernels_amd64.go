@@ -97,6 +97,16 @@ func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks
 //go:noescape
 func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *uint16, dw *float32, ldw int)
 
+// dot2x6AVX2 is dot4x6AVX512 for 2 rows of d with AVX2 and FMA, in steps of
+// 8 columns: nfull steps wholly inside the image, then one more if tail is
+// 1 (per image; d and x advance by 8 floats a step and by dnext and xnext
+// floats more between images). masks points at Conv3x3.vmasks (24 int32
+// per step: the lanes of kernel columns 0, 1, 2, column 1's being the
+// image's); masked lanes are not read.
+//
+//go:noescape
+func dot2x6AVX2(nfull, tail, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *int32, dw *float32, ldw int)
+
 var (
 	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, 8, 32, a, b, bstride, c, ldc)

@@ -51,6 +51,10 @@ func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs
 	panic("kernels: dot4x6AVX512 called without AVX-512")
 }
 
+func dot2x6AVX2(nfull, tail, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *int32, dw *float32, ldw int) {
+	panic("kernels: dot2x6AVX2 called without AVX2")
+}
+
 func transposeRows8AVX2(dst *float32, ldd int, src *float32, offs *int, masks *int32) {
 	panic("kernels: transposeRows8AVX2 called without AVX2")
 }
