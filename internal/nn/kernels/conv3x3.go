@@ -289,80 +289,87 @@ func (p *Conv3x3) Run(out, xp []float32) {
 }
 
 // runTiles is Run with the assembly kernels of p.kind: per K block, per
-// tile of output columns (tileKernel picks its kernel and width) and per mr
-// rows, one kernel call. AVX-512 walks the rows inside each column tile;
-// AVX2 walks the column tiles inside each row panel, so that its A panel
-// (up to 13.5 KiB) stays in L1 (4% faster on 64 channels at 8×8 in a
-// one-core paired A/B, the same on the other stages).
+// tile of output columns and per mr rows, one kernel call; partial tiles go
+// through a buffer and mergeTile.
 func (p *Conv3x3) runTiles(out, xp []float32) {
+	if p.kind == convAVX512 {
+		p.runAVX512(out, xp)
+		return
+	}
+	p.runAVX2(out, xp)
+}
+
+// runAVX512 is runTiles with conv8x32AVX512, walking the rows inside each
+// column tile.
+func (p *Conv3x3) runAVX512(out, xp []float32) {
+	const mr, nr = 8, 32
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
+	var tile [mr * nr]float32
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad : (pc+kb)*mpad]
+		acc := pc > 0
+		for q0 := 0; q0 < n; q0 += nr {
+			nw := min(nr, n-q0)
+			for ir := 0; ir < p.m; ir += mr {
+				mw := min(mr, p.m-ir)
+				if mw == mr && nw == nr {
+					conv8x32AVX512(kb/3, &blk[ir*kb], &xp[q0], &p.offs[pc], &p.qmasks[4*(q0/16)], &out[ir*n+q0], n, acc)
+					continue
+				}
+				conv8x32AVX512(kb/3, &blk[ir*kb], &xp[q0], &p.offs[pc], &p.qmasks[4*(q0/16)], &tile[0], nr, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
+			}
+		}
+	}
+}
+
+// runAVX2 is runTiles with the AVX2 kernels (tileKernel picks each tile's
+// kernel and width). It walks the column tiles inside each row panel, so
+// that the A panel (up to 13.5 KiB) stays in L1: 4% faster on 64 channels
+// at 8×8 in a one-core paired A/B, the same on the other stages.
+func (p *Conv3x3) runAVX2(out, xp []float32) {
 	k, n, mr := 9*p.c, p.h*p.w, p.mr
 	mpad := ceilDiv(p.m, mr) * mr
-	var tile [maxMR * maxNR]float32
+	var tile [6 * 24]float32
 	for pc := 0; pc < k; pc += p.kc {
-		t := convTile{out: out, xp: xp, kb: min(p.kc, k-pc), pc: pc, tile: &tile}
-		t.blk = p.a[pc*mpad : (pc+t.kb)*mpad]
-		if p.kind == convAVX2 {
-			for ir := 0; ir < p.m; ir += mr {
-				for q0 := 0; q0 < n; {
-					q0 += p.runTile(&t, ir, q0)
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad : (pc+kb)*mpad]
+		acc := pc > 0
+		for ir := 0; ir < p.m; ir += mr {
+			mw, a := min(mr, p.m-ir), &blk[ir*kb]
+			for q0, nr := 0, 0; q0 < n; q0 += nr {
+				var tk tileKernel
+				tk, nr = p.tileKernel(n - q0)
+				nw := min(nr, n-q0)
+				if mw == mr && nw == nr {
+					p.kernel(tk, kb/3, a, xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
+					continue
 				}
-			}
-			continue
-		}
-		for q0 := 0; q0 < n; q0 += 32 {
-			for ir := 0; ir < p.m; ir += mr {
-				p.runTile(&t, ir, q0)
+				p.kernel(tk, kb/3, a, xp, q0, &p.offs[pc], &tile[0], nr, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
 			}
 		}
 	}
 }
 
-// convTile carries one K block of runTiles: the output, the padded image,
-// the packed A block (kb columns from pc) and a buffer for partial tiles.
-type convTile struct {
-	out, xp, blk []float32
-	kb, pc       int
-	tile         *[maxMR * maxNR]float32
-}
-
-// runTile computes the tile of rows ir.. and output columns q0.. for the K
-// block of t (added to out unless it is the first) and returns its width;
-// a partial tile goes through t.tile and mergeTile.
-func (p *Conv3x3) runTile(t *convTile, ir, q0 int) int {
-	n := p.h * p.w
-	tk, nr := p.tileKernel(n - q0)
-	nw, acc := min(nr, n-q0), t.pc > 0
-	a := &t.blk[ir*t.kb]
-	if ir+p.mr <= p.m && nw == nr {
-		p.kernel(tk, t.kb/3, a, t.xp, q0, &p.offs[t.pc], &t.out[ir*n+q0], n, acc)
-		return nr
-	}
-	p.kernel(tk, t.kb/3, a, t.xp, q0, &p.offs[t.pc], &t.tile[0], nr, false)
-	mergeTile(t.out[ir*n+q0:], n, t.tile[:], nr, min(p.mr, p.m-ir), nw, accBeta(acc))
-	return nr
-}
-
-// tileKernel names the assembly conv kernel of one tile of runTiles.
+// tileKernel names the AVX2 conv kernel of one tile of runAVX2.
 type tileKernel int
 
 const (
-	tile8x32AVX512 tileKernel = iota
-	tile6x16AVX2
+	tile6x16AVX2 tileKernel = iota
 	tile6x16FullAVX2
 	tile4x24FullAVX2
 	tile4x16AVX2
 	tile4x16FullAVX2
 )
 
-// tileKernel returns the kernel for the next output columns, rem of them
-// left, and its tile width: conv8x32AVX512 for AVX-512; for AVX2 with
-// panels of p.mr (4 or 6) rows, the widest tile that fits in rem, where a
-// Full kernel (no masks on kernel column 1) may run, else the masked
-// 16-column kernel.
+// tileKernel returns the AVX2 kernel for the next output columns, rem of
+// them left, and its tile width: for panels of p.mr (4 or 6) rows, the
+// widest tile that fits in rem, where a Full kernel (no masks on kernel
+// column 1) may run, else the masked 16-column kernel.
 func (p *Conv3x3) tileKernel(rem int) (tileKernel, int) {
 	switch {
-	case p.kind == convAVX512:
-		return tile8x32AVX512, 32
 	case p.mr == 4 && rem >= 24:
 		return tile4x24FullAVX2, 24
 	case p.mr == 4 && rem >= 16:
@@ -375,16 +382,11 @@ func (p *Conv3x3) tileKernel(rem int) (tileKernel, int) {
 	return tile6x16AVX2, 16
 }
 
-// kernel runs the kernel tk on the tile of output columns q0.. with the
-// lane masks of those columns. The kernels are called directly, not
+// kernel runs the AVX2 kernel tk on the tile of output columns q0.. with
+// the lane masks of those columns. The kernels are called directly, not
 // through a func value, so that their pointer arguments do not escape.
 func (p *Conv3x3) kernel(tk tileKernel, k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
-	b := &xp[q0]
-	if tk == tile8x32AVX512 {
-		conv8x32AVX512(k3, a, b, offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
-		return
-	}
-	vm := &p.vmasks[24*(q0/8)]
+	b, vm := &xp[q0], &p.vmasks[24*(q0/8)]
 	switch tk {
 	case tile6x16AVX2:
 		conv6x16AVX2(k3, a, b, offs, vm, c, ldc, acc)
