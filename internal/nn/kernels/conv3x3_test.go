@@ -242,7 +242,10 @@ func TestConv3x3Reprepare(t *testing.T) {
 
 // BenchmarkConv3x3 compares, per image of the CIFAR ResNet stages, the
 // implicit GEMM (Run, WeightGrad) with im2col (from the padded image, as the
-// layers did) and Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time.
+// layers did) and Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time, and
+// GFLOP/cpu-s (see reportFlops). With AVX2, fwd/avx2x4 and fwd/avx2x6 run
+// Run with both tilings (without the padding copy), whichever panelRows
+// picks.
 func BenchmarkConv3x3(b *testing.B) {
 	for _, s := range [][4]int{{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}} {
 		m, c, h, w := s[0], s[1], s[2], s[3]
@@ -254,71 +257,67 @@ func BenchmarkConv3x3(b *testing.B) {
 		var p Conv3x3
 		p.Prepare(a, m, c, h, w)
 		flops := float64(2 * m * k * n)
-		report := func(b *testing.B) {
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		}
 		name := fmt.Sprintf("m%d_c%d_%dx%d", m, c, h, w)
 		b.Run("fwd/implicit/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				PadImage(xp, x, c, h, w)
 				p.Run(out, xp)
-			}
-			report(b)
+			})
 		})
 		if hasConvAVX2 {
-			// Both AVX2 tilings, whatever panelRows picks for m.
 			for _, mr := range []int{4, 6} {
 				var q Conv3x3
 				q.prepareRows(a, m, c, h, w, 1, convAVX2, mr)
 				b.Run(fmt.Sprintf("fwd/avx2x%d/%s", mr, name), func(b *testing.B) {
-					cpu0, okCPU := processCPU()
-					for b.Loop() {
-						q.Run(out, xp)
-					}
-					reportFlops(b, flops, cpu0, okCPU)
+					benchFlops(b, flops, func() { q.Run(out, xp) })
 				})
 			}
 		}
 		b.Run("fwd/im2col/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				im2colPadded(col, x, c, h, w)
 				Sgemm(false, false, m, n, k, 1, a, k, col, n, 0, out, n)
-			}
-			report(b)
+			})
 		})
 		b.Run("dW/implicit/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				PadImage(xp, x, c, h, w)
 				p.WeightGrad(g, d, xp, 1)
-			}
-			report(b)
+			})
 		})
 		b.Run("dW/dot/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				PadImage(xp, x, c, h, w)
 				p.weightGradImages(g, d, 0, xp, 0, 1, true)
-			}
-			report(b)
+			})
 		})
 		imgs := max(1, 512/n)
 		xps := make([]float32, imgs*len(xp))
 		b.Run(fmt.Sprintf("dW/dot%d/%s", imgs, name), func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops*float64(imgs), func() {
 				for i := range imgs {
 					PadImage(xps[i*len(xp):], x, c, h, w)
 				}
 				p.weightGradImages(g, d, 0, xps, len(xp), imgs, true)
-			}
-			b.ReportMetric(flops*float64(imgs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		})
 		b.Run("dW/im2col/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				im2colPadded(col, x, c, h, w)
 				Sgemm(false, true, m, k, n, 1, d, n, col, n, 1, g, k)
-			}
-			report(b)
+			})
 		})
 	}
+}
+
+// benchFlops runs fn, which does flops floating-point operations, in b's
+// loop and reports its rates (reportFlops).
+func benchFlops(b *testing.B, flops float64, fn func()) {
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		fn()
+	}
+	reportFlops(b, flops, cpu0, okCPU)
 }
 
 // im2colPadded builds the im2col matrix with one row copy per (c, i, j) and
