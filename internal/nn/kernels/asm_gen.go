@@ -1,9 +1,10 @@
 //go:build ignore
 
-// asm_gen writes kernels_amd64.s: the AVX-512 and AVX2 GEMM micro-kernels and
-// the AVX-512 16×16 transposes that pack B (and A). Run it with
-// `go generate` in this directory after editing; the contracts are the Go
-// declarations in kernels_amd64.go.
+// asm_gen writes kernels_amd64.s: the AVX-512 and AVX2 GEMM micro-kernels,
+// the AVX-512 16×16 and AVX2 8×8 transposes that pack B (and A), Conv3x3's
+// implicit-GEMM kernels and its dot-product weight-gradient kernels. Run it
+// with `go generate` in this directory after editing; the contracts are the
+// Go declarations in kernels_amd64.go.
 package main
 
 import (
