@@ -281,26 +281,19 @@ func (p *Conv3x3) Run(out, xp []float32) {
 	if len(out) < p.m*n {
 		panic("kernels: Conv3x3.Run: output too short")
 	}
-	if p.kind == convGo {
-		p.runGo(out, xp)
-		return
-	}
-	p.runTiles(out, xp)
-}
-
-// runTiles is Run with the assembly kernels of p.kind: per K block, per
-// tile of output columns and per mr rows, one kernel call; partial tiles go
-// through a buffer and mergeTile.
-func (p *Conv3x3) runTiles(out, xp []float32) {
-	if p.kind == convAVX512 {
+	switch p.kind {
+	case convAVX512:
 		p.runAVX512(out, xp)
-		return
+	case convAVX2:
+		p.runAVX2(out, xp)
+	default:
+		p.runGo(out, xp)
 	}
-	p.runAVX2(out, xp)
 }
 
-// runAVX512 is runTiles with conv8x32AVX512, walking the rows inside each
-// column tile.
+// runAVX512 is Run with conv8x32AVX512: per K block, per 32 output columns,
+// per 8 rows, one kernel call; partial tiles go through a buffer and
+// mergeTile.
 func (p *Conv3x3) runAVX512(out, xp []float32) {
 	const mr, nr = 8, 32
 	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
@@ -324,10 +317,11 @@ func (p *Conv3x3) runAVX512(out, xp []float32) {
 	}
 }
 
-// runAVX2 is runTiles with the AVX2 kernels (tileKernel picks each tile's
-// kernel and width). It walks the column tiles inside each row panel, so
-// that the A panel (up to 13.5 KiB) stays in L1: 4% faster on 64 channels
-// at 8×8 in a one-core paired A/B, the same on the other stages.
+// runAVX2 is runAVX512 with the AVX2 kernels (tileKernel picks each tile's
+// kernel and width) on panels of p.mr rows. It walks the column tiles
+// inside each row panel, so that the A panel (up to 13.5 KiB) stays in L1:
+// 4% faster on 64 channels at 8×8 in a one-core paired A/B, the same on
+// the other stages.
 func (p *Conv3x3) runAVX2(out, xp []float32) {
 	k, n, mr := 9*p.c, p.h*p.w, p.mr
 	mpad := ceilDiv(p.m, mr) * mr
@@ -474,8 +468,8 @@ func (p *Conv3x3) weightGradWith(kr *microKernel, g, d, xp []float32, beta float
 // a multiple of 4 for AVX-512, of 2 for AVX2, c even) it reads both
 // operands in place with dot products along the image columns, summing all
 // imgs images before reducing across lanes: a GEMM would pack (transpose)
-// B for only m uses of each float. Otherwise it calls WeightGrad per image. GradGroup says how many
-// images to pass at once.
+// B for only m uses of each float. Otherwise it calls WeightGrad per
+// image. GradGroup says how many images to pass at once.
 func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xstride, imgs int) {
 	p.weightGradImages(g, d, dstride, xp, xstride, imgs, p.dot())
 }
