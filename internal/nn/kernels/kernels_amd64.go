@@ -156,12 +156,12 @@ var hasConvAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // packBT packs one transposed panel of B for the micro-kernel kr:
 // panel[p*nr+j] = b[j*ldb+p] for p < kb, j < nw, and zero for nw ≤ j < nr.
 // Whole blocks go through transpose16x16AVX512 for the avx512 kernel and
-// transposeRows8AVX2 for the avx2 kernel (no AVX-512 instruction, so that
+// transposeRows8AVX2 for the avx2 kernels (no AVX-512 instruction, so that
 // RESEXP_KERNEL=avx2 measures what a CPU without AVX-512 does).
 func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
 	var blk int // the side of the transposed blocks
 	switch {
-	case hasConvAVX2 && kr == avx2Kernel && nr%8 == 0 && kb >= 8 && nw >= 8:
+	case hasConvAVX2 && (kr == avx2Kernel || kr == avx2Kernel4x24) && nr%8 == 0 && kb >= 8 && nw >= 8:
 		blk = 8
 	case hasAVX512 && kr == avx512Kernel && nr%16 == 0 && kb >= 16 && nw >= 16:
 		blk = 16
