@@ -32,7 +32,7 @@ type Conv3x3 struct {
 	a          []float32 // A packed: per K block, ceil(m/mr) panels of kb×mr
 	offs       []int     // offs[r]: where row r of B starts, relative to column 0
 	qmasks     []uint16  // per 16 columns: lanes of kernel columns 0, 1, 2, then of the image
-	vmasks     []int32   // per 16 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
+	vmasks     []int32   // per 8 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
 }
 
 // convKind names the kernel of Conv3x3.Run.
@@ -174,8 +174,35 @@ func (p *Conv3x3) PrepareStride(a []float32, m, c, hin, win, stride int) {
 	p.prepare(a, m, c, hin, win, stride, activeConvKind())
 }
 
-// prepare is PrepareStride for the Run kernel kind.
+// prepare is PrepareStride for the Run kernel kind, with A panels of the
+// rows that kernel takes for m×(h*w) outputs (panelRows).
 func (p *Conv3x3) prepare(a []float32, m, c, hin, win, stride int, kind convKind) {
+	p.prepareRows(a, m, c, hin, win, stride, kind, panelRows(kind, m, (hin/stride)*(win/stride)))
+}
+
+// panelRows returns the rows of A per packed panel for the Run kernel kind
+// and an m×n output: 8 for conv8x32AVX512 and Go; for AVX2, 4 (tiles of
+// 4×24, the last columns 4×16) or 6 (6×16 tiles), whichever computes
+// fewer padded outputs, a 4×16 tile's counting 1.2 times (it keeps 8
+// accumulators, not 12, and ran ~20% slower per FLOP in one-core runs).
+// So the CIFAR stages with 16 and 32 channels take 4 rows (6 would waste
+// 2 of every 18 or 36), 64 channels on 8×8 take 6.
+func panelRows(kind convKind, m, n int) int {
+	if kind != convAVX2 {
+		return 8
+	}
+	n24 := n / 24
+	cost4 := float64(ceilDiv(m, 4)*4) * (24*float64(n24) + 1.2*16*float64(ceilDiv(n-24*n24, 16)))
+	cost6 := float64(ceilDiv(m, 6) * 6 * ceilDiv(n, 16) * 16)
+	if cost4 < cost6 {
+		return 4
+	}
+	return 6
+}
+
+// prepareRows is prepare with mr rows of A per panel: 8 for kind
+// convAVX512, 4 or 6 for convAVX2, any for convGo.
+func (p *Conv3x3) prepareRows(a []float32, m, c, hin, win, stride int, kind convKind, mr int) {
 	if m < 1 || c < 1 || hin < 1 || win < 1 {
 		panic("kernels: Conv3x3.Prepare: sizes must be positive")
 	}
@@ -191,11 +218,15 @@ func (p *Conv3x3) prepare(a []float32, m, c, hin, win, stride int, kind convKind
 		p.c, p.h, p.w, p.s = c, h, w, stride
 		p.setGeometry()
 	}
-	p.m, p.kind, p.mr = m, kind, 8
+	p.m, p.kind, p.mr = m, kind, mr
+	// K blocks of at most 252 rows (576 for AVX2: a 6-row A panel is then
+	// 13.5 KiB, and B, read in place, is the image's few planes), as
+	// equal as whole kernel rows allow.
+	kcMax := 252
 	if kind == convAVX2 {
-		p.mr = 6
+		kcMax = 576
 	}
-	blocks := ceilDiv(k, 252)
+	blocks := ceilDiv(k, kcMax)
 	p.kc = ceilDiv(ceilDiv(k, blocks), 3) * 3
 	mpad := ceilDiv(m, p.mr) * p.mr
 	p.a = grow(p.a, mpad*k)
@@ -243,11 +274,11 @@ func (p *Conv3x3) setGeometry() {
 		p.vmasks = make([]int32, 48*steps)
 	}
 	p.vmasks = p.vmasks[:48*steps]
-	for s := range steps {
+	for g := range 2 * steps {
 		for j := range 3 {
-			m := p.qmasks[4*s+j]
-			for l := range 16 {
-				p.vmasks[48*s+16*j+l] = -int32(m >> l & 1)
+			m := p.qmasks[4*(g/2)+j] >> (8 * (g % 2))
+			for l := range 8 {
+				p.vmasks[24*g+8*j+l] = -int32(m >> l & 1)
 			}
 		}
 	}
@@ -280,22 +311,23 @@ func (p *Conv3x3) Run(out, xp []float32) {
 	}
 	switch p.kind {
 	case convAVX512:
-		p.runTiles(out, xp, 8, 32)
+		p.runAVX512(out, xp)
 	case convAVX2:
-		p.runTiles(out, xp, 6, 16)
+		p.runAVX2(out, xp)
 	case convNEON:
-		p.runTiles(out, xp, 8, 8)
+		p.runNEON(out, xp)
 	default:
 		p.runGo(out, xp)
 	}
 }
 
-// runTiles is Run with the kernel of p.kind and its mr×nr tile: per K
-// block, per nr output columns, per mr rows, one kernel call; partial tiles
-// go through a buffer and mergeTile.
-func (p *Conv3x3) runTiles(out, xp []float32, mr, nr int) {
+// runAVX512 is Run with conv8x32AVX512: per K block, per 32 output columns,
+// per 8 rows, one kernel call; partial tiles go through a buffer and
+// mergeTile.
+func (p *Conv3x3) runAVX512(out, xp []float32) {
+	const mr, nr = 8, 32
 	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
-	var tile [8 * 32]float32
+	var tile [mr * nr]float32
 	for pc := 0; pc < k; pc += p.kc {
 		kb := min(p.kc, k-pc)
 		blk := p.a[pc*mpad : (pc+kb)*mpad]
@@ -305,27 +337,117 @@ func (p *Conv3x3) runTiles(out, xp []float32, mr, nr int) {
 			for ir := 0; ir < p.m; ir += mr {
 				mw := min(mr, p.m-ir)
 				if mw == mr && nw == nr {
-					p.kernel(kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
+					conv8x32AVX512(kb/3, &blk[ir*kb], &xp[q0], &p.offs[pc], &p.qmasks[4*(q0/16)], &out[ir*n+q0], n, acc)
 					continue
 				}
-				p.kernel(kb/3, &blk[ir*kb], xp, q0, &p.offs[pc], &tile[0], nr, false)
+				conv8x32AVX512(kb/3, &blk[ir*kb], &xp[q0], &p.offs[pc], &p.qmasks[4*(q0/16)], &tile[0], nr, false)
 				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
 			}
 		}
 	}
 }
 
-// kernel runs the micro-kernel of p.kind on the tile of output columns
-// q0.. with the lane masks of those columns (for conv8x8NEON, q0 is a
-// multiple of 8, so its 8 lanes lie within one 16-column step of vmasks).
-func (p *Conv3x3) kernel(k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
-	switch p.kind {
-	case convAVX512:
-		conv8x32AVX512(k3, a, &xp[q0], offs, &p.qmasks[4*(q0/16)], c, ldc, acc)
-	case convAVX2:
-		conv6x16AVX2(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)], c, ldc, acc)
+// runNEON is runAVX512 with conv8x8NEON and its 8×8 tile; the lane masks
+// of output columns q0.. (q0 a multiple of 8) are vmasks' group q0/8.
+func (p *Conv3x3) runNEON(out, xp []float32) {
+	const mr, nr = 8, 8
+	k, n, mpad := 9*p.c, p.h*p.w, ceilDiv(p.m, mr)*mr
+	var tile [mr * nr]float32
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad : (pc+kb)*mpad]
+		acc := pc > 0
+		for q0 := 0; q0 < n; q0 += nr {
+			nw := min(nr, n-q0)
+			vm := &p.vmasks[24*(q0/8)]
+			for ir := 0; ir < p.m; ir += mr {
+				mw := min(mr, p.m-ir)
+				if mw == mr && nw == nr {
+					conv8x8NEON(kb/3, &blk[ir*kb], &xp[q0], &p.offs[pc], vm, &out[ir*n+q0], n, acc)
+					continue
+				}
+				conv8x8NEON(kb/3, &blk[ir*kb], &xp[q0], &p.offs[pc], vm, &tile[0], nr, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
+			}
+		}
+	}
+}
+
+// runAVX2 is runAVX512 with the AVX2 kernels (tileKernel picks each tile's
+// kernel and width) on panels of p.mr rows. It walks the column tiles
+// inside each row panel, so that the A panel (up to 13.5 KiB) stays in L1:
+// 4% faster on 64 channels at 8×8 in a one-core paired A/B, the same on
+// the other stages.
+func (p *Conv3x3) runAVX2(out, xp []float32) {
+	k, n, mr := 9*p.c, p.h*p.w, p.mr
+	mpad := ceilDiv(p.m, mr) * mr
+	var tile [6 * 24]float32
+	for pc := 0; pc < k; pc += p.kc {
+		kb := min(p.kc, k-pc)
+		blk := p.a[pc*mpad : (pc+kb)*mpad]
+		acc := pc > 0
+		for ir := 0; ir < p.m; ir += mr {
+			mw, a := min(mr, p.m-ir), &blk[ir*kb]
+			for q0, nr := 0, 0; q0 < n; q0 += nr {
+				var tk tileKernel
+				tk, nr = p.tileKernel(n - q0)
+				nw := min(nr, n-q0)
+				if mw == mr && nw == nr {
+					p.kernel(tk, kb/3, a, xp, q0, &p.offs[pc], &out[ir*n+q0], n, acc)
+					continue
+				}
+				p.kernel(tk, kb/3, a, xp, q0, &p.offs[pc], &tile[0], nr, false)
+				mergeTile(out[ir*n+q0:], n, tile[:], nr, mw, nw, accBeta(acc))
+			}
+		}
+	}
+}
+
+// tileKernel names the AVX2 conv kernel of one tile of runAVX2.
+type tileKernel int
+
+const (
+	tile6x16AVX2 tileKernel = iota
+	tile6x16FullAVX2
+	tile4x24FullAVX2
+	tile4x16AVX2
+	tile4x16FullAVX2
+)
+
+// tileKernel returns the AVX2 kernel for the next output columns, rem of
+// them left, and its tile width: for panels of p.mr (4 or 6) rows, the
+// widest tile that fits in rem, where a Full kernel (no masks on kernel
+// column 1) may run, else the masked 16-column kernel.
+func (p *Conv3x3) tileKernel(rem int) (tileKernel, int) {
+	switch {
+	case p.mr == 4 && rem >= 24:
+		return tile4x24FullAVX2, 24
+	case p.mr == 4 && rem >= 16:
+		return tile4x16FullAVX2, 16
+	case p.mr == 4:
+		return tile4x16AVX2, 16
+	case rem >= 16:
+		return tile6x16FullAVX2, 16
+	}
+	return tile6x16AVX2, 16
+}
+
+// kernel runs the AVX2 kernel tk on the tile of output columns q0.. with
+// the lane masks of those columns. The kernels are called directly, not
+// through a func value, so that their pointer arguments do not escape.
+func (p *Conv3x3) kernel(tk tileKernel, k3 int, a *float32, xp []float32, q0 int, offs *int, c *float32, ldc int, acc bool) {
+	b, vm := &xp[q0], &p.vmasks[24*(q0/8)]
+	switch tk {
+	case tile6x16AVX2:
+		conv6x16AVX2(k3, a, b, offs, vm, c, ldc, acc)
+	case tile6x16FullAVX2:
+		conv6x16FullAVX2(k3, a, b, offs, vm, c, ldc, acc)
+	case tile4x24FullAVX2:
+		conv4x24FullAVX2(k3, a, b, offs, vm, c, ldc, acc)
+	case tile4x16AVX2:
+		conv4x16AVX2(k3, a, b, offs, vm, c, ldc, acc)
 	default:
-		conv8x8NEON(k3, a, &xp[q0], offs, &p.vmasks[48*(q0/16)+q0%16], c, ldc, acc)
+		conv4x16FullAVX2(k3, a, b, offs, vm, c, ldc, acc)
 	}
 }
 
@@ -365,9 +487,23 @@ func (p *Conv3x3) runGo(out, xp []float32) {
 // WeightGrad sets g [m, 9c] (leading dimension 9c) to d · Bᵀ + beta*g,
 // where d [m, h*w] is the gradient of a convolution's output and B the
 // im2col matrix of its input image xp (padded layout): the weight gradient
-// of one image. It uses Sgemm's kernels, packing Bᵀ from xp directly.
+// of one image. It uses Sgemm's kernels (gradKernel), packing Bᵀ from xp
+// directly.
 func (p *Conv3x3) WeightGrad(g, d, xp []float32, beta float32) {
-	p.weightGradWith(activeKernel(), g, d, xp, beta)
+	p.weightGradWith(p.gradKernel(), g, d, xp, beta)
+}
+
+// gradKernel returns the micro-kernel of WeightGrad: Sgemm's, except that
+// for AVX2 the 4×24 tile replaces the 6×16 one when it computes fewer
+// padded entries of the m×9c gradient (for 16, 32 and 64 channels: 6×16
+// wastes 2 of every 18, 36 or 66 rows, and 9c is a multiple of 24).
+func (p *Conv3x3) gradKernel() *microKernel {
+	kr, n := activeKernel(), 9*p.c
+	if p.kind == convAVX2 && kr == avx2Kernel &&
+		ceilDiv(p.m, 4)*4*ceilDiv(n, 24)*24 < ceilDiv(p.m, 6)*6*ceilDiv(n, 16)*16 {
+		return avx2Kernel4x24
+	}
+	return kr
 }
 
 // weightGradWith is WeightGrad with the micro-kernel kr.
@@ -385,11 +521,11 @@ func (p *Conv3x3) weightGradWith(kr *microKernel, g, d, xp []float32, beta float
 // WeightGradImages adds to g [m, 9c] the weight gradients of imgs images,
 // Σ_i d_i · B_iᵀ, where d_i = d[i*dstride:] [m, h*w] and B_i is the im2col
 // matrix of the padded image xp[i*xstride:]. For few output rows (m ≤ 16,
-// a multiple of 4, c even) it reads both operands in place with dot
-// products along the image columns, summing all imgs images before reducing
-// across lanes: a GEMM would pack (transpose) B for only m uses of each
-// float. Otherwise it calls WeightGrad per image. GradGroup says how many
-// images to pass at once.
+// a multiple of 4 for AVX-512, of 2 for AVX2, c even) it reads both
+// operands in place with dot products along the image columns, summing all
+// imgs images before reducing across lanes: a GEMM would pack (transpose)
+// B for only m uses of each float. Otherwise it calls WeightGrad per
+// image. GradGroup says how many images to pass at once.
 func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xstride, imgs int) {
 	p.weightGradImages(g, d, dstride, xp, xstride, imgs, p.dot())
 }
@@ -397,8 +533,17 @@ func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xs
 // dot reports whether WeightGradImages uses dot products.
 func (p *Conv3x3) dot() bool { return p.dotFits() && p.m <= 16 }
 
-// dotFits reports whether the dot-product kernel can run for p's sizes.
-func (p *Conv3x3) dotFits() bool { return p.kind == convAVX512 && p.m%4 == 0 && p.c%2 == 0 }
+// dotFits reports whether the dot-product kernel can run for p's sizes:
+// dot4x6AVX512 (4 rows of d, 6 of B) or dot2x6AVX2 (2 and 6).
+func (p *Conv3x3) dotFits() bool {
+	switch p.kind {
+	case convAVX512:
+		return p.m%4 == 0 && p.c%2 == 0
+	case convAVX2:
+		return p.m%2 == 0 && p.c%2 == 0
+	}
+	return false
+}
 
 // GradGroup returns how many images WeightGradImages should be given at
 // once: enough image columns (≥ 512) to amortise the lane reductions of the
@@ -424,10 +569,31 @@ func (p *Conv3x3) weightGradImages(g, d []float32, dstride int, xp []float32, xs
 		}
 		return
 	}
+	if p.kind == convAVX2 {
+		p.dotAVX2(g, d, dstride, xp, xstride, imgs)
+		return
+	}
 	nq := ceilDiv(n, 16)
 	for o := 0; o < p.m; o += 4 {
 		for r := 0; r < k; r += 6 {
 			dot4x6AVX512(nq, imgs, &d[o*n], n, dstride-nq*16, &xp[0], &p.offs[r], xstride-nq*16, &p.qmasks[0], &g[o*k+r], k)
+		}
+	}
+}
+
+// dotAVX2 is the dot-product path of weightGradImages with dot2x6AVX2: per
+// 6 rows of B, every pair of rows of d, so that the 6 image rows stay in L1
+// while d streams.
+func (p *Conv3x3) dotAVX2(g, d []float32, dstride int, xp []float32, xstride, imgs int) {
+	k, n := 9*p.c, p.h*p.w
+	nfull, tail := n/8, 0
+	if n%8 != 0 {
+		tail = 1
+	}
+	step := 8 * (nfull + tail) // floats a pass over one image advances
+	for r := 0; r < k; r += 6 {
+		for o := 0; o < p.m; o += 2 {
+			dot2x6AVX2(nfull, tail, imgs, &d[o*n], n, dstride-step, &xp[0], &p.offs[r], xstride-step, &p.vmasks[0], &g[o*k+r], k)
 		}
 	}
 }
@@ -513,7 +679,7 @@ func (p *Conv3x3) packBTBlocks(dst, xp []float32, p0, pb, kb, j0, nb, nr, blk in
 			p.classMasks(&cyc, q)
 		} else {
 			for i := range cyc8 {
-				copy(cyc8[i][:], p.vmasks[48*(q/16)+16*(i%3)+q%16:][:8])
+				copy(cyc8[i][:], p.vmasks[24*(q/8)+8*(i%3):][:8])
 			}
 		}
 		for jr := 0; jr < nb; jr += nr {

@@ -9,12 +9,13 @@ import (
 
 // conv3x3Shapes are (m, c, h, w): the CIFAR ResNet stages, the MNIST widths
 // (28, 14, 7: rows that do not divide a 32-lane tile), one-pixel and
-// one-channel images, m not a multiple of 8, n not a multiple of 16 or 32.
+// one-channel images, m not a multiple of 8, n not a multiple of 16 or 32,
+// and 9c = 630 (several K blocks on every kernel).
 var conv3x3Shapes = [][4]int{
 	{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}, {16, 3, 32, 32},
 	{16, 16, 28, 28}, {32, 32, 14, 14}, {64, 64, 7, 7}, {10, 5, 7, 7},
 	{8, 1, 1, 1}, {1, 1, 1, 5}, {9, 2, 3, 33}, {17, 7, 4, 17}, {5, 3, 2, 2},
-	{24, 40, 6, 10}, {3, 29, 5, 3},
+	{24, 40, 6, 10}, {3, 29, 5, 3}, {12, 70, 5, 6},
 }
 
 // im2colRef is the im2col matrix [9c, h*w] of x [c, h, w] for a 3x3 kernel,
@@ -98,23 +99,63 @@ func TestConv3x3Run(t *testing.T) {
 				xp[i] = float32(math.NaN()) // PadImage must write every float
 			}
 			PadImage(xp, x, c, h, w)
-			for _, kind := range convKindsUnderTest() {
+			for _, pl := range convPlansUnderTest() {
 				var p Conv3x3
-				p.prepare(a, m, c, h, w, 1, kind)
+				p.prepareRows(a, m, c, h, w, 1, pl.kind, pl.mr)
 				got := make([]float32, m*n+7)
 				for i := range got {
 					got[i] = float32(math.NaN())
 				}
 				p.Run(got, xp)
-				checkClose(t, fmt.Sprintf("Run (kind %d)", kind), got[:m*n], want, abs, k)
+				checkClose(t, fmt.Sprintf("Run %+v", pl), got[:m*n], want, abs, k)
 				for i := m * n; i < len(got); i++ {
 					if !math.IsNaN(float64(got[i])) {
-						t.Fatalf("Run (kind %d) wrote past the output: element %d", kind, i)
+						t.Fatalf("Run %+v wrote past the output: element %d", pl, i)
 					}
 				}
 			}
 		})
 	}
+}
+
+// TestConv3x3RunDoesNotAllocate checks that Run allocates nothing with any
+// kernel and tiling, partial tiles included (the tile buffer, whose address
+// the assembly kernels take, stays on the stack).
+func TestConv3x3RunDoesNotAllocate(t *testing.T) {
+	const m, c, h, w = 10, 3, 5, 7
+	r := rand.New(rand.NewPCG(5, 6))
+	a, x := randSlice(r, m*9*c), randSlice(r, c*h*w)
+	xp, out := make([]float32, PaddedLen(c, h, w)), make([]float32, m*h*w)
+	PadImage(xp, x, c, h, w)
+	for _, pl := range convPlansUnderTest() {
+		var p Conv3x3
+		p.prepareRows(a, m, c, h, w, 1, pl.kind, pl.mr)
+		if n := testing.AllocsPerRun(10, func() { p.Run(out, xp) }); n != 0 {
+			t.Errorf("Run %+v allocates %v times, want 0", pl, n)
+		}
+	}
+}
+
+// convPlan is a Run kernel and the rows of its A panels.
+type convPlan struct {
+	kind convKind
+	mr   int
+}
+
+// convPlansUnderTest returns the Run kernels this machine can run, Go
+// included, whatever RESEXP_KERNEL says, with every panel height each
+// takes: AVX2 both its 4-row (4×24, 4×16) and 6-row (6×16) tilings,
+// whichever panelRows would pick.
+func convPlansUnderTest() []convPlan {
+	var plans []convPlan
+	for _, kind := range convKindsUnderTest() {
+		if kind == convAVX2 {
+			plans = append(plans, convPlan{kind, 4}, convPlan{kind, 6})
+			continue
+		}
+		plans = append(plans, convPlan{kind, 8})
+	}
+	return plans
 }
 
 // convKindsUnderTest returns the Run kernels this machine can run, Go
@@ -202,19 +243,22 @@ func TestConv3x3Reprepare(t *testing.T) {
 		n, k, x, a, want, abs := cc.n, cc.k, cc.x, cc.a, cc.want, cc.abs
 		xp := make([]float32, PaddedLen(c, h, w))
 		PadImage(xp, x, c, h, w)
-		for _, kind := range convKindsUnderTest() {
-			p.prepare(a, m, c, h, w, 1, kind)
+		for _, pl := range convPlansUnderTest() {
+			p.prepareRows(a, m, c, h, w, 1, pl.kind, pl.mr)
 			got := make([]float32, m*n)
 			p.Run(got, xp)
-			checkClose(t, fmt.Sprint(s, kind), got, want, abs, k)
+			checkClose(t, fmt.Sprint(s, pl), got, want, abs, k)
 		}
 	}
 }
 
 // BenchmarkConv3x3 compares, per image of the CIFAR ResNet stages, the
-// implicit GEMM (Run, WeightGrad, and with AVX-512 the dot-product weight
-// gradient) with im2col (from the padded image, as the layers did) and
-// Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time.
+// implicit GEMM (Run, WeightGrad, and where the kernel has one the
+// dot-product weight gradient) with im2col (from the padded image, as the
+// layers did) and Sgemm: one core, GFLOP/s = 2·m·9c·h·w / time, and
+// GFLOP/cpu-s (see reportFlops). With AVX2, fwd/avx2x4 and fwd/avx2x6 run
+// Run with both tilings (without the padding copy), whichever panelRows
+// picks.
 func BenchmarkConv3x3(b *testing.B) {
 	for _, s := range [][4]int{{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 8, 8}} {
 		m, c, h, w := s[0], s[1], s[2], s[3]
@@ -226,60 +270,70 @@ func BenchmarkConv3x3(b *testing.B) {
 		var p Conv3x3
 		p.Prepare(a, m, c, h, w)
 		flops := float64(2 * m * k * n)
-		report := func(b *testing.B) {
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		}
 		name := fmt.Sprintf("m%d_c%d_%dx%d", m, c, h, w)
 		b.Run("fwd/implicit/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				PadImage(xp, x, c, h, w)
 				p.Run(out, xp)
-			}
-			report(b)
+			})
 		})
+		if hasConvAVX2 {
+			for _, mr := range []int{4, 6} {
+				var q Conv3x3
+				q.prepareRows(a, m, c, h, w, 1, convAVX2, mr)
+				b.Run(fmt.Sprintf("fwd/avx2x%d/%s", mr, name), func(b *testing.B) {
+					benchFlops(b, flops, func() { q.Run(out, xp) })
+				})
+			}
+		}
 		b.Run("fwd/im2col/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				im2colPadded(col, x, c, h, w)
 				Sgemm(false, false, m, n, k, 1, a, k, col, n, 0, out, n)
-			}
-			report(b)
+			})
 		})
 		b.Run("dW/implicit/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				PadImage(xp, x, c, h, w)
 				p.WeightGrad(g, d, xp, 1)
-			}
-			report(b)
+			})
 		})
 		b.Run("dW/im2col/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				im2colPadded(col, x, c, h, w)
 				Sgemm(false, true, m, k, n, 1, d, n, col, n, 1, g, k)
-			}
-			report(b)
+			})
 		})
-		if !p.dotFits() { // dot4x6AVX512 needs AVX-512
+		if !p.dotFits() { // no dot-product kernel for neon and go
 			continue
 		}
 		b.Run("dW/dot/"+name, func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops, func() {
 				PadImage(xp, x, c, h, w)
 				p.weightGradImages(g, d, 0, xp, 0, 1, true)
-			}
-			report(b)
+			})
 		})
 		imgs := max(1, 512/n)
 		xps := make([]float32, imgs*len(xp))
 		b.Run(fmt.Sprintf("dW/dot%d/%s", imgs, name), func(b *testing.B) {
-			for b.Loop() {
+			benchFlops(b, flops*float64(imgs), func() {
 				for i := range imgs {
 					PadImage(xps[i*len(xp):], x, c, h, w)
 				}
 				p.weightGradImages(g, d, 0, xps, len(xp), imgs, true)
-			}
-			b.ReportMetric(flops*float64(imgs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		})
 	}
+}
+
+// benchFlops runs fn, which does flops floating-point operations, in b's
+// loop and reports its rates (reportFlops).
+func benchFlops(b *testing.B, flops float64, fn func()) {
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		fn()
+	}
+	reportFlops(b, flops, cpu0, okCPU)
 }
 
 // im2colPadded builds the im2col matrix with one row copy per (c, i, j) and
@@ -331,15 +385,17 @@ func TestConv3x3WeightGradImages(t *testing.T) {
 					SgemmNaive(false, true, m, k, n, 1, d[i*dstride:], n, col, n, 1, want, k)
 					SgemmNaive(false, true, m, k, n, 1, absOf(d[i*dstride:]), n, absOf(col), n, 1, abs, k)
 				}
-				var p Conv3x3
-				p.Prepare(make([]float32, m*k), m, c, h, w)
-				got := append([]float32(nil), g0...)
-				p.WeightGradImages(got, d, dstride, xp, xstride, imgs)
-				checkClose(t, "WeightGradImages", got, want, abs, imgs*n+1)
-				if p.dotFits() { // the dot products whatever m is
-					got = append(got[:0], g0...)
-					p.weightGradImages(got, d, dstride, xp, xstride, imgs, true)
-					checkClose(t, "weightGradImages dot", got, want, abs, imgs*n+1)
+				for _, kind := range convKindsUnderTest() {
+					var p Conv3x3
+					p.prepare(make([]float32, m*k), m, c, h, w, 1, kind)
+					got := append([]float32(nil), g0...)
+					p.WeightGradImages(got, d, dstride, xp, xstride, imgs)
+					checkClose(t, fmt.Sprintf("WeightGradImages (kind %d)", kind), got, want, abs, imgs*n+1)
+					if p.dotFits() { // the dot products whatever m is
+						got = append(got[:0], g0...)
+						p.weightGradImages(got, d, dstride, xp, xstride, imgs, true)
+						checkClose(t, fmt.Sprintf("weightGradImages dot (kind %d)", kind), got, want, abs, imgs*n+1)
+					}
 				}
 			})
 		}
@@ -354,8 +410,8 @@ var conv3x3Stride2Shapes = [][4]int{
 }
 
 // TestConv3x3Stride2 checks the stride-2 convolution (Run, its Go path,
-// WeightGrad on every kernel and WeightGradImages both ways) against
-// im2col and SgemmNaive.
+// WeightGrad on every kernel and WeightGradImages both ways, for every Run
+// kernel's packing) against im2col and SgemmNaive.
 func TestConv3x3Stride2(t *testing.T) {
 	for _, sh := range conv3x3Stride2Shapes {
 		m, c, hin, win := sh[0], sh[1], sh[2], sh[3]
@@ -372,29 +428,33 @@ func TestConv3x3Stride2(t *testing.T) {
 			}
 			p.Pad(xp, x)
 
-			for _, kind := range convKindsUnderTest() {
+			for _, pl := range convPlansUnderTest() {
 				var q Conv3x3
-				q.prepare(a, m, c, hin, win, 2, kind)
+				q.prepareRows(a, m, c, hin, win, 2, pl.kind, pl.mr)
 				got := make([]float32, m*n)
 				q.Run(got, xp)
-				checkClose(t, fmt.Sprintf("Run (kind %d)", kind), got, want, abs, k)
+				checkClose(t, fmt.Sprintf("Run %+v", pl), got, want, abs, k)
 			}
 
 			wantG, absG := make([]float32, m*k), make([]float32, m*k)
 			SgemmNaive(false, true, m, k, n, 1, d, n, col, n, 0, wantG, k)
 			SgemmNaive(false, true, m, k, n, 1, absOf(d), n, absOf(col), n, 0, absG, k)
-			for _, kr := range kernelsUnderTest(t) {
+			for _, kind := range convKindsUnderTest() {
+				var q Conv3x3
+				q.prepare(a, m, c, hin, win, 2, kind)
+				for _, kr := range kernelsUnderTest(t) {
+					g := make([]float32, m*k)
+					q.weightGradWith(kr, g, d, xp, 0)
+					checkClose(t, fmt.Sprintf("WeightGrad %s (kind %d)", kr.name, kind), g, wantG, absG, n)
+				}
 				g := make([]float32, m*k)
-				p.weightGradWith(kr, g, d, xp, 0)
-				checkClose(t, "WeightGrad "+kr.name, g, wantG, absG, n)
-			}
-			g := make([]float32, m*k)
-			p.WeightGradImages(g, d, 0, xp, 0, 1)
-			checkClose(t, "WeightGradImages", g, wantG, absG, n)
-			if p.dotFits() {
-				clear(g)
-				p.weightGradImages(g, d, 0, xp, 0, 1, true)
-				checkClose(t, "weightGradImages dot", g, wantG, absG, n)
+				q.WeightGradImages(g, d, 0, xp, 0, 1)
+				checkClose(t, fmt.Sprintf("WeightGradImages (kind %d)", kind), g, wantG, absG, n)
+				if q.dotFits() {
+					clear(g)
+					q.weightGradImages(g, d, 0, xp, 0, 1, true)
+					checkClose(t, fmt.Sprintf("weightGradImages dot (kind %d)", kind), g, wantG, absG, n)
+				}
 			}
 		})
 	}

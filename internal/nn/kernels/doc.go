@@ -9,7 +9,8 @@
 // micro-kernel multiplies them. The micro-kernel is chosen once from the CPU:
 //
 //	avx512  8×32 tile, Go assembly (amd64 with AVX-512F)
-//	avx2    6×16 tile, Go assembly (amd64 with AVX2 and FMA)
+//	avx2    6×16 tile, Go assembly (amd64 with AVX2 and FMA); Conv3x3's
+//	        weight gradient also uses its 4×24 sibling
 //	neon    8×12 tile, Go assembly (arm64: Advanced SIMD, FMLA by element)
 //	go      4×4 tile, pure Go (every architecture)
 //
@@ -26,19 +27,21 @@
 //
 // Conv3x3 (conv3x3.go) is a 3×3, padding-1, stride-1 or -2 convolution as an
 // implicit GEMM: the image is copied once into a zero-padded layout (for
-// stride 2, its four phase planes), and the micro-kernels conv8x32AVX512,
-// conv6x16AVX2 and conv8x8NEON read each im2col row in place at its offset
-// in that layout, under lane masks for the columns outside the image, so no
-// im2col matrix is built. NEON has no masked loads: conv8x8NEON loads whole
-// vectors and clears the outside lanes with VAND, reading up to one float
-// before the layout's leading zero row and eight after its last zero row,
-// which the layout's slack holds.
-// Its weight gradient packs the transposed im2col operand straight from the
-// padded image (16×16 AVX-512, 8×8 AVX2 or 4×4 NEON transposes with
-// per-row offsets and masks) for the Sgemm micro-kernels, or, for few
-// output channels, skips packing with the dot-product kernel dot4x6AVX512
-// (AVX-512 only). Which one runs follows the GEMM kernel (RESEXP_KERNEL);
-// ConvImplicit is false only with go.
+// stride 2, its four phase planes), and the micro-kernels read each im2col
+// row in place at its offset in that layout, under lane masks for the
+// columns outside the image, so no im2col matrix is built: conv8x32AVX512;
+// with AVX2 4×24 and 4×16 tiles (output channels a multiple of 4) or 6×16
+// ones, whichever wastes fewer rows (Full variants read the middle kernel
+// column unmasked where a tile lies inside the image); conv8x8NEON on
+// arm64. NEON has no masked loads: conv8x8NEON loads whole vectors and
+// clears the outside lanes with VAND, reading up to one float before the
+// layout's leading zero row and eight after its last zero row, which the
+// layout's slack holds. Its weight gradient packs the transposed im2col
+// operand straight from the padded image (16×16 AVX-512, 8×8 AVX2 or 4×4
+// NEON transposes with per-row offsets and masks) for the Sgemm
+// micro-kernels, or, for few output channels, skips packing with the
+// dot-product kernels dot4x6AVX512 and dot2x6AVX2. Which one runs follows
+// the GEMM kernel (RESEXP_KERNEL); ConvImplicit is false only with go.
 //
 // Winograd2x2 (winograd.go) is the same stride-1 convolution by Winograd's
 // F(2×2,3×3) for a batch of images: per block of 2×2 output tiles, the

@@ -254,6 +254,10 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 			packA6(panel, a[(i0+ir)*lda+p0:], lda, kb)
 			continue
 		}
+		if mw == 4 && mr == 4 {
+			packA4(panel, a[(i0+ir)*lda+p0:], lda, kb)
+			continue
+		}
 		for i := 0; i < mw; i++ {
 			row := a[(i0+ir+i)*lda+p0:]
 			row = row[:kb]
@@ -281,6 +285,15 @@ func packA6(panel, a []float32, lda, kb int) {
 	}
 }
 
+// packA4 is packA6 for a 4-row micro-panel.
+func packA4(panel, a []float32, lda, kb int) {
+	r0, r1, r2, r3 := a[:kb], a[lda:lda+kb], a[2*lda:2*lda+kb], a[3*lda:3*lda+kb]
+	for p := range r0 {
+		d := (*[4]float32)(panel[p*4:])
+		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+	}
+}
+
 // packATPanel packs one micro-panel of a transposed A: panel[p*mr+i] =
 // a[p*lda+i] for p < kb, i < mw, and zero for mw ≤ i < mr. Whole panels of
 // the kernels' widths move as 16-byte arrays (inline moves, no memmove call
@@ -298,6 +311,10 @@ func packATPanel(panel, a []float32, lda, kb, mw, mr int) {
 			d, s := panel[p*6:p*6+6], a[p*lda:p*lda+6]
 			*(*[4]float32)(d) = *(*[4]float32)(s)
 			*(*[2]float32)(d[4:]) = *(*[2]float32)(s[4:])
+		}
+	case mw == 4 && mr == 4:
+		for p := 0; p < kb; p++ {
+			*(*[4]float32)(panel[p*4:]) = *(*[4]float32)(a[p*lda:])
 		}
 	default:
 		for p := 0; p < kb; p++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -12,11 +13,12 @@ import (
 )
 
 // kernelsUnderTest returns every kernel this machine can run, the pure-Go
-// one included, whatever RESEXP_KERNEL says.
+// one and those only Conv3x3 picks (siblingKernels) included, whatever
+// RESEXP_KERNEL says.
 func kernelsUnderTest(t testing.TB) []*microKernel {
 	t.Helper()
 	activeKernel()
-	return available
+	return slices.Concat(available, siblingKernels())
 }
 
 type gemmCase struct {

@@ -19,6 +19,11 @@ func kernel8x32AVX512(k int, a, b *float32, bstride, bnext int, c *float32, ldc 
 //go:noescape
 func kernel6x16AVX2(k int, a, b *float32, bstride, bnext int, c *float32, ldc int, alpha, beta float32)
 
+// kernel4x24AVX2 is kernel6x16AVX2 for a 4×24 tile.
+//
+//go:noescape
+func kernel4x24AVX2(k int, a, b *float32, bstride, bnext int, c *float32, ldc int, alpha, beta float32)
+
 // transpose16x16AVX512 sets dst[q*ldd+r] = src[r*lds+q] for r, q < 16.
 //
 //go:noescape
@@ -41,11 +46,34 @@ func transpose16x16SplitAVX512(dst0, dst1 *float32, src *float32, lds int)
 func conv8x32AVX512(k3 int, a, b *float32, offs *int, masks *uint16, c *float32, ldc int, acc bool)
 
 // conv6x16AVX2 is conv8x32AVX512 for a 6×16 tile with AVX2 and FMA: masks
-// holds, per kernel column, 16 int32 lane masks (-1 to read the lane, 0 for
+// points at the tile's first 8 columns in Conv3x3.vmasks, which holds per 8
+// columns and kernel column 8 int32 lane masks (-1 to read the lane, 0 for
 // zero).
 //
 //go:noescape
 func conv6x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv6x16FullAVX2 is conv6x16AVX2 for a tile whose columns all lie in the
+// image (column q0+15 < h*w): it reads kernel column 1 without masks.
+//
+//go:noescape
+func conv6x16FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv4x24FullAVX2 is conv6x16FullAVX2 for a 4×24 tile (column q0+23 <
+// h*w).
+//
+//go:noescape
+func conv4x24FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv4x16AVX2 is conv6x16AVX2 for a 4×16 tile.
+//
+//go:noescape
+func conv4x16AVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
+
+// conv4x16FullAVX2 is conv6x16FullAVX2 for a 4×16 tile.
+//
+//go:noescape
+func conv4x16FullAVX2(k3 int, a, b *float32, offs *int, masks *int32, c *float32, ldc int, acc bool)
 
 // transposeRows8AVX2 sets dst[q*ldd+r] = src[offs[r]+q] where
 // masks[8*r+q] is -1, else 0, for r, q < 8; masked lanes are not read.
@@ -69,6 +97,16 @@ func transposeRows16AVX512(dst *float32, ldd int, src *float32, offs *int, masks
 //go:noescape
 func dot4x6AVX512(nq int, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *uint16, dw *float32, ldw int)
 
+// dot2x6AVX2 is dot4x6AVX512 for 2 rows of d with AVX2 and FMA, in steps of
+// 8 columns: nfull steps wholly inside the image, then one more if tail is
+// 1 (per image; d and x advance by 8 floats a step and by dnext and xnext
+// floats more between images). masks points at Conv3x3.vmasks (24 int32
+// per step: the lanes of kernel columns 0, 1, 2, column 1's being the
+// image's); masked lanes are not read.
+//
+//go:noescape
+func dot2x6AVX2(nfull, tail, imgs int, d *float32, ldd, dnext int, x *float32, offs *int, xnext int, masks *int32, dw *float32, ldw int)
+
 var (
 	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, 8, 32, a, b, bstride, c, ldc)
@@ -78,7 +116,23 @@ var (
 		checkTile(k, 6, 16, a, b, bstride, c, ldc)
 		kernel6x16AVX2(k, &a[0], &b[0], bstride, bnext, &c[0], ldc, alpha, beta)
 	}}
+	// avx2Kernel4x24 is the avx2 kernel's 4×24 sibling, for Conv3x3's
+	// weight gradient (see Conv3x3.gradKernel); RESEXP_KERNEL cannot name
+	// it.
+	avx2Kernel4x24 = &microKernel{name: "avx2-4x24", mr: 4, nr: 24, fn: func(k int, a, b []float32, bstride, bnext int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, 4, 24, a, b, bstride, c, ldc)
+		kernel4x24AVX2(k, &a[0], &b[0], bstride, bnext, &c[0], ldc, alpha, beta)
+	}}
 )
+
+// siblingKernels lists the kernels this CPU can run that Sgemm never
+// picks but Conv3x3 may (avx2Kernel4x24).
+func siblingKernels() []*microKernel {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		return []*microKernel{avx2Kernel4x24}
+	}
+	return nil
+}
 
 // archKernels lists the assembly kernels this CPU can run, fastest first.
 func archKernels() []*microKernel {
@@ -102,12 +156,12 @@ var hasConvAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // packBT packs one transposed panel of B for the micro-kernel kr:
 // panel[p*nr+j] = b[j*ldb+p] for p < kb, j < nw, and zero for nw ≤ j < nr.
 // Whole blocks go through transpose16x16AVX512 for the avx512 kernel and
-// transposeRows8AVX2 for the avx2 kernel (no AVX-512 instruction, so that
+// transposeRows8AVX2 for the avx2 kernels (no AVX-512 instruction, so that
 // RESEXP_KERNEL=avx2 measures what a CPU without AVX-512 does).
 func packBT(kr *microKernel, panel, b []float32, ldb, kb, nw, nr int) {
 	var blk int // the side of the transposed blocks
 	switch {
-	case hasConvAVX2 && kr == avx2Kernel && nr%8 == 0 && kb >= 8 && nw >= 8:
+	case hasConvAVX2 && (kr == avx2Kernel || kr == avx2Kernel4x24) && nr%8 == 0 && kb >= 8 && nw >= 8:
 		blk = 8
 	case hasAVX512 && kr == avx512Kernel && nr%16 == 0 && kb >= 16 && nw >= 16:
 		blk = 16

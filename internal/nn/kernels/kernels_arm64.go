@@ -25,9 +25,9 @@ func transposeStrip4NEON(dst *float32, ldd int, src *float32, lds, n int)
 // for i, j < 8, p < 3*k3, reading B from a padded image in place (see
 // Conv3x3): row p of B is the 8 floats at b+offs[p] (two full vector loads,
 // whatever the masks say), with the lanes of kernel column p mod 3 = 0 and 2
-// ANDed with masks[j] and masks[32+j] (-1 keeps the lane, 0 zeroes it: the
-// layout of one 16-column step of Conv3x3.vmasks, from the tile's first
-// column on); kernel column 1 is never outside the image and is not masked.
+// ANDed with masks[j] and masks[16+j] (-1 keeps the lane, 0 zeroes it: the
+// layout of one 8-column group of Conv3x3.vmasks); kernel column 1 is never
+// outside the image and is not masked.
 // a is a packed A micro-panel (8 floats per row of B). C is overwritten, or
 // added to if acc.
 //

@@ -290,7 +290,7 @@ func convKernel() {
 	emit("\tMOVD ldc+48(FP), R5")
 	emit("\tLSL  $2, R5")
 	emit("\tVLD1 (R6), [V%d.S4, V%d.S4]", convMask0, convMask0+1)
-	emit("\tADD  $128, R6") // masks+32: kernel column 2
+	emit("\tADD  $64, R6") // masks+16: kernel column 2
 	emit("\tVLD1 (R6), [V%d.S4, V%d.S4]", convMask2, convMask2+1)
 	zeroV(16)
 	emit("\tCMP  $0, R0")
