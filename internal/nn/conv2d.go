@@ -38,9 +38,11 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient. In a container it counts only
 // there: Sequential.Backward then skips the network's input gradient, and
-// Sequential.BackwardInput computes it all the same. NoFusion keeps an inference-mode Forward in a
-// Sequential from applying the BatchNorm2D after the convolution (see
-// fuses); the results are the same bits either way.
+// Sequential.BackwardInput computes it all the same. In a Sequential, a
+// BatchNorm2D after the convolution runs its part of each image while the
+// convolution's output of it is in cache (see forwardFused): NoFusion keeps
+// an inference-mode Forward from doing so (a training-mode Forward always
+// does); the results are the same bits either way.
 type Conv2D struct {
 	Name                       string
 	C, OC, KH, KW, Stride, Pad int
@@ -135,11 +137,12 @@ func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	return l.out
 }
 
-// fuses returns, in inference mode unless NoFusion, 2 if next starts with
-// a BatchNorm2D and a ReLU Activation, 1 if it starts with a BatchNorm2D,
-// else 0: forwardFused runs those layers (see forwardFuser).
+// fuses returns 2 if next starts with a BatchNorm2D and a ReLU
+// Activation, 1 if it starts with a BatchNorm2D, else 0 (and 0 in
+// inference mode with NoFusion): forwardFused runs those layers (see
+// forwardFuser).
 func (l *Conv2D) fuses(next []Layer, train bool) int {
-	if train || l.NoFusion || len(next) == 0 {
+	if (!train && l.NoFusion) || len(next) == 0 {
 		return 0
 	}
 	if _, ok := next[0].(*BatchNorm2D); !ok {
@@ -151,20 +154,23 @@ func (l *Conv2D) fuses(next []Layer, train bool) int {
 	return 1
 }
 
-// forwardFused is an inference-mode Forward of x followed by that of
-// next[0], a BatchNorm2D, the addition of addend (if not nil) and next[1]
-// (a ReLU, if present), with the batch norm's part applied to each image as
-// soon as the convolution has written it, while it is in cache. It returns
-// the result, bit for bit that of running the layers one by one (the fused
-// passes included); the convolution's own output is kept as after Forward.
-func (l *Conv2D) forwardFused(x *Tensor, _ bool, next []Layer, addend *Tensor) *Tensor {
+// forwardFused is a Forward of x followed by that of next[0], a
+// BatchNorm2D, the addition of addend (if not nil) and next[1] (a ReLU, if
+// present), with the batch norm's part run on each image as soon as the
+// convolution has written it, while it is in cache: in inference mode the
+// whole affine map, in training the image's part of the batch statistics,
+// the affine map following in one pass (see BatchNorm2D.epilogueImage). It
+// returns the result, bit for bit that of running the layers one by one
+// (the fused passes included); the convolution's own output is kept as
+// after Forward.
+func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tensor) *Tensor {
 	bn := next[0].(*BatchNorm2D)
 	var act *Activation
 	if len(next) > 1 {
 		act = next[1].(*Activation)
 	}
 	l.prepare(x)
-	y := bn.beginEpilogue(l.out, act, addend)
+	y := bn.beginEpilogue(l.out, train, act, addend)
 	l.epi = bn
 	parallelFor(x.N, l.fwdChunk)
 	l.epi = nil
@@ -213,7 +219,7 @@ func (l *Conv2D) forwardChunk(c, lo, hi int) {
 		col := l.colOf(*buf, n)
 		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
 		if l.epi != nil {
-			l.epi.affineImage(n)
+			l.epi.epilogueImage(n)
 		}
 	}
 	putScratch(buf)
@@ -228,7 +234,7 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 		l.plan.Pad(*buf, l.x.Data[n*xsz:(n+1)*xsz])
 		l.plan.Run(l.out.Data[n*osz:(n+1)*osz], *buf)
 		if l.epi != nil {
-			l.epi.affineImage(n)
+			l.epi.epilogueImage(n)
 		}
 	}
 	putScratch(buf)
@@ -243,7 +249,7 @@ func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
 	putScratch(buf)
 	if l.epi != nil {
 		for n := lo; n < hi; n++ {
-			l.epi.affineImage(n)
+			l.epi.epilogueImage(n)
 		}
 	}
 }

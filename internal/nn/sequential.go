@@ -19,9 +19,10 @@ func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: lay
 
 // Forward passes x through every layer and returns the last output. A
 // layer that can run the layers after it in the same pass (see
-// forwardFuser) does so: a BatchNorm2D followed by a ReLU Activation, and in
-// inference mode a Conv2D followed by a BatchNorm2D (and a ReLU), the batch
-// norm applied to each image while it is in cache. The results and the
+// forwardFuser) does so: a BatchNorm2D followed by a ReLU Activation, and
+// a Conv2D followed by a BatchNorm2D (and a ReLU), the batch norm's part of
+// each image (inference: the whole map; training: the image's share of the
+// batch statistics) run while the image is in cache. The results and the
 // state of every layer are those of the layers run one by one, bit for bit
 // (a fused BatchNorm2D's own output is recomputed on demand, see its
 // Output).
