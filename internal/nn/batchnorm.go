@@ -284,8 +284,7 @@ func (l *BatchNorm2D) affineImage(n int) {
 			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
 			continue
 		}
-		kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], false)
-		kernels.Add(dst, dst, plane(l.addend, n, c), l.reluDst)
+		kernels.ScaleShiftAdd(dst, plane(l.x, n, c), plane(l.addend, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
 	}
 }
 

@@ -86,6 +86,48 @@ func scaleShiftGo(dst, x []float32, mu, s, t float32, relu bool) {
 	}
 }
 
+// ScaleShiftAdd sets dst[i] = ((x[i]-mu)*s + t) + a[i], each operation
+// rounded to float32, and then dst[i] = max(dst[i], 0) if relu: ScaleShift
+// without relu followed by Add, in one pass (batch normalisation, the
+// residual addition and its ReLU).
+func ScaleShiftAdd(dst, x, a []float32, mu, s, t float32, relu bool) {
+	x, a = x[:len(dst)], a[:len(dst)]
+	n := scaleShiftAddBulk(dst, x, a, mu, s, t, relu)
+	scaleShiftAddGo(dst[n:], x[n:], a[n:], mu, s, t, relu)
+}
+
+func scaleShiftAddGo(dst, x, a []float32, mu, s, t float32, relu bool) {
+	x, a = x[:len(dst)], a[:len(dst)]
+	for i, v := range x {
+		v = float32(float32((v-mu)*s)+t) + a[i] // the conversions forbid fused multiply-adds
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// AddReLUBackward sets dst[i] = a[i] + g[i], with g[i] = dout[i] where
+// y[i] > 0 and +0 elsewhere (also where y[i] is NaN): ReLUBackward(g, y,
+// dout) followed by Add(dst, a, g, false), in one pass (a residual block's
+// input gradient plus that of its identity shortcut). dst may be a.
+func AddReLUBackward(dst, a, y, dout []float32) {
+	a, y, dout = a[:len(dst)], y[:len(dst)], dout[:len(dst)]
+	n := addReLUBackwardBulk(dst, a, y, dout)
+	addReLUBackwardGo(dst[n:], a[n:], y[n:], dout[n:])
+}
+
+func addReLUBackwardGo(dst, a, y, dout []float32) {
+	a, y, dout = a[:len(dst)], y[:len(dst)], dout[:len(dst)]
+	for i, v := range y {
+		var g float32
+		if v > 0 {
+			g = dout[i]
+		}
+		dst[i] = a[i] + g
+	}
+}
+
 // BNBackward sets dst[i] = (a*d[i] + b*(x[i]-mu)) + c, each operation
 // rounded to float32: the input gradient of batch normalisation.
 func BNBackward(dst, d, x []float32, mu, a, b, c float32) {

@@ -49,6 +49,26 @@ func scaleShiftBulk(dst, x []float32, mu, s, t float32, relu bool) int {
 	return n
 }
 
+func scaleShiftAddBulk(dst, x, a []float32, mu, s, t float32, relu bool) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = x[n-1], a[n-1]
+	scaleShiftAddAVX2(&dst[0], &x[0], &a[0], n, mu, s, t, relu)
+	return n
+}
+
+func addReLUBackwardBulk(dst, a, y, dout []float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _, _ = a[n-1], y[n-1], dout[n-1]
+	addReLUBackwardAVX2(&dst[0], &a[0], &y[0], &dout[0], n)
+	return n
+}
+
 func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
@@ -131,3 +151,9 @@ func bnBackwardReLUAVX2(dst, d, y, x *float32, n int, mu, a, b, c float32)
 
 //go:noescape
 func dotDev64ReLUAVX2(d, y, x *float32, n int, mu float64) (sd, sdx float64)
+
+//go:noescape
+func scaleShiftAddAVX2(dst, x, a *float32, n int, mu, s, t float32, relu bool)
+
+//go:noescape
+func addReLUBackwardAVX2(dst, a, y, dout *float32, n int)

@@ -113,6 +113,73 @@ ssReluLoop:
 	VZEROUPPER
 	RET
 
+// func scaleShiftAddAVX2(dst, x, a *float32, n int, mu, s, t float32, relu bool)
+TEXT ·scaleShiftAddAVX2(SB), NOSPLIT, $0-45
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ a+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y2
+	VBROADCASTSS s+36(FP), Y3
+	VBROADCASTSS t+40(FP), Y4
+	MOVBLZX relu+44(FP), R8
+	VXORPS Y0, Y0, Y0
+	TESTQ R8, R8
+	JNZ ssaReluLoop
+ssaLoop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VMULPS Y3, Y1, Y1
+	VADDPS Y4, Y1, Y1
+	VADDPS (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ ssaLoop
+	VZEROUPPER
+	RET
+ssaReluLoop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VMULPS Y3, Y1, Y1
+	VADDPS Y4, Y1, Y1
+	VADDPS (DX), Y1, Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ ssaReluLoop
+	VZEROUPPER
+	RET
+
+// func addReLUBackwardAVX2(dst, a, y, dout *float32, n int)
+TEXT ·addReLUBackwardAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ dout+24(FP), R9
+	MOVQ n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+arbLoop:
+	VMOVUPS (DX), Y1
+	VCMPPS $0x1e, Y0, Y1, Y2 // y > 0, ordered (false for NaN)
+	VANDPS (R9), Y2, Y2      // dout there, +0 elsewhere
+	VMOVUPS (SI), Y3
+	VADDPS Y2, Y3, Y2        // a + g, a first as in addAVX2 (NaN payloads)
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R9
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ arbLoop
+	VZEROUPPER
+	RET
+
 // func bnBackwardAVX2(dst, d, x *float32, n int, mu, a, b, c float32)
 TEXT ·bnBackwardAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI

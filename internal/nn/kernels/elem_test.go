@@ -60,7 +60,22 @@ func TestElemMatchesGo(t *testing.T) {
 			ScaleShift(got, x, 0.3, 1.7, -0.2, relu)
 			scaleShiftGo(want, x, 0.3, 1.7, -0.2, relu)
 			sameBits(t, "ScaleShift", got, want)
+			ScaleShiftAdd(got, x, y, 0.3, 1.7, -0.2, relu)
+			scaleShiftAddGo(want, x, y, 0.3, 1.7, -0.2, relu)
+			sameBits(t, "ScaleShiftAdd", got, want)
+			scaleShiftGo(want, x, 0.3, 1.7, -0.2, false) // its contract: ScaleShift, then Add
+			addGo(want, want, y, relu)
+			sameBits(t, "ScaleShiftAdd as ScaleShift and Add", got, want)
 		}
+		AddReLUBackward(got, x, y, d)
+		addReLUBackwardGo(want, x, y, d)
+		sameBits(t, "AddReLUBackward", got, want)
+		copy(got, x)
+		AddReLUBackward(got, got, y, d) // dst aliasing a, as the residual block runs it
+		sameBits(t, "AddReLUBackward in place", got, want)
+		reluBackwardGo(want, y, d) // its contract: ReLUBackward, then Add
+		addGo(want, x, want, false)
+		sameBits(t, "AddReLUBackward as ReLUBackward and Add", got, want)
 		BNBackward(got, d, x, 0.3, 1.7, -0.2, 0.05)
 		bnBackwardGo(want, d, x, 0.3, 1.7, -0.2, 0.05)
 		sameBits(t, "BNBackward", got, want)
