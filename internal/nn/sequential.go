@@ -164,19 +164,27 @@ func (s *Sequential) backward(dout *Tensor, skip bool) *Tensor {
 // gradient takes). Each layer's input gradient comes from grads and goes
 // back to it once the layer before has consumed it.
 func (s *Sequential) backwardInto(dx, dout *Tensor, grads *gradPool) {
+	s.backwardTail(dx, dout, nil, grads)
+}
+
+// backwardTail is backwardInto for the layers followed by tail, if not
+// nil: a layer whose backward pass the last layer, a backwardFuser, runs
+// with its own (a Residual's ReLU, see Residual.fusedBackwardBody). dout is
+// then tail's output gradient, and tail's input gradient is never formed.
+func (s *Sequential) backwardTail(dx, dout *Tensor, tail Layer, grads *gradPool) {
 	if len(s.Layers) == 0 {
 		copy(dx.Data, dout.Data)
 		return
 	}
 	pooled := false // dout came from grads
 	for end := len(s.Layers); end > 0; {
-		i, f := s.backwardGroup(end)
+		i, f, next := s.backwardGroup(end, tail)
 		d := dx
 		if i > 0 {
 			d = grads.get(s.in[i])
 		}
 		if f != nil {
-			f.backwardFusedInto(d, dout, s.Layers[i+1], grads)
+			f.backwardFusedInto(d, dout, next, grads)
 		} else {
 			backwardInto(s.Layers[i], d, dout, grads)
 		}
@@ -190,16 +198,21 @@ func (s *Sequential) backwardInto(dx, dout *Tensor, grads *gradPool) {
 
 // backwardGroup returns the first layer i of the group of layers that
 // Backward runs as one before layer end: layer end-1 alone (f nil), or
-// layer i = end-2 with f, its backwardFuser, taking layer end-1.
-func (s *Sequential) backwardGroup(end int) (i int, f backwardFuser) {
+// layer i = end-2 with f, its backwardFuser, taking next, layer end-1; or,
+// with a tail and end the number of layers, the last layer as f taking
+// next, the tail.
+func (s *Sequential) backwardGroup(end int, tail Layer) (i int, f backwardFuser, next Layer) {
 	i = end - 1
+	if tail != nil && end == len(s.Layers) {
+		return i, s.Layers[i].(backwardFuser), tail
+	}
 	if i == 0 {
-		return i, nil
+		return i, nil, nil
 	}
 	if f, ok := s.Layers[i-1].(backwardFuser); ok && f.fusesBackward(s.Layers[i]) {
-		return i - 1, f
+		return i - 1, f, s.Layers[i]
 	}
-	return i, nil
+	return i, nil, nil
 }
 
 // Params returns the layers' parameters, concatenated in layer order.
