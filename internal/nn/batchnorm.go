@@ -44,6 +44,8 @@ type BatchNorm2D struct {
 	dst, addend    *Tensor   // the running affine pass: dst = (x-mu)*scale + shift (+ addend)
 	reluDst        bool      // ... then rectified
 	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardFusedInto)
+	reluOf         bool      // ... or the mask is recomputed from x (see backwardFusedInto)
+	plainOut       *Tensor   // the ReLU output of the latest Forward if it is ReLU(out) exactly, else nil
 	statFn         func(c, lo, hi int)
 	affineFn, gsFn func(c, lo, hi int)
 	dxFn           func(c, lo, hi int)
@@ -115,6 +117,7 @@ func (l *BatchNorm2D) init() {
 // statistics otherwise, and returns the [N, C, H, W] result.
 func (l *BatchNorm2D) Forward(x *Tensor, train bool) *Tensor {
 	l.forward(x, train)
+	l.plainOut = nil
 	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 	l.affine(l.out, false, nil)
 	return l.out
@@ -142,8 +145,18 @@ func (l *BatchNorm2D) forwardFused(x *Tensor, train bool, next []Layer, addend *
 	l.forward(x, train)
 	l.out = nil
 	y := next[0].(*Activation).setOutput(x)
+	l.setPlainOut(y, addend)
 	l.affine(y, true, addend)
 	return y
+}
+
+// setPlainOut records y, the output of the ReLU fused after the layer, as
+// ReLU(out) if there is no addend (see backwardFusedInto).
+func (l *BatchNorm2D) setPlainOut(y, addend *Tensor) {
+	l.plainOut = nil
+	if addend == nil {
+		l.plainOut = y
+	}
 }
 
 // forward sets x, the statistics and the affine map of a Forward of x.
@@ -305,9 +318,11 @@ func (l *BatchNorm2D) beginEpilogue(x *Tensor, train bool, act *Activation, adde
 	if act != nil {
 		l.out = nil
 		y = act.setOutput(x)
+		l.setPlainOut(y, addend)
 	} else {
 		l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 		y = l.out
+		l.plainOut = nil
 	}
 	l.dst, l.reluDst, l.addend, l.collect = y, act != nil, addend, train
 	return y
@@ -351,7 +366,7 @@ func (l *BatchNorm2D) Backward(dout *Tensor) *Tensor {
 // backwardInto is Backward writing dx to the caller's tensor; grads is the
 // network's gradient pool (nil outside a network), which Output borrows.
 func (l *BatchNorm2D) backwardInto(dx, dout *Tensor, grads *gradPool) {
-	l.reluY, l.grads = nil, grads
+	l.reluY, l.reluOf, l.grads = nil, false, grads
 	l.backward(dx, dout)
 }
 
@@ -362,15 +377,24 @@ func (l *BatchNorm2D) fusesBackward(next Layer) bool { return isReLU(next) }
 // backwardFusedInto is next.Backward (a ReLU fed by this layer) followed by
 // Backward in one pass, writing dx to the caller's tensor: dout is masked
 // by next's output on the fly instead of being written out first. It
-// leaves next's input gradient unset.
+// leaves next's input gradient unset. When next's output is the ReLU of
+// this layer's output, as the latest Forward fused with next without an
+// addend left it, and the machine has the kernels (kernels.ReLUOfFast),
+// the mask is recomputed from x with the Forward's affine map instead of
+// read: the same bits, one tensor less to read in each of the two passes.
 func (l *BatchNorm2D) backwardFusedInto(dx, dout *Tensor, next Layer, grads *gradPool) {
 	act := next.(*Activation)
 	if act.out == nil || !dout.SameShape(act.out) {
 		panic("nn: BatchNorm2D: the fused ReLU's dout shape differs from its output's")
 	}
-	l.reluY, l.grads = act.out, grads
+	l.grads = grads
+	if act.out == l.plainOut && kernels.ReLUOfFast() {
+		l.reluOf = true
+	} else {
+		l.reluY = act.out
+	}
 	l.backward(dx, dout)
-	l.reluY = nil
+	l.reluY, l.reluOf = nil, false
 }
 
 func (l *BatchNorm2D) backward(dx, dout *Tensor) {
@@ -412,10 +436,14 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
 			var db, dg float64
-			if l.reluY != nil {
-				db, dg = kernels.DotDev64ReLU(plane(l.dout, n, c), plane(l.reluY, n, c), plane(l.x, n, c), l.mean[c])
-			} else {
-				db, dg = kernels.DotDev64(plane(l.dout, n, c), plane(l.x, n, c), l.mean[c])
+			d, x := plane(l.dout, n, c), plane(l.x, n, c)
+			switch {
+			case l.reluOf:
+				db, dg = kernels.DotDev64ReLUOf(d, x, l.mean[c], l.mu[c], l.scale[c], l.shift[c])
+			case l.reluY != nil:
+				db, dg = kernels.DotDev64ReLU(d, plane(l.reluY, n, c), x, l.mean[c])
+			default:
+				db, dg = kernels.DotDev64(d, x, l.mean[c])
 			}
 			p[c] += db
 			p[l.C+c] += dg * l.invStd[c]
@@ -427,11 +455,14 @@ func (l *BatchNorm2D) dxChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
 			dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
-			if l.reluY != nil {
+			switch {
+			case l.reluOf:
+				kernels.BNBackwardReLUOf(dst, d, x, l.mu[c], l.scale[c], l.shift[c], l.coefD[c], l.coefX[c], l.coefC[c])
+			case l.reluY != nil:
 				kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
-				continue
+			default:
+				kernels.BNBackward(dst, d, x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
 			}
-			kernels.BNBackward(dst, d, x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
 		}
 	}
 }

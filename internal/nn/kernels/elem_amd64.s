@@ -418,3 +418,98 @@ ddrLoop:
 	MOVSD X0, sd+40(FP)
 	MOVSD X4, sdx+48(FP)
 	RET
+
+// func bnBackwardReLUOfAVX2(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
+//
+// bnBackwardReLUAVX2 with y > 0 recomputed as (x-mu)*s + t > 0, the
+// operations of scaleShiftAVX2 in its order.
+TEXT ·bnBackwardReLUOfAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ d+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y1
+	VBROADCASTSS s+36(FP), Y8
+	VBROADCASTSS t+40(FP), Y9
+	VBROADCASTSS a+44(FP), Y2
+	VBROADCASTSS b+48(FP), Y3
+	VBROADCASTSS c+52(FP), Y4
+	VXORPS Y0, Y0, Y0
+bnbroLoop:
+	VMOVUPS (DX), Y6
+	VSUBPS Y1, Y6, Y6        // x - mu
+	VMULPS Y8, Y6, Y7        // (x-mu)*s
+	VADDPS Y9, Y7, Y7        // + t
+	VCMPPS $0x1e, Y0, Y7, Y7 // > 0, ordered
+	VANDPS (SI), Y7, Y5
+	VMULPS Y5, Y2, Y5
+	VMULPS Y3, Y6, Y6
+	VADDPS Y6, Y5, Y5
+	VADDPS Y4, Y5, Y5
+	VMOVUPS Y5, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ bnbroLoop
+	VZEROUPPER
+	RET
+
+// HALFOF accumulates 8 floats at off: d, zeroed where (x-m)*s + t is not
+// > 0, into the sums lo and hi (4 lanes each) and d*(x-mu) into dlo and
+// dhi. Y8 = mu (doubles), Y12 = 0, Y13/Y14/Y15 = m/s/t; Y9-Y11 scratch.
+#define HALFOF(off, lo, hi, dlo, dhi) \
+	VMOVUPS off(DX), Y9 \
+	VSUBPS Y13, Y9, Y10 \
+	VMULPS Y14, Y10, Y10 \
+	VADDPS Y15, Y10, Y10 \
+	VCMPPS $0x1e, Y12, Y10, Y10 \
+	VANDPS off(SI), Y10, Y10 \
+	VCVTPS2PD X10, Y11 \
+	VADDPD Y11, lo, lo \
+	VCVTPS2PD off(DX), Y9 \
+	VSUBPD Y8, Y9, Y9 \
+	VMULPD Y9, Y11, Y9 \
+	VADDPD Y9, dlo, dlo \
+	VEXTRACTF128 $1, Y10, X10 \
+	VCVTPS2PD X10, Y11 \
+	VADDPD Y11, hi, hi \
+	VCVTPS2PD off+16(DX), Y9 \
+	VSUBPD Y8, Y9, Y9 \
+	VMULPD Y9, Y11, Y9 \
+	VADDPD Y9, dhi, dhi
+
+// func dotDev64ReLUOfAVX2(d, x *float32, n int, mu float64, m, s, t float32) (sd, sdx float64)
+//
+// dotDev64ReLUAVX2 with y > 0 recomputed as (x-m)*s + t > 0; the same
+// lanes (Y0-Y3 sums, Y4-Y7 products).
+TEXT ·dotDev64ReLUOfAVX2(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), SI
+	MOVQ x+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mu+24(FP), Y8
+	VBROADCASTSS m+32(FP), Y13
+	VBROADCASTSS s+36(FP), Y14
+	VBROADCASTSS t+40(FP), Y15
+	VXORPS Y12, Y12, Y12
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+ddroLoop:
+	HALFOF(0, Y0, Y1, Y4, Y5)
+	HALFOF(32, Y2, Y3, Y6, Y7)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JNZ ddroLoop
+	REDUCE4(Y0, Y1, Y2, Y3, X0)
+	REDUCE4(Y4, Y5, Y6, Y7, X4)
+	VZEROUPPER
+	MOVSD X0, sd+48(FP)
+	MOVSD X4, sdx+56(FP)
+	RET

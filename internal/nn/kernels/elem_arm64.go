@@ -71,6 +71,16 @@ func addReLUBackwardBulk(dst, a, y, dout []float32) int {
 	return n
 }
 
+// reluOfAsm: see ReLUOfFast. arm64 has no kernels for the ...Of variants:
+// they run their Go references.
+const reluOfAsm = false
+
+func bnBackwardReLUOfBulk(dst, d, x []float32, mu, s, t, a, b, c float32) int { return 0 }
+
+func dotDev64ReLUOfBulk(d, x []float32, mu float64, m, s, t float32) (float64, float64) {
+	return dotDev64ReLUOfGo(d, x, mu, m, s, t)
+}
+
 func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
 	n := len(dst) &^ 3
 	if n == 0 {
