@@ -342,15 +342,23 @@ func (l *BatchNorm2D) epilogueImage(n int) {
 
 // endEpilogue ends the Forward beginEpilogue started: in training it sets
 // the batch statistics and applies the affine map (and addend and ReLU) in
-// one pass.
-func (l *BatchNorm2D) endEpilogue() {
+// one pass, or, if later, leaves the output unwritten for its consumer to
+// write image by image with affineImage just before reading each image,
+// and then to call endLater (see Conv2D.pro).
+func (l *BatchNorm2D) endEpilogue(later bool) {
 	if l.collect {
 		l.collect = false
 		l.finish()
+		if later {
+			return
+		}
 		parallelFor(l.x.N, l.affineFn)
 	}
-	l.dst, l.addend = nil, nil
+	l.endLater()
 }
+
+// endLater ends a Forward whose output its consumer wrote (see endEpilogue).
+func (l *BatchNorm2D) endLater() { l.dst, l.addend = nil, nil }
 
 // Backward takes dout [N, C, H, W], sets Beta.Grad = Σ dout and
 // Gamma.Grad = Σ dout*xhat per channel, with xhat = (x-mean)*invStd, and

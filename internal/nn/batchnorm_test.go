@@ -167,36 +167,61 @@ func TestBatchNorm2DPlaneStats(t *testing.T) {
 	}
 }
 
-// TestConvBNTrainingFusionIsExact checks that a training step where the
-// Conv2D gathers the batch norm's statistics image by image (see
-// Conv2D.forwardFused) gives the bits of the layers run one by one: the
-// output, the batch norm's response and running statistics, the input
-// gradient and every parameter gradient.
+// TestConvBNTrainingFusionIsExact checks that a training step where each
+// Conv2D gathers the next batch norm's statistics image by image (see
+// Conv2D.forwardFused) and the second convolution applies the first batch
+// norm's map and ReLU to each image before reading it (see
+// Sequential.handOn) gives the bits of the layers run one by one: the
+// output, the batch norms' responses and running statistics, the input
+// gradient and every parameter gradient; for direct convolution, Winograd
+// and the im2col path.
 func TestConvBNTrainingFusionIsExact(t *testing.T) {
-	build := func() (*Sequential, *BatchNorm2D) {
-		bn := NewBatchNorm2D("bn", 5)
-		s := NewSequential(NewConv2D("conv", 3, 5, 3, 1, 1), bn, NewActivation(ReLU))
+	build := func(algo ConvAlgo, im2col bool) *Sequential {
+		s := NewSequential(NewConv2D("conv1", 3, 5, 3, 1, 1), NewBatchNorm2D("bn1", 5), NewActivation(ReLU),
+			NewConv2D("conv2", 5, 4, 3, 1, 1), NewBatchNorm2D("bn2", 4))
+		s.SetConvAlgo(algo)
+		for _, i := range []int{0, 3} {
+			s.Layers[i].(*Conv2D).im2col = im2col
+		}
 		randomize(s, newRand(13))
-		return s, bn
+		return s
 	}
-	fused, bnF := build()
-	if n := fused.Layers[0].(*Conv2D).fuses(fused.Layers[1:], true); n != 2 {
-		t.Fatalf("training-mode fuses = %d, want 2", n)
-	}
-	plain, bnP := build()
-	rng := newRand(14)
-	x := randTensor(rng, 6, 3, 7, 9)
-	outF := fused.Forward(x, true)
-	l := plain.Layers
-	outP := l[2].Forward(l[1].Forward(l[0].Forward(x, true), true), true)
-	expectClose(t, "output", outF.Data, outP.Data, 0)
-	expectClose(t, "BN output", bnF.Output().Data, bnP.Output().Data, 0)
-	expectClose(t, "running mean", bnF.RunningMean, bnP.RunningMean, 0)
-	expectClose(t, "running var", bnF.RunningVar, bnP.RunningVar, 0)
-	dout := randTensor(rng, outF.N, outF.C, outF.H, outF.W)
-	expectClose(t, "dx", fused.Backward(dout).Data, l[0].Backward(l[1].Backward(l[2].Backward(dout))).Data, 0)
-	pf, pp := fused.Params(), plain.Params()
-	for i := range pf {
-		expectClose(t, pf[i].Name, pf[i].Grad, pp[i].Grad, 0)
+	for _, tc := range []struct {
+		name   string
+		algo   ConvAlgo
+		im2col bool
+	}{{"direct", ConvDirect, false}, {"winograd", ConvWinograd, false}, {"im2col", ConvDirect, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fused, plain := build(tc.algo, tc.im2col), build(tc.algo, tc.im2col)
+			if n := fused.Layers[0].(*Conv2D).fuses(fused.Layers[1:], true); n != 2 {
+				t.Fatalf("training-mode fuses = %d, want 2", n)
+			}
+			rng := newRand(14)
+			x := randTensor(rng, 6, 3, 8, 10)
+			outF := fused.Forward(x, true)
+			outP := x
+			for _, l := range plain.Layers {
+				outP = l.Forward(outP, true)
+			}
+			expectClose(t, "output", outF.Data, outP.Data, 0)
+			for _, i := range []int{1, 4} {
+				bnF, bnP := fused.Layers[i].(*BatchNorm2D), plain.Layers[i].(*BatchNorm2D)
+				expectClose(t, bnF.Name+" output", bnF.Output().Data, bnP.Output().Data, 0)
+				expectClose(t, bnF.Name+" running mean", bnF.RunningMean, bnP.RunningMean, 0)
+				expectClose(t, bnF.Name+" running var", bnF.RunningVar, bnP.RunningVar, 0)
+			}
+			expectClose(t, "ReLU output", fused.Layers[2].(*Activation).out.Data, plain.Layers[2].(*Activation).out.Data, 0)
+			dout := randTensor(rng, outF.N, outF.C, outF.H, outF.W)
+			dxF := fused.Backward(dout)
+			dxP := dout
+			for i := len(plain.Layers) - 1; i >= 0; i-- {
+				dxP = plain.Layers[i].Backward(dxP)
+			}
+			expectClose(t, "dx", dxF.Data, dxP.Data, 0)
+			pf, pp := fused.Params(), plain.Params()
+			for i := range pf {
+				expectClose(t, pf[i].Name, pf[i].Grad, pp[i].Grad, 0)
+			}
+		})
 	}
 }

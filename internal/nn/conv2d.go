@@ -61,6 +61,8 @@ type Conv2D struct {
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image
+	later              bool            // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
+	pro                *BatchNorm2D    // if not nil, the next Forward writes each image of its input with pro's map first
 	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
 	wino               bool            // this Forward (and its dx) runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
@@ -134,7 +136,29 @@ func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	l.prepare(x)
 	parallelFor(x.N, l.fwdChunk)
+	l.endPro()
 	return l.out
+}
+
+// produce writes images lo..hi of the input with pro's affine map, if pro
+// is set: the batch norm before the layer, which left its output to it
+// (see BatchNorm2D.endEpilogue), so that each image is in cache when the
+// convolution reads it.
+func (l *Conv2D) produce(lo, hi int) {
+	if l.pro == nil {
+		return
+	}
+	for n := lo; n < hi; n++ {
+		l.pro.affineImage(n)
+	}
+}
+
+// endPro ends the Forward of pro's output, which is now complete.
+func (l *Conv2D) endPro() {
+	if l.pro != nil {
+		l.pro.endLater()
+		l.pro = nil
+	}
 }
 
 // fuses returns 2 if next starts with a BatchNorm2D and a ReLU
@@ -174,7 +198,8 @@ func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tenso
 	l.epi = bn
 	parallelFor(x.N, l.fwdChunk)
 	l.epi = nil
-	bn.endEpilogue()
+	l.endPro()
+	bn.endEpilogue(l.later)
 	return y
 }
 
@@ -216,6 +241,7 @@ func (l *Conv2D) forwardChunk(c, lo, hi int) {
 	k, p, osz := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow
 	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
+		l.produce(n, n+1)
 		col := l.colOf(*buf, n)
 		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
 		if l.epi != nil {
@@ -231,6 +257,7 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*g.oh*g.ow
 	buf := getScratch(l.plan.PaddedSize())
 	for n := lo; n < hi; n++ {
+		l.produce(n, n+1)
 		l.plan.Pad(*buf, l.x.Data[n*xsz:(n+1)*xsz])
 		l.plan.Run(l.out.Data[n*osz:(n+1)*osz], *buf)
 		if l.epi != nil {
@@ -244,6 +271,7 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 // images in one call, then the epilogue per image.
 func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
+	l.produce(lo, hi)
 	buf := getScratch(l.wplan.ScratchSize(hi - lo))
 	l.wplan.Run(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
 	putScratch(buf)

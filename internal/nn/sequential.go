@@ -63,12 +63,35 @@ func (s *Sequential) forward(x *Tensor, train bool, tail Layer, addend *Tensor) 
 		if end {
 			add = addend
 		}
+		c, later := s.handOn(chain, i, n, train)
 		x = f.forwardFused(x, train, chain[i+1:i+1+n], add)
+		if later {
+			c.later = false
+			chain[i+1+n].(*Conv2D).pro = chain[i+1].(*BatchNorm2D)
+		}
 		for j := i + 1; j <= i+n; j++ {
 			s.setIn(j, x) // the fused layers keep the shape
 		}
 	}
 	return x
+}
+
+// handOn reports whether the fused group of chain[i] and the n layers
+// after it is a training-mode Conv2D with a BatchNorm2D followed by another
+// Conv2D, and if so sets the first one's later: the batch norm's affine map
+// (and ReLU) is then applied by the second convolution to each image of its
+// input just before reading it, while it is in cache, instead of in a pass
+// of its own (see Conv2D.pro); the bits are the same.
+func (s *Sequential) handOn(chain []Layer, i, n int, train bool) (*Conv2D, bool) {
+	c, ok := chain[i].(*Conv2D)
+	if !ok || !train || i+1+n >= len(chain) {
+		return nil, false
+	}
+	if _, ok := chain[i+1+n].(*Conv2D); !ok {
+		return nil, false
+	}
+	c.later = true
+	return c, true
 }
 
 // setIn records x's shape as the input shape of layer i, if i is one of
