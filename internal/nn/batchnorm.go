@@ -45,6 +45,7 @@ type BatchNorm2D struct {
 	reluDst        bool      // ... then rectified
 	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardFusedInto)
 	reluOf         bool      // ... or the mask is recomputed from x (see backwardFusedInto)
+	laterDx        bool      // the next Backward leaves dx to the Conv2D before (see Sequential.backwardTail)
 	plainOut       *Tensor   // the ReLU output of the latest Forward if it is ReLU(out) exactly, else nil
 	statFn         func(c, lo, hi int)
 	affineFn, gsFn func(c, lo, hi int)
@@ -402,7 +403,6 @@ func (l *BatchNorm2D) backwardFusedInto(dx, dout *Tensor, next Layer, grads *gra
 		l.reluY = act.out
 	}
 	l.backward(dx, dout)
-	l.reluY, l.reluOf = nil, false
 }
 
 func (l *BatchNorm2D) backward(dx, dout *Tensor) {
@@ -421,8 +421,17 @@ func (l *BatchNorm2D) backward(dx, dout *Tensor) {
 		l.Beta.Grad[c], l.Gamma.Grad[c] = float32(db), float32(dg)
 		l.setDxCoef(c, db, dg, m)
 	}
+	if l.laterDx {
+		return
+	}
 	parallelFor(x.N, l.dxFn)
-	l.dout, l.dx = nil, nil
+	l.endDx()
+}
+
+// endDx ends a Backward: after its dx pass, or after the layer before
+// wrote dx image by image with dxImage (see laterDx).
+func (l *BatchNorm2D) endDx() {
+	l.dout, l.dx, l.reluY, l.reluOf, l.laterDx = nil, nil, nil, false, false
 }
 
 // setDxCoef writes dx = coefD*dout + coefX*(x-mu) + coefC for channel c,
@@ -461,16 +470,21 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 
 func (l *BatchNorm2D) dxChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
-		for c := range l.C {
-			dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
-			switch {
-			case l.reluOf:
-				kernels.BNBackwardReLUOf(dst, d, x, l.mu[c], l.scale[c], l.shift[c], l.coefD[c], l.coefX[c], l.coefC[c])
-			case l.reluY != nil:
-				kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
-			default:
-				kernels.BNBackward(dst, d, x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
-			}
+		l.dxImage(n)
+	}
+}
+
+// dxImage writes image n of the running Backward's dx.
+func (l *BatchNorm2D) dxImage(n int) {
+	for c := range l.C {
+		dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
+		switch {
+		case l.reluOf:
+			kernels.BNBackwardReLUOf(dst, d, x, l.mu[c], l.scale[c], l.shift[c], l.coefD[c], l.coefX[c], l.coefC[c])
+		case l.reluY != nil:
+			kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
+		default:
+			kernels.BNBackward(dst, d, x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
 		}
 	}
 }

@@ -171,7 +171,9 @@ func TestBatchNorm2DPlaneStats(t *testing.T) {
 // Conv2D gathers the next batch norm's statistics image by image (see
 // Conv2D.forwardFused) and the second convolution applies the first batch
 // norm's map and ReLU to each image before reading it (see
-// Sequential.handOn) gives the bits of the layers run one by one: the
+// Sequential.handOn), and in the backward pass each convolution writes the
+// next batch norm's input gradient image by image before reading it (see
+// Sequential.handBack), gives the bits of the layers run one by one: the
 // output, the batch norms' responses and running statistics, the input
 // gradient and every parameter gradient; for direct convolution, Winograd
 // and the im2col path.

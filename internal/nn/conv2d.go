@@ -63,6 +63,7 @@ type Conv2D struct {
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image
 	later              bool            // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
 	pro                *BatchNorm2D    // if not nil, the next Forward writes each image of its input with pro's map first
+	dpro               *BatchNorm2D    // if not nil, the next Backward writes each image of dout with dpro's dxImage first
 	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
 	wino               bool            // this Forward (and its dx) runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
@@ -354,6 +355,23 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	}
 	l.dw, l.dout, l.dx = nil, nil, nil
 	putScratch(dw)
+	if l.dpro != nil {
+		l.dpro.endDx()
+		l.dpro = nil
+	}
+}
+
+// produceDout writes images lo..hi of dout with dpro's dxImage, if dpro is
+// set: the batch norm after the layer, which left its input gradient to it
+// (see Sequential.backwardTail), so that each image is in cache when the
+// convolution reads it.
+func (l *Conv2D) produceDout(lo, hi int) {
+	if l.dpro == nil {
+		return
+	}
+	for n := lo; n < hi; n++ {
+		l.dpro.dxImage(n)
+	}
 }
 
 // flipGrad reports whether the running Backward computes the flipped weight
@@ -401,6 +419,7 @@ func (l *Conv2D) backwardChunk(c, lo, hi int) {
 	dw := l.dw[c*len(w) : (c+1)*len(w)]
 	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
+		l.produceDout(n, n+1)
 		col := l.colOf(*buf, n)
 		dn := l.dout.Data[n*osz : (n+1)*osz]
 		var beta float32
@@ -428,6 +447,7 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 	buf := getScratch(kt * hw)
 	dcol := *buf
 	for n := lo; n < hi; n++ {
+		l.produceDout(n, n+1)
 		l.gT.im2col(dcol, l.dout.Data[n*l.OC*hw:(n+1)*l.OC*hw])
 		var beta float32
 		if n > lo {
@@ -454,6 +474,7 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	xbuf := getScratch(group * plen)
 	for n0 := lo; n0 < hi; n0 += group {
 		imgs := min(group, hi-n0)
+		l.produceDout(n0, n0+imgs)
 		for i := range imgs {
 			n := n0 + i
 			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])

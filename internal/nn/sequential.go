@@ -199,24 +199,58 @@ func (s *Sequential) backwardTail(dx, dout *Tensor, tail Layer, grads *gradPool)
 		copy(dx.Data, dout.Data)
 		return
 	}
-	pooled := false // dout came from grads
+	pooled := false  // dout came from grads
+	var held *Tensor // a pooled dout a BatchNorm2D still reads (see handBack)
 	for end := len(s.Layers); end > 0; {
 		i, f, next := s.backwardGroup(end, tail)
 		d := dx
 		if i > 0 {
 			d = grads.get(s.in[i])
 		}
+		bn := s.handBack(i)
 		if f != nil {
 			f.backwardFusedInto(d, dout, next, grads)
 		} else {
 			backwardInto(s.Layers[i], d, dout, grads)
 		}
-		if pooled {
+		if held != nil {
+			grads.put(held) // the layer just run has written its batch norm's dx
+			held = nil
+		}
+		switch {
+		case bn != nil:
+			s.Layers[i-1].(*Conv2D).dpro = bn
+			if pooled {
+				held = dout
+			}
+		case pooled:
 			grads.put(dout)
 		}
 		dout, pooled = d, true
 		end = i
 	}
+}
+
+// handBack reports the BatchNorm2D at layer i if a Conv2D precedes it, and
+// sets its laterDx: its Backward then computes the parameter gradients and
+// dx's coefficients but leaves dx itself to the convolution's Backward,
+// which writes each image of its dout with the batch norm's dxImage just
+// before reading it, while it is in cache, instead of in a pass of its own
+// (see Conv2D.dpro); the bits are the same. The batch norm's own dout must
+// stay until then.
+func (s *Sequential) handBack(i int) *BatchNorm2D {
+	if i == 0 {
+		return nil
+	}
+	bn, ok := s.Layers[i].(*BatchNorm2D)
+	if !ok {
+		return nil
+	}
+	if _, ok := s.Layers[i-1].(*Conv2D); !ok {
+		return nil
+	}
+	bn.laterDx = true
+	return bn
 }
 
 // backwardGroup returns the first layer i of the group of layers that
