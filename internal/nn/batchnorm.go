@@ -397,7 +397,7 @@ func (l *BatchNorm2D) backwardFusedInto(dx, dout *Tensor, next Layer, grads *gra
 		panic("nn: BatchNorm2D: the fused ReLU's dout shape differs from its output's")
 	}
 	l.grads = grads
-	if act.out == l.plainOut && kernels.ReLUOfFast() {
+	if act.out == l.plainOut && kernels.ReLUOfFast() && trainFusion {
 		l.reluOf = true
 	} else {
 		l.reluY = act.out

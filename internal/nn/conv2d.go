@@ -167,7 +167,7 @@ func (l *Conv2D) endPro() {
 // inference mode with NoFusion): forwardFused runs those layers (see
 // forwardFuser).
 func (l *Conv2D) fuses(next []Layer, train bool) int {
-	if (!train && l.NoFusion) || len(next) == 0 {
+	if (!train && l.NoFusion) || (train && !trainFusion) || len(next) == 0 {
 		return 0
 	}
 	if _, ok := next[0].(*BatchNorm2D); !ok {

@@ -154,7 +154,7 @@ func (r *Residual) backwardInto(dx, dout *Tensor, grads *gradPool) {
 // own (a BatchNorm2D, see backwardFuser), else nil.
 func (r *Residual) fusedBackwardBody() *Sequential {
 	seq, ok := r.Body.(*Sequential)
-	if !ok || r.Shortcut != nil || !isReLU(r.Act) || len(seq.Layers) == 0 {
+	if !ok || r.Shortcut != nil || !isReLU(r.Act) || len(seq.Layers) == 0 || !trainFusion {
 		return nil
 	}
 	if f, ok := seq.Layers[len(seq.Layers)-1].(backwardFuser); !ok || !f.fusesBackward(r.Act) {

@@ -22,10 +22,12 @@ func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: lay
 // forwardFuser) does so: a BatchNorm2D followed by a ReLU Activation, and
 // a Conv2D followed by a BatchNorm2D (and a ReLU), the batch norm's part of
 // each image (inference: the whole map; training: the image's share of the
-// batch statistics) run while the image is in cache. The results and the
-// state of every layer are those of the layers run one by one, bit for bit
-// (a fused BatchNorm2D's own output is recomputed on demand, see its
-// Output).
+// batch statistics) run while the image is in cache; in training, when
+// another Conv2D follows such a group, it applies the batch norm's map to
+// each image of its input just before reading it (see handOn). The results
+// and the state of every layer are those of the layers run one by one, bit
+// for bit (a fused BatchNorm2D's own output is recomputed on demand, see
+// its Output).
 func (s *Sequential) Forward(x *Tensor, train bool) *Tensor {
 	return s.forward(x, train, nil, nil)
 }
@@ -102,6 +104,13 @@ func (s *Sequential) setIn(i int, x *Tensor) {
 	}
 }
 
+// trainFusion turns on the training-mode fusions that keep the bits:
+// Conv2D with the BatchNorm2D after it (forward and backward, see
+// Conv2D.forwardFused, handOn and handBack), the ReLU mask recomputed in
+// BatchNorm2D.backwardFusedInto and Residual.fusedBackwardBody. Only
+// benchmarks and tests turn it off, to compare.
+var trainFusion = true
+
 // forwardFuser is implemented by a layer whose Forward can run the layers
 // after it in a Sequential in the same pass over the data, with the
 // results and layer state of running them one by one, bit for bit.
@@ -142,7 +151,9 @@ func isReLU(l Layer) bool {
 // BackwardInput). The result is valid until the next Backward of s; the
 // input gradients of the inner layers are not kept. A layer whose backward
 // pass can include that of the layer after it (see backwardFuser: a
-// BatchNorm2D followed by a ReLU) runs both, as in Forward.
+// BatchNorm2D followed by a ReLU) runs both, as in Forward, and a Conv2D
+// writes the input gradient of the BatchNorm2D after it image by image as
+// it reads it (see handBack), with the same bits.
 func (s *Sequential) Backward(dout *Tensor) *Tensor {
 	return s.backward(dout, noInputGrad(s))
 }
@@ -239,7 +250,7 @@ func (s *Sequential) backwardTail(dx, dout *Tensor, tail Layer, grads *gradPool)
 // (see Conv2D.dpro); the bits are the same. The batch norm's own dout must
 // stay until then.
 func (s *Sequential) handBack(i int) *BatchNorm2D {
-	if i == 0 {
+	if i == 0 || !trainFusion {
 		return nil
 	}
 	bn, ok := s.Layers[i].(*BatchNorm2D)
