@@ -42,24 +42,22 @@ func BenchmarkTrainFusion(b *testing.B) {
 }
 
 // fusionNet returns a He-initialised CIFAR ResNet of the given depth, an
-// input batch of standard normal images and labels.
+// input batch of standard normal images and labels cycling through the
+// classes.
 func fusionNet(tb testing.TB, depth, batch int) (*models.Model, *nn.Tensor, []uint8) {
 	s := models.Spec{Depth: depth, Residual: true, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 32, W: 32, Classes: 10}
+	rng := rand.New(rand.NewPCG(1, 2))
 	m, err := models.Build(s)
+	if err == nil {
+		err = m.Init(rng, "he")
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	if err := m.Init(rng, "he"); err != nil {
-		tb.Fatal(err)
-	}
-	x := nn.NewTensor(batch, s.InC, s.H, s.W)
+	x, y := nn.NewTensor(batch, s.InC, s.H, s.W), make([]uint8, batch)
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64())
-	}
-	y := make([]uint8, batch)
-	for i := range y {
-		y[i] = uint8(rng.IntN(s.Classes))
+		y[i%batch] = uint8(i % s.Classes)
 	}
 	return m, x, y
 }

@@ -4,6 +4,17 @@
 
 #include "textflag.h"
 
+// ZERO8 zeroes Y0-Y7, the float64 lane sums of the DotDev64 kernels.
+#define ZERO8 \
+	VXORPD Y0, Y0, Y0 \
+	VXORPD Y1, Y1, Y1 \
+	VXORPD Y2, Y2, Y2 \
+	VXORPD Y3, Y3, Y3 \
+	VXORPD Y4, Y4, Y4 \
+	VXORPD Y5, Y5, Y5 \
+	VXORPD Y6, Y6, Y6 \
+	VXORPD Y7, Y7, Y7
+
 // func reluAVX2(dst, x *float32, n int)
 TEXT ·reluAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
@@ -217,6 +228,15 @@ bnbLoop:
 	VPERMILPD $1, x, X14 \
 	VADDSD X14, x, x
 
+// END2 ends a DotDev64 kernel: its lane sums Y0-Y3 and Y4-Y7 reduced to
+// X0 and X4 and stored at sd and sdx.
+#define END2(sd, sdx) \
+	REDUCE4(Y0, Y1, Y2, Y3, X0) \
+	REDUCE4(Y4, Y5, Y6, Y7, X4) \
+	VZEROUPPER \
+	MOVSD X0, sd \
+	MOVSD X4, sdx
+
 // func sum64AVX2(x *float32, n int) float64
 TEXT ·sum64AVX2(SB), NOSPLIT, $0-24
 	MOVQ x+0(FP), SI
@@ -282,14 +302,7 @@ TEXT ·dotDev64AVX2(SB), NOSPLIT, $0-48
 	MOVQ x+8(FP), DX
 	MOVQ n+16(FP), CX
 	VBROADCASTSD mu+24(FP), Y8
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	ZERO8
 ddLoop:
 	VCVTPS2PD (SI), Y9
 	VCVTPS2PD 16(SI), Y10
@@ -319,11 +332,7 @@ ddLoop:
 	ADDQ $64, DX
 	SUBQ $16, CX
 	JNZ ddLoop
-	REDUCE4(Y0, Y1, Y2, Y3, X0)
-	REDUCE4(Y4, Y5, Y6, Y7, X4)
-	VZEROUPPER
-	MOVSD X0, sd+32(FP)
-	MOVSD X4, sdx+40(FP)
+	END2(sd+32(FP), sdx+40(FP))
 	RET
 
 // func bnBackwardReLUAVX2(dst, d, y, x *float32, n int, mu, a, b, c float32)
@@ -374,14 +383,7 @@ TEXT ·dotDev64ReLUAVX2(SB), NOSPLIT, $0-56
 	MOVQ n+24(FP), CX
 	VBROADCASTSD mu+32(FP), Y8
 	VXORPS Y15, Y15, Y15
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	ZERO8
 ddrLoop:
 	MASKED4(0, Y9)
 	MASKED4(16, Y10)
@@ -412,11 +414,7 @@ ddrLoop:
 	ADDQ $64, DX
 	SUBQ $16, CX
 	JNZ ddrLoop
-	REDUCE4(Y0, Y1, Y2, Y3, X0)
-	REDUCE4(Y4, Y5, Y6, Y7, X4)
-	VZEROUPPER
-	MOVSD X0, sd+40(FP)
-	MOVSD X4, sdx+48(FP)
+	END2(sd+40(FP), sdx+48(FP))
 	RET
 
 // func bnBackwardReLUOfAVX2(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
@@ -492,14 +490,7 @@ TEXT ·dotDev64ReLUOfAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS s+36(FP), Y14
 	VBROADCASTSS t+40(FP), Y15
 	VXORPS Y12, Y12, Y12
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	ZERO8
 ddroLoop:
 	HALFOF(0, Y0, Y1, Y4, Y5)
 	HALFOF(32, Y2, Y3, Y6, Y7)
@@ -507,9 +498,5 @@ ddroLoop:
 	ADDQ $64, DX
 	SUBQ $16, CX
 	JNZ ddroLoop
-	REDUCE4(Y0, Y1, Y2, Y3, X0)
-	REDUCE4(Y4, Y5, Y6, Y7, X4)
-	VZEROUPPER
-	MOVSD X0, sd+48(FP)
-	MOVSD X4, sdx+56(FP)
+	END2(sd+48(FP), sdx+56(FP))
 	RET
