@@ -12,8 +12,9 @@ import (
 //	out[n, c, h, w] = Gamma[c] * (x[n, c, h, w] - mean[c]) / sqrt(var[c] + Eps) + Beta[c]
 //
 // In training, mean and var are the batch statistics over the M = N*H*W
-// values of a channel (var biased, divided by M), accumulated in float64, and
-// the running statistics move towards them:
+// values of a channel (var biased, divided by M), accumulated in float64
+// (per plane, then combined: see batchStats), and the running statistics
+// move towards them:
 //
 //	RunningMean = (1-Momentum)*RunningMean + Momentum*mean
 //	RunningVar  = (1-Momentum)*RunningVar  + Momentum*var*M/(M-1)
@@ -37,11 +38,16 @@ type BatchNorm2D struct {
 	shift          []float32 // Beta at the latest Forward
 	coefD          []float32 // per channel: dx = coefD*dout + coefX*(x-mu) + coefC
 	coefX, coefC   []float32
-	part           []float64 // per-chunk partial sums [Chunks][2C]
+	part           []float64 // per-chunk partial sums [Chunks][2C] of Backward
+	planes         []float64 // per image [N][2C]: each plane's sum, then its squared deviations (see planeStats)
+	collect        bool      // an epilogue Forward in training: epilogueImage gathers planes
 	dst, addend    *Tensor   // the running affine pass: dst = (x-mu)*scale + shift (+ addend)
 	reluDst        bool      // ... then rectified
 	reluY          *Tensor   // the ReLU output masking dout, or nil (see backwardFusedInto)
-	sumFn, sqFn    func(c, lo, hi int)
+	reluOf         bool      // ... or the mask is recomputed from x (see backwardFusedInto)
+	laterDx        bool      // the next Backward leaves dx to the Conv2D before (see Sequential.backwardTail)
+	plainOut       *Tensor   // the ReLU output of the latest Forward if it is ReLU(out) exactly, else nil
+	statFn         func(c, lo, hi int)
 	affineFn, gsFn func(c, lo, hi int)
 	dxFn           func(c, lo, hi int)
 }
@@ -95,7 +101,7 @@ func (l *BatchNorm2D) Output() *Tensor {
 }
 
 func (l *BatchNorm2D) init() {
-	if l.sumFn != nil {
+	if l.statFn != nil {
 		return
 	}
 	c := l.C
@@ -104,7 +110,7 @@ func (l *BatchNorm2D) init() {
 	l.shift, l.coefD = make([]float32, c), make([]float32, c)
 	l.coefX, l.coefC = make([]float32, c), make([]float32, c)
 	l.part = make([]float64, Chunks*2*c)
-	l.sumFn, l.sqFn, l.affineFn = l.sumChunk, l.sqChunk, l.affineChunk
+	l.statFn, l.affineFn = l.statChunk, l.affineChunk
 	l.gsFn, l.dxFn = l.gradSumChunk, l.dxChunk
 }
 
@@ -112,6 +118,7 @@ func (l *BatchNorm2D) init() {
 // statistics otherwise, and returns the [N, C, H, W] result.
 func (l *BatchNorm2D) Forward(x *Tensor, train bool) *Tensor {
 	l.forward(x, train)
+	l.plainOut = nil
 	l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 	l.affine(l.out, false, nil)
 	return l.out
@@ -139,18 +146,54 @@ func (l *BatchNorm2D) forwardFused(x *Tensor, train bool, next []Layer, addend *
 	l.forward(x, train)
 	l.out = nil
 	y := next[0].(*Activation).setOutput(x)
+	l.setPlainOut(y, addend)
 	l.affine(y, true, addend)
 	return y
 }
 
+// setPlainOut records y, the output of the ReLU fused after the layer, as
+// ReLU(out) if there is no addend (see backwardFusedInto).
+func (l *BatchNorm2D) setPlainOut(y, addend *Tensor) {
+	l.plainOut = nil
+	if addend == nil {
+		l.plainOut = y
+	}
+}
+
 // forward sets x, the statistics and the affine map of a Forward of x.
 func (l *BatchNorm2D) forward(x *Tensor, train bool) {
+	l.begin(x, train)
+	if train {
+		parallelFor(x.N, l.statFn)
+	}
+	l.finish()
+}
+
+// begin starts a Forward of x: it checks x and sets x and the mode; the
+// statistics follow with finish (in training, once planes holds every
+// image's plane statistics).
+func (l *BatchNorm2D) begin(x *Tensor, train bool) {
 	if x.C != l.C {
 		panic("nn: BatchNorm2D: input channels differ from C")
+	}
+	if train && x.N*x.H*x.W < 2 {
+		panic("nn: BatchNorm2D: training needs more than one value per channel")
 	}
 	l.init()
 	l.x, l.train = x, train
 	if train {
+		if n := x.N * 2 * l.C; cap(l.planes) < n {
+			l.planes = make([]float64, n)
+		}
+		l.planes = l.planes[:x.N*2*l.C]
+	}
+}
+
+// finish sets the statistics (batch statistics from planes in training,
+// the running ones otherwise) and the affine map of the Forward begin
+// started.
+func (l *BatchNorm2D) finish() {
+	if l.train {
 		l.batchStats()
 	} else {
 		l.runningStats()
@@ -176,27 +219,53 @@ func (l *BatchNorm2D) setAffine() {
 	}
 }
 
-// batchStats sets mean and invStd from the batch by two passes (sum, then
-// squared deviations from the mean) and updates the running statistics.
+// planeStats sets image n's entries of planes from x, one pass over each
+// plane x[n, c] of P = H*W values: its sum s = Σ x (kernels.Sum64) and its
+// squared deviations from its own mean, q = Σ (x - s/P)² (kernels.SqDev64),
+// the second pass reading the plane from cache.
+func (l *BatchNorm2D) planeStats(n int) {
+	st := l.planes[n*2*l.C : (n+1)*2*l.C]
+	p := float64(l.x.H * l.x.W)
+	for c := range l.C {
+		xp := plane(l.x, n, c)
+		s := kernels.Sum64(xp)
+		st[c], st[l.C+c] = s, kernels.SqDev64(xp, s/p)
+	}
+}
+
+func (l *BatchNorm2D) statChunk(_, lo, hi int) {
+	for n := lo; n < hi; n++ {
+		l.planeStats(n)
+	}
+}
+
+// batchStats sets mean and invStd from the plane statistics (see
+// planeStats) and updates the running statistics. Per channel, in float64
+// and in image order, mean = Σ s / M and the squared deviations from it are
+// combined exactly as for a union of samples (Chan, Golub and LeVeque 1979):
+//
+//	M*var = Σ_n (q_n + P*(s_n/P - mean)²),
+//
+// which needs no second pass over the batch and, unlike E[x²]-E[x]², loses
+// no digits to a large mean (every term is non-negative).
 func (l *BatchNorm2D) batchStats() {
 	x := l.x
-	m := float64(x.N * x.H * x.W)
-	if m < 2 {
-		panic("nn: BatchNorm2D: training needs more than one value per channel")
-	}
-	k := numChunks(x.N)
-	parallelFor(x.N, l.sumFn)
-	l.reduce(l.mean, 0, k)
-	for c := range l.C {
-		l.mean[c] /= m
-	}
-	parallelFor(x.N, l.sqFn)
-	l.reduce(l.invStd, 0, k)
+	m, p := float64(x.N*x.H*x.W), float64(x.H*x.W)
 	mom := float64(l.Momentum)
 	for c := range l.C {
-		v := l.invStd[c] / m
-		l.invStd[c] = 1 / math.Sqrt(v+float64(l.Eps))
-		l.RunningMean[c] = float32((1-mom)*float64(l.RunningMean[c]) + mom*l.mean[c])
+		var s float64
+		for n := range x.N {
+			s += l.planes[n*2*l.C+c]
+		}
+		mean := s / m
+		var q float64
+		for n := range x.N {
+			d := l.planes[n*2*l.C+c]/p - mean
+			q += l.planes[n*2*l.C+l.C+c] + float64(p*float64(d*d))
+		}
+		v := q / m
+		l.mean[c], l.invStd[c] = mean, 1/math.Sqrt(v+float64(l.Eps))
+		l.RunningMean[c] = float32((1-mom)*float64(l.RunningMean[c]) + mom*mean)
 		l.RunningVar[c] = float32((1-mom)*float64(l.RunningVar[c]) + mom*v*m/(m-1))
 	}
 }
@@ -208,43 +277,11 @@ func (l *BatchNorm2D) runningStats() {
 	}
 }
 
-// reduce sets dst[c] to the sum over the first k chunks, in chunk order, of
-// part[chunk][off+c].
-func (l *BatchNorm2D) reduce(dst []float64, off, k int) {
-	for c := range l.C {
-		var s float64
-		for ch := range k {
-			s += l.part[ch*2*l.C+off+c]
-		}
-		dst[c] = s
-	}
-}
-
 // plane returns x[n, c, :, :].
 func plane(t *Tensor, n, c int) []float32 {
 	hw := t.H * t.W
 	i := (n*t.C + c) * hw
 	return t.Data[i : i+hw]
-}
-
-func (l *BatchNorm2D) sumChunk(ch, lo, hi int) {
-	p := l.part[ch*2*l.C : ch*2*l.C+l.C]
-	clear(p)
-	for n := lo; n < hi; n++ {
-		for c := range l.C {
-			p[c] += kernels.Sum64(plane(l.x, n, c))
-		}
-	}
-}
-
-func (l *BatchNorm2D) sqChunk(ch, lo, hi int) {
-	p := l.part[ch*2*l.C : ch*2*l.C+l.C]
-	clear(p)
-	for n := lo; n < hi; n++ {
-		for c := range l.C {
-			p[c] += kernels.SqDev64(plane(l.x, n, c), l.mean[c])
-		}
-	}
 }
 
 func (l *BatchNorm2D) affineChunk(_, lo, hi int) {
@@ -261,34 +298,68 @@ func (l *BatchNorm2D) affineImage(n int) {
 			kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
 			continue
 		}
-		kernels.ScaleShift(dst, plane(l.x, n, c), l.mu[c], l.scale[c], l.shift[c], false)
-		kernels.Add(dst, dst, plane(l.addend, n, c), l.reluDst)
+		kernels.ScaleShiftAdd(dst, plane(l.x, n, c), plane(l.addend, n, c), l.mu[c], l.scale[c], l.shift[c], l.reluDst)
 	}
 }
 
-// beginEpilogue prepares an inference-mode Forward of x, then the addition
-// of addend (if not nil) and act (a ReLU, if not nil), as the fused passes
-// do, for the layer that produces x to apply image by image with
-// affineImage while each image is in cache (see Conv2D.forwardFused).
-// It returns the output, act's when act is set. endEpilogue ends it.
-func (l *BatchNorm2D) beginEpilogue(x *Tensor, act *Activation, addend *Tensor) *Tensor {
+// beginEpilogue prepares a Forward of x, then the addition of addend (if
+// not nil) and act (a ReLU, if not nil), as the fused passes do, for the
+// layer that produces x to run image by image with epilogueImage while each
+// image is in cache (see Conv2D.forwardFused). It returns the output, act's
+// when act is set, complete after endEpilogue.
+func (l *BatchNorm2D) beginEpilogue(x *Tensor, train bool, act *Activation, addend *Tensor) *Tensor {
 	if addend != nil && !addend.SameShape(x) {
 		panic("nn: BatchNorm2D: the residual summand's shape differs from the input's")
 	}
-	l.forward(x, false)
+	l.begin(x, train)
+	if !train {
+		l.finish()
+	}
 	var y *Tensor
 	if act != nil {
 		l.out = nil
 		y = act.setOutput(x)
+		l.setPlainOut(y, addend)
 	} else {
 		l.out = ensure(l.out, x.N, x.C, x.H, x.W)
 		y = l.out
+		l.plainOut = nil
 	}
-	l.dst, l.reluDst, l.addend = y, act != nil, addend
+	l.dst, l.reluDst, l.addend, l.collect = y, act != nil, addend, train
 	return y
 }
 
-func (l *BatchNorm2D) endEpilogue() { l.dst, l.addend = nil, nil }
+// epilogueImage is the layer's part of a Forward for image n of x, once
+// the producer has written it: in inference mode the whole affine map (see
+// affineImage), in training the image's plane statistics (see planeStats),
+// the map following in endEpilogue once the batch's statistics are known.
+func (l *BatchNorm2D) epilogueImage(n int) {
+	if l.collect {
+		l.planeStats(n)
+		return
+	}
+	l.affineImage(n)
+}
+
+// endEpilogue ends the Forward beginEpilogue started: in training it sets
+// the batch statistics and applies the affine map (and addend and ReLU) in
+// one pass, or, if later, leaves the output unwritten for its consumer to
+// write image by image with affineImage just before reading each image,
+// and then to call endLater (see Conv2D.pro).
+func (l *BatchNorm2D) endEpilogue(later bool) {
+	if l.collect {
+		l.collect = false
+		l.finish()
+		if later {
+			return
+		}
+		parallelFor(l.x.N, l.affineFn)
+	}
+	l.endLater()
+}
+
+// endLater ends a Forward whose output its consumer wrote (see endEpilogue).
+func (l *BatchNorm2D) endLater() { l.dst, l.addend = nil, nil }
 
 // Backward takes dout [N, C, H, W], sets Beta.Grad = Σ dout and
 // Gamma.Grad = Σ dout*xhat per channel, with xhat = (x-mean)*invStd, and
@@ -304,7 +375,7 @@ func (l *BatchNorm2D) Backward(dout *Tensor) *Tensor {
 // backwardInto is Backward writing dx to the caller's tensor; grads is the
 // network's gradient pool (nil outside a network), which Output borrows.
 func (l *BatchNorm2D) backwardInto(dx, dout *Tensor, grads *gradPool) {
-	l.reluY, l.grads = nil, grads
+	l.reluY, l.reluOf, l.grads = nil, false, grads
 	l.backward(dx, dout)
 }
 
@@ -315,15 +386,23 @@ func (l *BatchNorm2D) fusesBackward(next Layer) bool { return isReLU(next) }
 // backwardFusedInto is next.Backward (a ReLU fed by this layer) followed by
 // Backward in one pass, writing dx to the caller's tensor: dout is masked
 // by next's output on the fly instead of being written out first. It
-// leaves next's input gradient unset.
+// leaves next's input gradient unset. When next's output is the ReLU of
+// this layer's output, as the latest Forward fused with next without an
+// addend left it, and the machine has the kernels (kernels.ReLUOfFast),
+// the mask is recomputed from x with the Forward's affine map instead of
+// read: the same bits, one tensor less to read in each of the two passes.
 func (l *BatchNorm2D) backwardFusedInto(dx, dout *Tensor, next Layer, grads *gradPool) {
 	act := next.(*Activation)
 	if act.out == nil || !dout.SameShape(act.out) {
 		panic("nn: BatchNorm2D: the fused ReLU's dout shape differs from its output's")
 	}
-	l.reluY, l.grads = act.out, grads
+	l.grads = grads
+	if act.out == l.plainOut && kernels.ReLUOfFast() && trainFusion {
+		l.reluOf = true
+	} else {
+		l.reluY = act.out
+	}
 	l.backward(dx, dout)
-	l.reluY = nil
 }
 
 func (l *BatchNorm2D) backward(dx, dout *Tensor) {
@@ -342,8 +421,17 @@ func (l *BatchNorm2D) backward(dx, dout *Tensor) {
 		l.Beta.Grad[c], l.Gamma.Grad[c] = float32(db), float32(dg)
 		l.setDxCoef(c, db, dg, m)
 	}
+	if l.laterDx {
+		return
+	}
 	parallelFor(x.N, l.dxFn)
-	l.dout, l.dx = nil, nil
+	l.endDx()
+}
+
+// endDx ends a Backward: after its dx pass, or after the layer before
+// wrote dx image by image with dxImage (see laterDx).
+func (l *BatchNorm2D) endDx() {
+	l.dout, l.dx, l.reluY, l.reluOf, l.laterDx = nil, nil, nil, false, false
 }
 
 // setDxCoef writes dx = coefD*dout + coefX*(x-mu) + coefC for channel c,
@@ -365,10 +453,14 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		for c := range l.C {
 			var db, dg float64
-			if l.reluY != nil {
-				db, dg = kernels.DotDev64ReLU(plane(l.dout, n, c), plane(l.reluY, n, c), plane(l.x, n, c), l.mean[c])
-			} else {
-				db, dg = kernels.DotDev64(plane(l.dout, n, c), plane(l.x, n, c), l.mean[c])
+			d, x := plane(l.dout, n, c), plane(l.x, n, c)
+			switch {
+			case l.reluOf:
+				db, dg = kernels.DotDev64ReLUOf(d, x, l.mean[c], l.mu[c], l.scale[c], l.shift[c])
+			case l.reluY != nil:
+				db, dg = kernels.DotDev64ReLU(d, plane(l.reluY, n, c), x, l.mean[c])
+			default:
+				db, dg = kernels.DotDev64(d, x, l.mean[c])
 			}
 			p[c] += db
 			p[l.C+c] += dg * l.invStd[c]
@@ -378,12 +470,20 @@ func (l *BatchNorm2D) gradSumChunk(ch, lo, hi int) {
 
 func (l *BatchNorm2D) dxChunk(_, lo, hi int) {
 	for n := lo; n < hi; n++ {
-		for c := range l.C {
-			dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
-			if l.reluY != nil {
-				kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
-				continue
-			}
+		l.dxImage(n)
+	}
+}
+
+// dxImage writes image n of the running Backward's dx.
+func (l *BatchNorm2D) dxImage(n int) {
+	for c := range l.C {
+		dst, d, x := plane(l.dx, n, c), plane(l.dout, n, c), plane(l.x, n, c)
+		switch {
+		case l.reluOf:
+			kernels.BNBackwardReLUOf(dst, d, x, l.mu[c], l.scale[c], l.shift[c], l.coefD[c], l.coefX[c], l.coefC[c])
+		case l.reluY != nil:
+			kernels.BNBackwardReLU(dst, d, plane(l.reluY, n, c), x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
+		default:
 			kernels.BNBackward(dst, d, x, l.mu[c], l.coefD[c], l.coefX[c], l.coefC[c])
 		}
 	}

@@ -38,9 +38,11 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient. In a container it counts only
 // there: Sequential.Backward then skips the network's input gradient, and
-// Sequential.BackwardInput computes it all the same. NoFusion keeps an inference-mode Forward in a
-// Sequential from applying the BatchNorm2D after the convolution (see
-// fuses); the results are the same bits either way.
+// Sequential.BackwardInput computes it all the same. In a Sequential, a
+// BatchNorm2D after the convolution runs its part of each image while the
+// convolution's output of it is in cache (see forwardFused): NoFusion keeps
+// an inference-mode Forward from doing so (a training-mode Forward always
+// does); the results are the same bits either way.
 type Conv2D struct {
 	Name                       string
 	C, OC, KH, KW, Stride, Pad int
@@ -59,6 +61,9 @@ type Conv2D struct {
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image
+	later              bool            // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
+	pro                *BatchNorm2D    // if not nil, the next Forward writes each image of its input with pro's map first
+	dpro               *BatchNorm2D    // if not nil, the next Backward writes each image of dout with dpro's dxImage first
 	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
 	wino               bool            // this Forward (and its dx) runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
@@ -132,14 +137,37 @@ func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	l.prepare(x)
 	parallelFor(x.N, l.fwdChunk)
+	l.endPro()
 	return l.out
 }
 
-// fuses returns, in inference mode unless NoFusion, 2 if next starts with
-// a BatchNorm2D and a ReLU Activation, 1 if it starts with a BatchNorm2D,
-// else 0: forwardFused runs those layers (see forwardFuser).
+// produce writes images lo..hi of the input with pro's affine map, if pro
+// is set: the batch norm before the layer, which left its output to it
+// (see BatchNorm2D.endEpilogue), so that each image is in cache when the
+// convolution reads it.
+func (l *Conv2D) produce(lo, hi int) {
+	if l.pro == nil {
+		return
+	}
+	for n := lo; n < hi; n++ {
+		l.pro.affineImage(n)
+	}
+}
+
+// endPro ends the Forward of pro's output, which is now complete.
+func (l *Conv2D) endPro() {
+	if l.pro != nil {
+		l.pro.endLater()
+		l.pro = nil
+	}
+}
+
+// fuses returns 2 if next starts with a BatchNorm2D and a ReLU
+// Activation, 1 if it starts with a BatchNorm2D, else 0 (and 0 in
+// inference mode with NoFusion): forwardFused runs those layers (see
+// forwardFuser).
 func (l *Conv2D) fuses(next []Layer, train bool) int {
-	if train || l.NoFusion || len(next) == 0 {
+	if (!train && l.NoFusion) || (train && !trainFusion) || len(next) == 0 {
 		return 0
 	}
 	if _, ok := next[0].(*BatchNorm2D); !ok {
@@ -151,24 +179,28 @@ func (l *Conv2D) fuses(next []Layer, train bool) int {
 	return 1
 }
 
-// forwardFused is an inference-mode Forward of x followed by that of
-// next[0], a BatchNorm2D, the addition of addend (if not nil) and next[1]
-// (a ReLU, if present), with the batch norm's part applied to each image as
-// soon as the convolution has written it, while it is in cache. It returns
-// the result, bit for bit that of running the layers one by one (the fused
-// passes included); the convolution's own output is kept as after Forward.
-func (l *Conv2D) forwardFused(x *Tensor, _ bool, next []Layer, addend *Tensor) *Tensor {
+// forwardFused is a Forward of x followed by that of next[0], a
+// BatchNorm2D, the addition of addend (if not nil) and next[1] (a ReLU, if
+// present), with the batch norm's part run on each image as soon as the
+// convolution has written it, while it is in cache: in inference mode the
+// whole affine map, in training the image's part of the batch statistics,
+// the affine map following in one pass (see BatchNorm2D.epilogueImage). It
+// returns the result, bit for bit that of running the layers one by one
+// (the fused passes included); the convolution's own output is kept as
+// after Forward.
+func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tensor) *Tensor {
 	bn := next[0].(*BatchNorm2D)
 	var act *Activation
 	if len(next) > 1 {
 		act = next[1].(*Activation)
 	}
 	l.prepare(x)
-	y := bn.beginEpilogue(l.out, act, addend)
+	y := bn.beginEpilogue(l.out, train, act, addend)
 	l.epi = bn
 	parallelFor(x.N, l.fwdChunk)
 	l.epi = nil
-	bn.endEpilogue()
+	l.endPro()
+	bn.endEpilogue(l.later)
 	return y
 }
 
@@ -210,10 +242,11 @@ func (l *Conv2D) forwardChunk(c, lo, hi int) {
 	k, p, osz := l.g.rows(), l.g.oh*l.g.ow, l.OC*l.g.oh*l.g.ow
 	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
+		l.produce(n, n+1)
 		col := l.colOf(*buf, n)
 		gemm(false, false, l.OC, p, k, 1, l.Weight.Data, k, col, p, 0, l.out.Data[n*osz:(n+1)*osz], p)
 		if l.epi != nil {
-			l.epi.affineImage(n)
+			l.epi.epilogueImage(n)
 		}
 	}
 	putScratch(buf)
@@ -225,10 +258,11 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*g.oh*g.ow
 	buf := getScratch(l.plan.PaddedSize())
 	for n := lo; n < hi; n++ {
+		l.produce(n, n+1)
 		l.plan.Pad(*buf, l.x.Data[n*xsz:(n+1)*xsz])
 		l.plan.Run(l.out.Data[n*osz:(n+1)*osz], *buf)
 		if l.epi != nil {
-			l.epi.affineImage(n)
+			l.epi.epilogueImage(n)
 		}
 	}
 	putScratch(buf)
@@ -238,12 +272,13 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 // images in one call, then the epilogue per image.
 func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
+	l.produce(lo, hi)
 	buf := getScratch(l.wplan.ScratchSize(hi - lo))
 	l.wplan.Run(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
 	putScratch(buf)
 	if l.epi != nil {
 		for n := lo; n < hi; n++ {
-			l.epi.affineImage(n)
+			l.epi.epilogueImage(n)
 		}
 	}
 }
@@ -320,6 +355,23 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	}
 	l.dw, l.dout, l.dx = nil, nil, nil
 	putScratch(dw)
+	if l.dpro != nil {
+		l.dpro.endDx()
+		l.dpro = nil
+	}
+}
+
+// produceDout writes images lo..hi of dout with dpro's dxImage, if dpro is
+// set: the batch norm after the layer, which left its input gradient to it
+// (see Sequential.backwardTail), so that each image is in cache when the
+// convolution reads it.
+func (l *Conv2D) produceDout(lo, hi int) {
+	if l.dpro == nil {
+		return
+	}
+	for n := lo; n < hi; n++ {
+		l.dpro.dxImage(n)
+	}
 }
 
 // flipGrad reports whether the running Backward computes the flipped weight
@@ -367,6 +419,7 @@ func (l *Conv2D) backwardChunk(c, lo, hi int) {
 	dw := l.dw[c*len(w) : (c+1)*len(w)]
 	buf := getScratch(l.colSize())
 	for n := lo; n < hi; n++ {
+		l.produceDout(n, n+1)
 		col := l.colOf(*buf, n)
 		dn := l.dout.Data[n*osz : (n+1)*osz]
 		var beta float32
@@ -394,6 +447,7 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 	buf := getScratch(kt * hw)
 	dcol := *buf
 	for n := lo; n < hi; n++ {
+		l.produceDout(n, n+1)
 		l.gT.im2col(dcol, l.dout.Data[n*l.OC*hw:(n+1)*l.OC*hw])
 		var beta float32
 		if n > lo {
@@ -420,6 +474,7 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	xbuf := getScratch(group * plen)
 	for n0 := lo; n0 < hi; n0 += group {
 		imgs := min(group, hi-n0)
+		l.produceDout(n0, n0+imgs)
 		for i := range imgs {
 			n := n0 + i
 			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])

@@ -40,14 +40,26 @@
 //     Output method recomputes it on demand. Results are bit for bit those
 //     of the layers run one by one.
 //
+// In training, the passes of the element-wise layers between two
+// convolutions run inside the convolutions' passes where they can, on each
+// image while it is in cache (see Sequential.Forward and Backward): a
+// Conv2D gathers the batch statistics of the BatchNorm2D after it as it
+// writes each image; a Conv2D that follows a BatchNorm2D (and ReLU) applies
+// that map to each image of its input just before reading it, and in the
+// backward pass writes that batch norm's input gradient image by image as
+// it reads it; a residual block with an identity shortcut never forms its
+// ReLU's gradient. Results are bit for bit those of the layers run one by
+// one.
+//
 // Work buffers needed only during one call (padded images, im2col
 // matrices, per-chunk partial sums) come from a process-wide free list
 // rather than from each layer, so their memory does not grow with depth
 // either.
 //
 // Layers split the batch into a fixed number of chunks (see Chunks) and run
-// the chunks on all cores; reductions across the batch add the chunks' partial
-// sums in chunk order, so results are bit-identical whatever GOMAXPROCS is.
+// the chunks on all cores; reductions across the batch add the chunks' (or
+// the images') partial sums in a fixed order, so results are bit-identical
+// whatever GOMAXPROCS is.
 //
 // Programmer errors (mismatched shapes, a Backward before a Forward) panic
 // with messages prefixed "nn: ".

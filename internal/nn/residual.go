@@ -20,6 +20,7 @@ type Residual struct {
 	a, b      *Tensor // the summands of the running add
 	dst       *Tensor
 	addFn     func(c, lo, hi int)
+	addGradFn func(c, lo, hi int)
 	tail      []Layer // [Act], for fusedBody
 }
 
@@ -111,9 +112,22 @@ func (r *Residual) Backward(dout *Tensor) *Tensor {
 // backwardInto is Backward writing dx to the caller's tensor: Body's input
 // gradient goes straight into dx and the shortcut's is added to it; dsum and
 // the shortcut's gradient come from grads.
+//
+// With an identity shortcut and a body that runs Act's backward pass with
+// its own (see fusedBackwardBody), dsum is never formed: the body takes
+// dout and Act's output, and the shortcut's gradient is added to dx on the
+// fly (kernels.AddReLUBackward), with the same bits.
 func (r *Residual) backwardInto(dx, dout *Tensor, grads *gradPool) {
 	if !r.forwarded {
 		panic("nn: Residual: Backward before Forward")
+	}
+	if seq := r.fusedBackwardBody(); seq != nil {
+		y := r.Act.(*Activation).out
+		seq.backwardTail(dx, dout, r.Act, grads) // checks dout's shape against y's
+		r.dst, r.a, r.b = dx, y, dout
+		parallelFor(dx.N, r.addGradFn)
+		r.dst, r.a, r.b = nil, nil, nil
+		return
 	}
 	dsum := dout
 	if r.Act != nil {
@@ -135,13 +149,42 @@ func (r *Residual) backwardInto(dx, dout *Tensor, grads *gradPool) {
 	}
 }
 
+// fusedBackwardBody returns Body if Shortcut is the identity, Act a ReLU
+// and Body a Sequential whose last layer runs Act's backward pass with its
+// own (a BatchNorm2D, see backwardFuser), else nil.
+func (r *Residual) fusedBackwardBody() *Sequential {
+	seq, ok := r.Body.(*Sequential)
+	if !ok || r.Shortcut != nil || !isReLU(r.Act) || len(seq.Layers) == 0 || !trainFusion {
+		return nil
+	}
+	if f, ok := seq.Layers[len(seq.Layers)-1].(backwardFuser); !ok || !f.fusesBackward(r.Act) {
+		return nil
+	}
+	r.init()
+	return seq
+}
+
+// init stores the chunk functions once, so parallelFor does not allocate.
+func (r *Residual) init() {
+	if r.addFn == nil {
+		r.addFn, r.addGradFn = r.addChunk, r.addGradChunk
+	}
+}
+
 // add sets dst = a + b elementwise, in parallel over the batch.
 func (r *Residual) add(dst, a, b *Tensor) {
-	if r.addFn == nil {
-		r.addFn = r.addChunk
-	}
+	r.init()
 	r.dst, r.a, r.b = dst, a, b
 	parallelFor(dst.N, r.addFn)
+	r.dst, r.a, r.b = nil, nil, nil
+}
+
+// addGradChunk sets dst += ReLU'(a) * b, a the ReLU's output and b its
+// output gradient, for images lo..hi.
+func (r *Residual) addGradChunk(_, lo, hi int) {
+	sz := r.dst.Size()
+	d := r.dst.Data[lo*sz : hi*sz]
+	kernels.AddReLUBackward(d, d, r.a.Data[lo*sz:hi*sz], r.b.Data[lo*sz:hi*sz])
 }
 
 func (r *Residual) addChunk(_, lo, hi int) {

@@ -19,12 +19,15 @@ func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: lay
 
 // Forward passes x through every layer and returns the last output. A
 // layer that can run the layers after it in the same pass (see
-// forwardFuser) does so: a BatchNorm2D followed by a ReLU Activation, and in
-// inference mode a Conv2D followed by a BatchNorm2D (and a ReLU), the batch
-// norm applied to each image while it is in cache. The results and the
-// state of every layer are those of the layers run one by one, bit for bit
-// (a fused BatchNorm2D's own output is recomputed on demand, see its
-// Output).
+// forwardFuser) does so: a BatchNorm2D followed by a ReLU Activation, and
+// a Conv2D followed by a BatchNorm2D (and a ReLU), the batch norm's part of
+// each image (inference: the whole map; training: the image's share of the
+// batch statistics) run while the image is in cache; in training, when
+// another Conv2D follows such a group, it applies the batch norm's map to
+// each image of its input just before reading it (see handOn). The results
+// and the state of every layer are those of the layers run one by one, bit
+// for bit (a fused BatchNorm2D's own output is recomputed on demand, see
+// its Output).
 func (s *Sequential) Forward(x *Tensor, train bool) *Tensor {
 	return s.forward(x, train, nil, nil)
 }
@@ -62,12 +65,35 @@ func (s *Sequential) forward(x *Tensor, train bool, tail Layer, addend *Tensor) 
 		if end {
 			add = addend
 		}
+		c, later := s.handOn(chain, i, n, train)
 		x = f.forwardFused(x, train, chain[i+1:i+1+n], add)
+		if later {
+			c.later = false
+			chain[i+1+n].(*Conv2D).pro = chain[i+1].(*BatchNorm2D)
+		}
 		for j := i + 1; j <= i+n; j++ {
 			s.setIn(j, x) // the fused layers keep the shape
 		}
 	}
 	return x
+}
+
+// handOn reports whether the fused group of chain[i] and the n layers
+// after it is a training-mode Conv2D with a BatchNorm2D followed by another
+// Conv2D, and if so sets the first one's later: the batch norm's affine map
+// (and ReLU) is then applied by the second convolution to each image of its
+// input just before reading it, while it is in cache, instead of in a pass
+// of its own (see Conv2D.pro); the bits are the same.
+func (s *Sequential) handOn(chain []Layer, i, n int, train bool) (*Conv2D, bool) {
+	c, ok := chain[i].(*Conv2D)
+	if !ok || !train || i+1+n >= len(chain) {
+		return nil, false
+	}
+	if _, ok := chain[i+1+n].(*Conv2D); !ok {
+		return nil, false
+	}
+	c.later = true
+	return c, true
 }
 
 // setIn records x's shape as the input shape of layer i, if i is one of
@@ -77,6 +103,13 @@ func (s *Sequential) setIn(i int, x *Tensor) {
 		s.in[i] = x.Shape()
 	}
 }
+
+// trainFusion turns on the training-mode fusions that keep the bits:
+// Conv2D with the BatchNorm2D after it (forward and backward, see
+// Conv2D.forwardFused, handOn and handBack), the ReLU mask recomputed in
+// BatchNorm2D.backwardFusedInto and Residual.fusedBackwardBody. Only
+// benchmarks and tests turn it off, to compare.
+var trainFusion = true
 
 // forwardFuser is implemented by a layer whose Forward can run the layers
 // after it in a Sequential in the same pass over the data, with the
@@ -118,7 +151,9 @@ func isReLU(l Layer) bool {
 // BackwardInput). The result is valid until the next Backward of s; the
 // input gradients of the inner layers are not kept. A layer whose backward
 // pass can include that of the layer after it (see backwardFuser: a
-// BatchNorm2D followed by a ReLU) runs both, as in Forward.
+// BatchNorm2D followed by a ReLU) runs both, as in Forward, and a Conv2D
+// writes the input gradient of the BatchNorm2D after it image by image as
+// it reads it (see handBack), with the same bits.
 func (s *Sequential) Backward(dout *Tensor) *Tensor {
 	return s.backward(dout, noInputGrad(s))
 }
@@ -163,23 +198,43 @@ func (s *Sequential) backward(dout *Tensor, skip bool) *Tensor {
 // gradient takes). Each layer's input gradient comes from grads and goes
 // back to it once the layer before has consumed it.
 func (s *Sequential) backwardInto(dx, dout *Tensor, grads *gradPool) {
+	s.backwardTail(dx, dout, nil, grads)
+}
+
+// backwardTail is backwardInto for the layers followed by tail, if not
+// nil: a layer whose backward pass the last layer, a backwardFuser, runs
+// with its own (a Residual's ReLU, see Residual.fusedBackwardBody). dout is
+// then tail's output gradient, and tail's input gradient is never formed.
+func (s *Sequential) backwardTail(dx, dout *Tensor, tail Layer, grads *gradPool) {
 	if len(s.Layers) == 0 {
 		copy(dx.Data, dout.Data)
 		return
 	}
-	pooled := false // dout came from grads
+	pooled := false  // dout came from grads
+	var held *Tensor // a pooled dout a BatchNorm2D still reads (see handBack)
 	for end := len(s.Layers); end > 0; {
-		i, f := s.backwardGroup(end)
+		i, f, next := s.backwardGroup(end, tail)
 		d := dx
 		if i > 0 {
 			d = grads.get(s.in[i])
 		}
+		bn := s.handBack(i)
 		if f != nil {
-			f.backwardFusedInto(d, dout, s.Layers[i+1], grads)
+			f.backwardFusedInto(d, dout, next, grads)
 		} else {
 			backwardInto(s.Layers[i], d, dout, grads)
 		}
-		if pooled {
+		if held != nil {
+			grads.put(held) // the layer just run has written its batch norm's dx
+			held = nil
+		}
+		switch {
+		case bn != nil:
+			s.Layers[i-1].(*Conv2D).dpro = bn
+			if pooled {
+				held = dout
+			}
+		case pooled:
 			grads.put(dout)
 		}
 		dout, pooled = d, true
@@ -187,18 +242,45 @@ func (s *Sequential) backwardInto(dx, dout *Tensor, grads *gradPool) {
 	}
 }
 
+// handBack reports the BatchNorm2D at layer i if a Conv2D precedes it, and
+// sets its laterDx: its Backward then computes the parameter gradients and
+// dx's coefficients but leaves dx itself to the convolution's Backward,
+// which writes each image of its dout with the batch norm's dxImage just
+// before reading it, while it is in cache, instead of in a pass of its own
+// (see Conv2D.dpro); the bits are the same. The batch norm's own dout must
+// stay until then.
+func (s *Sequential) handBack(i int) *BatchNorm2D {
+	if i == 0 || !trainFusion {
+		return nil
+	}
+	bn, ok := s.Layers[i].(*BatchNorm2D)
+	if !ok {
+		return nil
+	}
+	if _, ok := s.Layers[i-1].(*Conv2D); !ok {
+		return nil
+	}
+	bn.laterDx = true
+	return bn
+}
+
 // backwardGroup returns the first layer i of the group of layers that
 // Backward runs as one before layer end: layer end-1 alone (f nil), or
-// layer i = end-2 with f, its backwardFuser, taking layer end-1.
-func (s *Sequential) backwardGroup(end int) (i int, f backwardFuser) {
+// layer i = end-2 with f, its backwardFuser, taking next, layer end-1; or,
+// with a tail and end the number of layers, the last layer as f taking
+// next, the tail.
+func (s *Sequential) backwardGroup(end int, tail Layer) (i int, f backwardFuser, next Layer) {
 	i = end - 1
+	if tail != nil && end == len(s.Layers) {
+		return i, s.Layers[i].(backwardFuser), tail
+	}
 	if i == 0 {
-		return i, nil
+		return i, nil, nil
 	}
 	if f, ok := s.Layers[i-1].(backwardFuser); ok && f.fusesBackward(s.Layers[i]) {
-		return i - 1, f
+		return i - 1, f, s.Layers[i]
 	}
-	return i, nil
+	return i, nil, nil
 }
 
 // Params returns the layers' parameters, concatenated in layer order.

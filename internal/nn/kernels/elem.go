@@ -86,6 +86,48 @@ func scaleShiftGo(dst, x []float32, mu, s, t float32, relu bool) {
 	}
 }
 
+// ScaleShiftAdd sets dst[i] = ((x[i]-mu)*s + t) + a[i], each operation
+// rounded to float32, and then dst[i] = max(dst[i], 0) if relu: ScaleShift
+// without relu followed by Add, in one pass (batch normalisation, the
+// residual addition and its ReLU).
+func ScaleShiftAdd(dst, x, a []float32, mu, s, t float32, relu bool) {
+	x, a = x[:len(dst)], a[:len(dst)]
+	n := scaleShiftAddBulk(dst, x, a, mu, s, t, relu)
+	scaleShiftAddGo(dst[n:], x[n:], a[n:], mu, s, t, relu)
+}
+
+func scaleShiftAddGo(dst, x, a []float32, mu, s, t float32, relu bool) {
+	x, a = x[:len(dst)], a[:len(dst)]
+	for i, v := range x {
+		v = float32(float32((v-mu)*s)+t) + a[i] // the conversions forbid fused multiply-adds
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// AddReLUBackward sets dst[i] = a[i] + g[i], with g[i] = dout[i] where
+// y[i] > 0 and +0 elsewhere (also where y[i] is NaN): ReLUBackward(g, y,
+// dout) followed by Add(dst, a, g, false), in one pass (a residual block's
+// input gradient plus that of its identity shortcut). dst may be a.
+func AddReLUBackward(dst, a, y, dout []float32) {
+	a, y, dout = a[:len(dst)], y[:len(dst)], dout[:len(dst)]
+	n := addReLUBackwardBulk(dst, a, y, dout)
+	addReLUBackwardGo(dst[n:], a[n:], y[n:], dout[n:])
+}
+
+func addReLUBackwardGo(dst, a, y, dout []float32) {
+	a, y, dout = a[:len(dst)], y[:len(dst)], dout[:len(dst)]
+	for i, v := range y {
+		var g float32
+		if v > 0 {
+			g = dout[i]
+		}
+		dst[i] = a[i] + g
+	}
+}
+
 // BNBackward sets dst[i] = (a*d[i] + b*(x[i]-mu)) + c, each operation
 // rounded to float32: the input gradient of batch normalisation.
 func BNBackward(dst, d, x []float32, mu, a, b, c float32) {
@@ -119,6 +161,41 @@ func bnBackwardReLUGo(dst, d, y, x []float32, mu, a, b, c float32) {
 	}
 }
 
+// reluOf returns max((x-m)*s + t, 0), each operation rounded to float32:
+// ScaleShift's value with relu for one element.
+func reluOf(x, m, s, t float32) float32 {
+	v := float32(float32((x-m)*s)) + t
+	if v < 0 {
+		v = 0
+	}
+	return v
+}
+
+// ReLUOfFast reports whether BNBackwardReLUOf and DotDev64ReLUOf run in
+// assembly on this machine (amd64 with AVX2). Where they do not, their
+// ReLU-reading counterparts, which do, are the faster choice.
+func ReLUOfFast() bool { return reluOfAsm }
+
+// BNBackwardReLUOf is BNBackwardReLU with y[i] = reluOf(x[i], mu, s, t)
+// computed instead of read: the input gradient of batch normalisation
+// followed by a ReLU, where the ReLU's input was that batch normalisation's
+// ScaleShift of x (same mu).
+func BNBackwardReLUOf(dst, d, x []float32, mu, s, t, a, b, c float32) {
+	d, x = d[:len(dst)], x[:len(dst)]
+	n := bnBackwardReLUOfBulk(dst, d, x, mu, s, t, a, b, c)
+	bnBackwardReLUOfGo(dst[n:], d[n:], x[n:], mu, s, t, a, b, c)
+}
+
+func bnBackwardReLUOfGo(dst, d, x []float32, mu, s, t, a, b, c float32) {
+	d, x = d[:len(dst)], x[:len(dst)]
+	for i, v := range d {
+		if !(reluOf(x[i], mu, s, t) > 0) {
+			v = 0
+		}
+		dst[i] = float32(float32(a*v)+float32(b*(x[i]-mu))) + c
+	}
+}
+
 // DotDev64ReLU is DotDev64 with d[i] replaced by 0 where !(y[i] > 0).
 func DotDev64ReLU(d, y, x []float32, mu float64) (sd, sdx float64) {
 	y, x = y[:len(d)], x[:len(d)]
@@ -126,12 +203,31 @@ func DotDev64ReLU(d, y, x []float32, mu float64) (sd, sdx float64) {
 	if n > 0 {
 		sd, sdx = dotDev64ReLUBulk(d[:n], y[:n], x[:n], mu)
 	}
-	for i, v := range d[n:] {
-		if !(y[n+i] > 0) {
+	return dotDevTail(sd, sdx, d, x, n, mu, func(i int) bool { return y[i] > 0 })
+}
+
+// DotDev64ReLUOf is DotDev64ReLU with y[i] = reluOf(x[i], m, s, t)
+// computed instead of read (see BNBackwardReLUOf).
+func DotDev64ReLUOf(d, x []float32, mu float64, m, s, t float32) (sd, sdx float64) {
+	x = x[:len(d)]
+	n := len(d) &^ 15
+	if n > 0 {
+		sd, sdx = dotDev64ReLUOfBulk(d[:n], x[:n], mu, m, s, t)
+	}
+	return dotDevTail(sd, sdx, d, x, n, mu, func(i int) bool { return reluOf(x[i], m, s, t) > 0 })
+}
+
+// dotDevTail adds to sd and sdx, in order from i = n, d[i] and
+// d[i]*(x[i]-mu) in float64, d[i] read as 0 where keep (if not nil) is
+// false: the tail of the DotDev64 functions.
+func dotDevTail(sd, sdx float64, d, x []float32, n int, mu float64, keep func(i int) bool) (float64, float64) {
+	for i := n; i < len(d); i++ {
+		v := d[i]
+		if keep != nil && !keep(i) {
 			v = 0
 		}
 		sd += float64(v)
-		sdx += float64(float64(v) * (float64(x[n+i]) - mu))
+		sdx += float64(float64(v) * (float64(x[i]) - mu))
 	}
 	return sd, sdx
 }
@@ -139,7 +235,13 @@ func DotDev64ReLU(d, y, x []float32, mu float64) (sd, sdx float64) {
 // dotDev64ReLUGo is the reference of dotDev64ReLUBulk: dotDev64Go with
 // d[i] read as 0 where !(y[i] > 0). It does not allocate.
 func dotDev64ReLUGo(d, y, x []float32, mu float64) (float64, float64) {
-	return dotDev64MaskGo(d, y, x, mu)
+	return dotDev64MaskGo(d, x, mu, func(i int) bool { return y[i] > 0 })
+}
+
+// dotDev64ReLUOfGo is the reference of dotDev64ReLUOfBulk: dotDev64Go
+// with d[i] read as 0 where !(reluOf(x[i], m, s, t) > 0).
+func dotDev64ReLUOfGo(d, x []float32, mu float64, m, s, t float32) (float64, float64) {
+	return dotDev64MaskGo(d, x, mu, func(i int) bool { return reluOf(x[i], m, s, t) > 0 })
 }
 
 // Sum64 returns Σ x[i] accumulated in float64: sumGo's order (16 partial
@@ -178,11 +280,7 @@ func DotDev64(d, x []float32, mu float64) (sd, sdx float64) {
 	if n > 0 {
 		sd, sdx = dotDev64Bulk(d[:n], x[:n], mu)
 	}
-	for i, v := range d[n:] {
-		sd += float64(v)
-		sdx += float64(float64(v) * (float64(x[n+i]) - mu))
-	}
-	return sd, sdx
+	return dotDevTail(sd, sdx, d, x, n, mu, nil)
 }
 
 // lanes16 reduces 16 float64 partial sums in the fixed pairwise order the
@@ -220,17 +318,17 @@ func sqDev64Go(x []float32, mu float64) float64 {
 }
 
 func dotDev64Go(d, x []float32, mu float64) (float64, float64) {
-	return dotDev64MaskGo(d, nil, x, mu)
+	return dotDev64MaskGo(d, x, mu, nil)
 }
 
-// dotDev64MaskGo is dotDev64Go with d[i] read as 0 where y is not nil and
-// !(y[i] > 0).
-func dotDev64MaskGo(d, y, x []float32, mu float64) (float64, float64) {
+// dotDev64MaskGo is dotDev64Go with d[i] read as 0 where keep (if not nil)
+// is false.
+func dotDev64MaskGo(d, x []float32, mu float64, keep func(i int) bool) (float64, float64) {
 	var l, m [16]float64
 	for i := 0; i < len(d); i += 16 {
 		for j := range 16 {
 			v := d[i+j]
-			if y != nil && !(y[i+j] > 0) {
+			if keep != nil && !keep(i+j) {
 				v = 0
 			}
 			l[j] += float64(v)

@@ -5,6 +5,9 @@ import "golang.org/x/sys/cpu"
 // hasAVX2 reports whether the elementwise assembly may run.
 var hasAVX2 = cpu.X86.HasAVX2
 
+// reluOfAsm: see ReLUOfFast.
+var reluOfAsm = hasAVX2
+
 // The bulk functions run the assembly on the first len&^7 elements (len&^15
 // for the sums, which the callers guarantee) and return how many they did;
 // the callers finish the tail with the Go reference.
@@ -49,6 +52,26 @@ func scaleShiftBulk(dst, x []float32, mu, s, t float32, relu bool) int {
 	return n
 }
 
+func scaleShiftAddBulk(dst, x, a []float32, mu, s, t float32, relu bool) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = x[n-1], a[n-1]
+	scaleShiftAddAVX2(&dst[0], &x[0], &a[0], n, mu, s, t, relu)
+	return n
+}
+
+func addReLUBackwardBulk(dst, a, y, dout []float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _, _ = a[n-1], y[n-1], dout[n-1]
+	addReLUBackwardAVX2(&dst[0], &a[0], &y[0], &dout[0], n)
+	return n
+}
+
 func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
@@ -75,6 +98,24 @@ func dotDev64ReLUBulk(d, y, x []float32, mu float64) (float64, float64) {
 	}
 	_, _ = y[len(d)-1], x[len(d)-1]
 	return dotDev64ReLUAVX2(&d[0], &y[0], &x[0], len(d), mu)
+}
+
+func bnBackwardReLUOfBulk(dst, d, x []float32, mu, s, t, a, b, c float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = d[n-1], x[n-1]
+	bnBackwardReLUOfAVX2(&dst[0], &d[0], &x[0], n, mu, s, t, a, b, c)
+	return n
+}
+
+func dotDev64ReLUOfBulk(d, x []float32, mu float64, m, s, t float32) (float64, float64) {
+	if !hasAVX2 {
+		return dotDev64ReLUOfGo(d, x, mu, m, s, t)
+	}
+	_ = x[len(d)-1]
+	return dotDev64ReLUOfAVX2(&d[0], &x[0], len(d), mu, m, s, t)
 }
 
 func sum64Bulk(x []float32) float64 {
@@ -131,3 +172,15 @@ func bnBackwardReLUAVX2(dst, d, y, x *float32, n int, mu, a, b, c float32)
 
 //go:noescape
 func dotDev64ReLUAVX2(d, y, x *float32, n int, mu float64) (sd, sdx float64)
+
+//go:noescape
+func scaleShiftAddAVX2(dst, x, a *float32, n int, mu, s, t float32, relu bool)
+
+//go:noescape
+func addReLUBackwardAVX2(dst, a, y, dout *float32, n int)
+
+//go:noescape
+func bnBackwardReLUOfAVX2(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
+
+//go:noescape
+func dotDev64ReLUOfAVX2(d, x *float32, n int, mu float64, m, s, t float32) (sd, sdx float64)

@@ -4,6 +4,17 @@
 
 #include "textflag.h"
 
+// ZERO8 zeroes Y0-Y7, the float64 lane sums of the DotDev64 kernels.
+#define ZERO8 \
+	VXORPD Y0, Y0, Y0 \
+	VXORPD Y1, Y1, Y1 \
+	VXORPD Y2, Y2, Y2 \
+	VXORPD Y3, Y3, Y3 \
+	VXORPD Y4, Y4, Y4 \
+	VXORPD Y5, Y5, Y5 \
+	VXORPD Y6, Y6, Y6 \
+	VXORPD Y7, Y7, Y7
+
 // func reluAVX2(dst, x *float32, n int)
 TEXT ·reluAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
@@ -113,6 +124,73 @@ ssReluLoop:
 	VZEROUPPER
 	RET
 
+// func scaleShiftAddAVX2(dst, x, a *float32, n int, mu, s, t float32, relu bool)
+TEXT ·scaleShiftAddAVX2(SB), NOSPLIT, $0-45
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ a+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y2
+	VBROADCASTSS s+36(FP), Y3
+	VBROADCASTSS t+40(FP), Y4
+	MOVBLZX relu+44(FP), R8
+	VXORPS Y0, Y0, Y0
+	TESTQ R8, R8
+	JNZ ssaReluLoop
+ssaLoop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VMULPS Y3, Y1, Y1
+	VADDPS Y4, Y1, Y1
+	VADDPS (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ ssaLoop
+	VZEROUPPER
+	RET
+ssaReluLoop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VMULPS Y3, Y1, Y1
+	VADDPS Y4, Y1, Y1
+	VADDPS (DX), Y1, Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ ssaReluLoop
+	VZEROUPPER
+	RET
+
+// func addReLUBackwardAVX2(dst, a, y, dout *float32, n int)
+TEXT ·addReLUBackwardAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ dout+24(FP), R9
+	MOVQ n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+arbLoop:
+	VMOVUPS (DX), Y1
+	VCMPPS $0x1e, Y0, Y1, Y2 // y > 0, ordered (false for NaN)
+	VANDPS (R9), Y2, Y2      // dout there, +0 elsewhere
+	VMOVUPS (SI), Y3
+	VADDPS Y2, Y3, Y2        // a + g, a first as in addAVX2 (NaN payloads)
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R9
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ arbLoop
+	VZEROUPPER
+	RET
+
 // func bnBackwardAVX2(dst, d, x *float32, n int, mu, a, b, c float32)
 TEXT ·bnBackwardAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
@@ -149,6 +227,15 @@ bnbLoop:
 	VADDPD X15, x, x \
 	VPERMILPD $1, x, X14 \
 	VADDSD X14, x, x
+
+// END2 ends a DotDev64 kernel: its lane sums Y0-Y3 and Y4-Y7 reduced to
+// X0 and X4 and stored at sd and sdx.
+#define END2(sd, sdx) \
+	REDUCE4(Y0, Y1, Y2, Y3, X0) \
+	REDUCE4(Y4, Y5, Y6, Y7, X4) \
+	VZEROUPPER \
+	MOVSD X0, sd \
+	MOVSD X4, sdx
 
 // func sum64AVX2(x *float32, n int) float64
 TEXT ·sum64AVX2(SB), NOSPLIT, $0-24
@@ -215,14 +302,7 @@ TEXT ·dotDev64AVX2(SB), NOSPLIT, $0-48
 	MOVQ x+8(FP), DX
 	MOVQ n+16(FP), CX
 	VBROADCASTSD mu+24(FP), Y8
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	ZERO8
 ddLoop:
 	VCVTPS2PD (SI), Y9
 	VCVTPS2PD 16(SI), Y10
@@ -252,11 +332,7 @@ ddLoop:
 	ADDQ $64, DX
 	SUBQ $16, CX
 	JNZ ddLoop
-	REDUCE4(Y0, Y1, Y2, Y3, X0)
-	REDUCE4(Y4, Y5, Y6, Y7, X4)
-	VZEROUPPER
-	MOVSD X0, sd+32(FP)
-	MOVSD X4, sdx+40(FP)
+	END2(sd+32(FP), sdx+40(FP))
 	RET
 
 // func bnBackwardReLUAVX2(dst, d, y, x *float32, n int, mu, a, b, c float32)
@@ -307,14 +383,7 @@ TEXT ·dotDev64ReLUAVX2(SB), NOSPLIT, $0-56
 	MOVQ n+24(FP), CX
 	VBROADCASTSD mu+32(FP), Y8
 	VXORPS Y15, Y15, Y15
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	ZERO8
 ddrLoop:
 	MASKED4(0, Y9)
 	MASKED4(16, Y10)
@@ -345,9 +414,89 @@ ddrLoop:
 	ADDQ $64, DX
 	SUBQ $16, CX
 	JNZ ddrLoop
-	REDUCE4(Y0, Y1, Y2, Y3, X0)
-	REDUCE4(Y4, Y5, Y6, Y7, X4)
+	END2(sd+40(FP), sdx+48(FP))
+	RET
+
+// func bnBackwardReLUOfAVX2(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
+//
+// bnBackwardReLUAVX2 with y > 0 recomputed as (x-mu)*s + t > 0, the
+// operations of scaleShiftAVX2 in its order.
+TEXT ·bnBackwardReLUOfAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ d+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y1
+	VBROADCASTSS s+36(FP), Y8
+	VBROADCASTSS t+40(FP), Y9
+	VBROADCASTSS a+44(FP), Y2
+	VBROADCASTSS b+48(FP), Y3
+	VBROADCASTSS c+52(FP), Y4
+	VXORPS Y0, Y0, Y0
+bnbroLoop:
+	VMOVUPS (DX), Y6
+	VSUBPS Y1, Y6, Y6        // x - mu
+	VMULPS Y8, Y6, Y7        // (x-mu)*s
+	VADDPS Y9, Y7, Y7        // + t
+	VCMPPS $0x1e, Y0, Y7, Y7 // > 0, ordered
+	VANDPS (SI), Y7, Y5
+	VMULPS Y5, Y2, Y5
+	VMULPS Y3, Y6, Y6
+	VADDPS Y6, Y5, Y5
+	VADDPS Y4, Y5, Y5
+	VMOVUPS Y5, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ bnbroLoop
 	VZEROUPPER
-	MOVSD X0, sd+40(FP)
-	MOVSD X4, sdx+48(FP)
+	RET
+
+// HALFOF accumulates 8 floats at off: d, zeroed where (x-m)*s + t is not
+// > 0, into the sums lo and hi (4 lanes each) and d*(x-mu) into dlo and
+// dhi. Y8 = mu (doubles), Y12 = 0, Y13/Y14/Y15 = m/s/t; Y9-Y11 scratch.
+#define HALFOF(off, lo, hi, dlo, dhi) \
+	VMOVUPS off(DX), Y9 \
+	VSUBPS Y13, Y9, Y10 \
+	VMULPS Y14, Y10, Y10 \
+	VADDPS Y15, Y10, Y10 \
+	VCMPPS $0x1e, Y12, Y10, Y10 \
+	VANDPS off(SI), Y10, Y10 \
+	VCVTPS2PD X10, Y11 \
+	VADDPD Y11, lo, lo \
+	VCVTPS2PD off(DX), Y9 \
+	VSUBPD Y8, Y9, Y9 \
+	VMULPD Y9, Y11, Y9 \
+	VADDPD Y9, dlo, dlo \
+	VEXTRACTF128 $1, Y10, X10 \
+	VCVTPS2PD X10, Y11 \
+	VADDPD Y11, hi, hi \
+	VCVTPS2PD off+16(DX), Y9 \
+	VSUBPD Y8, Y9, Y9 \
+	VMULPD Y9, Y11, Y9 \
+	VADDPD Y9, dhi, dhi
+
+// func dotDev64ReLUOfAVX2(d, x *float32, n int, mu float64, m, s, t float32) (sd, sdx float64)
+//
+// dotDev64ReLUAVX2 with y > 0 recomputed as (x-m)*s + t > 0; the same
+// lanes (Y0-Y3 sums, Y4-Y7 products).
+TEXT ·dotDev64ReLUOfAVX2(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), SI
+	MOVQ x+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mu+24(FP), Y8
+	VBROADCASTSS m+32(FP), Y13
+	VBROADCASTSS s+36(FP), Y14
+	VBROADCASTSS t+40(FP), Y15
+	VXORPS Y12, Y12, Y12
+	ZERO8
+ddroLoop:
+	HALFOF(0, Y0, Y1, Y4, Y5)
+	HALFOF(32, Y2, Y3, Y6, Y7)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JNZ ddroLoop
+	END2(sd+48(FP), sdx+56(FP))
 	RET

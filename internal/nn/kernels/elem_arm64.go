@@ -45,6 +45,42 @@ func scaleShiftBulk(dst, x []float32, mu, s, t float32, relu bool) int {
 	return n
 }
 
+// arm64 has no NEON kernels of their own for the two fused passes: they
+// run the kernels of their two steps on blocks of armBlock floats (the
+// intermediate in dst, or in a buffer on the stack), with the same bits.
+const armBlock = 256
+
+func scaleShiftAddBulk(dst, x, a []float32, mu, s, t float32, relu bool) int {
+	n := len(dst) &^ 3
+	for i := 0; i < n; i += armBlock {
+		m := min(armBlock, n-i)
+		scaleShiftNEON(&dst[i], &x[i], m, mu, s, t, false)
+		addNEON(&dst[i], &dst[i], &a[i], m, relu)
+	}
+	return n
+}
+
+func addReLUBackwardBulk(dst, a, y, dout []float32) int {
+	n := len(dst) &^ 3
+	var g [armBlock]float32
+	for i := 0; i < n; i += armBlock {
+		m := min(armBlock, n-i)
+		reluBackwardNEON(&g[0], &y[i], &dout[i], m)
+		addNEON(&dst[i], &a[i], &g[0], m, false)
+	}
+	return n
+}
+
+// reluOfAsm: see ReLUOfFast. arm64 has no kernels for the ...Of variants:
+// they run their Go references.
+const reluOfAsm = false
+
+func bnBackwardReLUOfBulk(dst, d, x []float32, mu, s, t, a, b, c float32) int { return 0 }
+
+func dotDev64ReLUOfBulk(d, x []float32, mu float64, m, s, t float32) (float64, float64) {
+	return dotDev64ReLUOfGo(d, x, mu, m, s, t)
+}
+
 func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
 	n := len(dst) &^ 3
 	if n == 0 {

@@ -11,3 +11,9 @@ func dotDev64Bulk(d, x []float32, mu float64) (float64, float64) { return dotDev
 func dotDev64ReLUBulk(d, y, x []float32, mu float64) (float64, float64) {
 	return dotDev64ReLUGo(d, y, x, mu)
 }
+func dotDev64ReLUOfBulk(d, x []float32, mu float64, m, s, t float32) (float64, float64) {
+	return dotDev64ReLUOfGo(d, x, mu, m, s, t)
+}
+
+// reluOfAsm: see ReLUOfFast.
+const reluOfAsm = false

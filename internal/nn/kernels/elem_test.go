@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -60,7 +61,22 @@ func TestElemMatchesGo(t *testing.T) {
 			ScaleShift(got, x, 0.3, 1.7, -0.2, relu)
 			scaleShiftGo(want, x, 0.3, 1.7, -0.2, relu)
 			sameBits(t, "ScaleShift", got, want)
+			ScaleShiftAdd(got, x, y, 0.3, 1.7, -0.2, relu)
+			scaleShiftAddGo(want, x, y, 0.3, 1.7, -0.2, relu)
+			sameBits(t, "ScaleShiftAdd", got, want)
+			scaleShiftGo(want, x, 0.3, 1.7, -0.2, false) // its contract: ScaleShift, then Add
+			addGo(want, want, y, relu)
+			sameBits(t, "ScaleShiftAdd as ScaleShift and Add", got, want)
 		}
+		AddReLUBackward(got, x, y, d)
+		addReLUBackwardGo(want, x, y, d)
+		sameBits(t, "AddReLUBackward", got, want)
+		copy(got, x)
+		AddReLUBackward(got, got, y, d) // dst aliasing a, as the residual block runs it
+		sameBits(t, "AddReLUBackward in place", got, want)
+		reluBackwardGo(want, y, d) // its contract: ReLUBackward, then Add
+		addGo(want, x, want, false)
+		sameBits(t, "AddReLUBackward as ReLUBackward and Add", got, want)
 		BNBackward(got, d, x, 0.3, 1.7, -0.2, 0.05)
 		bnBackwardGo(want, d, x, 0.3, 1.7, -0.2, 0.05)
 		sameBits(t, "BNBackward", got, want)
@@ -89,6 +105,34 @@ func TestElemMatchesGo(t *testing.T) {
 		gd, gdx := DotDev64(df, xf, 0.25)
 		same64(t, "DotDev64 sum", gd, wantD)
 		same64(t, "DotDev64 dot", gdx, wantDX)
+
+		// The ...Of variants equal their ReLU-reading counterparts with y
+		// the ReLU of ScaleShift; the identity map (0, 1, 0) puts x's ±0
+		// on the mask's edge.
+		for _, f := range [][3]float32{{0.3, 1.7, -0.2}, {0, 1, 0}} {
+			ys := make([]float32, n)
+			scaleShiftGo(ys, x, f[0], f[1], f[2], true)
+			BNBackwardReLUOf(got, d, x, f[0], f[1], f[2], 0.9, -0.4, 0.05)
+			bnBackwardReLUOfGo(want, d, x, f[0], f[1], f[2], 0.9, -0.4, 0.05)
+			sameBits(t, "BNBackwardReLUOf", got, want)
+			bnBackwardReLUGo(want, d, ys, x, f[0], 0.9, -0.4, 0.05)
+			sameBits(t, "BNBackwardReLUOf as BNBackwardReLU", got, want)
+			xz := slices.Clone(xf)
+			for i := range xz {
+				if i%5 == 0 {
+					xz[i] = float32(math.Copysign(0, float64(i%2)-0.5))
+				}
+			}
+			scaleShiftGo(ys, xz, f[0], f[1], f[2], true)
+			wd, wdx := DotDev64ReLU(df, ys, xz, 0.25)
+			gd, gdx := DotDev64ReLUOf(df, xz, 0.25, f[0], f[1], f[2])
+			same64(t, "DotDev64ReLUOf sum", gd, wd)
+			same64(t, "DotDev64ReLUOf dot", gdx, wdx)
+			wd, wdx = dotDev64ReLUOfGo(df[:m], xz[:m], 0.25, f[0], f[1], f[2])
+			wd, wdx = dotDevTail(wd, wdx, df, xz, m, 0.25, func(i int) bool { return ys[i] > 0 })
+			same64(t, "DotDev64ReLUOf sum, Go", gd, wd)
+			same64(t, "DotDev64ReLUOf dot, Go", gdx, wdx)
+		}
 
 		// DotDev64ReLU equals DotDev64 of the masked d.
 		dm := make([]float32, n)
