@@ -58,3 +58,4 @@ package kernels
 // generate runs both wherever it runs.
 //go:generate go run asm_gen.go
 //go:generate go run neon_gen.go
+//go:generate go run wino_gen.go

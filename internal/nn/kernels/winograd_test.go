@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // winoShape is a batch of n images [c, h, w] convolved into m channels.
@@ -166,11 +167,11 @@ func TestWinograd2x2Split(t *testing.T) {
 		alone = append(alone, runWino(t, activeKernel(), &p, x[img*xsz:(img+1)*xsz], one)...)
 	}
 	whole := runWino(t, activeKernel(), &p, x, s)
-	p.tb = 32
+	p.rb = 1
 	small := runWino(t, activeKernel(), &p, x, s)
 	for i := range alone {
 		if math.Float32bits(whole[i]) != math.Float32bits(alone[i]) || math.Float32bits(small[i]) != math.Float32bits(alone[i]) {
-			t.Fatalf("image %d element %d: batch %g, 32-tile blocks %g, alone %g", i/osz, i%osz, whole[i], small[i], alone[i])
+			t.Fatalf("image %d element %d: batch %g, one-row blocks %g, alone %g", i/osz, i%osz, whole[i], small[i], alone[i])
 		}
 	}
 }
@@ -260,4 +261,58 @@ func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64) {
 		p.Run(out, x, s.n, scratch)
 	}
 	reportFlops(b, flops, cpu0, okCPU)
+}
+
+// TestWinogradTransforms checks that the assembly transforms of every
+// kind this machine runs give the same bits as the Go ones (winoInputGo's
+// and winoOutputGo's order), on the tile rows of images whose widths leave
+// 1 to 16 tiles in the last vector, with odd and even heights: V for every
+// tile of each row, and the output of a tile row written into a NaN-filled
+// image, including that nothing outside the tile row's output rows is
+// written.
+func TestWinogradTransforms(t *testing.T) {
+	var kinds []convKind
+	for _, kr := range kernelsUnderTest(t) {
+		if k := convKindFor(kr); k != convGo {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		t.Skip("no assembly transforms on this machine")
+	}
+	var rows winoRows // the field offsets winograd_amd64.s uses
+	if o := [4]uintptr{unsafe.Offsetof(rows.ptr), unsafe.Offsetof(rows.stride), unsafe.Offsetof(rows.k512), unsafe.Offsetof(rows.y256)}; o != [4]uintptr{0, 32, 64, 80} {
+		t.Fatalf("winoRows field offsets %v, want 0, 32, 64, 80", o)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []winoShape{{1, 3, 2, 5, 1}, {1, 2, 3, 4, 2}, {1, 3, 2, 3, 7}, {1, 2, 2, 6, 16}, {1, 2, 3, 7, 17}, {1, 3, 2, 4, 31}, {1, 2, 2, 5, 32}, {1, 2, 2, 3, 33}, {1, 2, 3, 2, 64}, {1, 2, 2, 3, 65}} {
+		x := randSlice(r, s.c*s.h*s.w)
+		var p Winograd2x2
+		p.Prepare(randSlice(r, s.m*s.c*9), s.m, s.c, s.h, s.w)
+		ldv := ceilDiv(p.tw, 16)*16 + 16
+		zero := make([]float32, p.zeroLen())
+		for _, kind := range kinds {
+			for ty := range p.th {
+				want, got := nanSlice(16*s.c*ldv), nanSlice(16*s.c*ldv)
+				p.inputRowGo(want, s.c*ldv, ldv, x, ty)
+				p.inputRow(kind, got, s.c*ldv, ldv, x, ty, zero)
+				for i := range want {
+					if k := i % ldv; k < p.tw && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v kind %d tile row %d: V[%d][%d][%d] = %g, want %g", s, kind, ty, i/ldv/s.c, i/ldv%s.c, k, got[i], want[i])
+					}
+				}
+				m := randSlice(r, 16*s.m*ldv)
+				hw := s.h * s.w
+				wantY, gotY := nanSlice(s.m*hw), nanSlice(s.m*hw)
+				rows := min(2, s.h-2*ty)
+				winoOutputGo(m, s.m*ldv, ldv, wantY[2*ty*s.w:], s.w, hw, s.m, p.tw, rows)
+				winoOutput(kind, m, s.m*ldv, ldv, gotY[2*ty*s.w:], s.w, hw, s.m, p.tw, rows)
+				for i := range wantY {
+					if math.Float32bits(gotY[i]) != math.Float32bits(wantY[i]) {
+						t.Fatalf("%v kind %d tile row %d: output %d = %g, want %g", s, kind, ty, i, gotY[i], wantY[i])
+					}
+				}
+			}
+		}
+	}
 }
