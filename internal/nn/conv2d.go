@@ -29,7 +29,9 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 //
 // Algo chooses how a 3x3, padding-1, stride-1 convolution computes its
 // output and dx: ConvAuto (the zero value) follows the environment variable
-// RESEXP_CONV (kernels.WinogradDefault; direct unless it says winograd),
+// RESEXP_CONV, and when it is unset takes the method that is faster for the
+// layer's shape with the active kernel (kernels.UseWinograd and
+// WinogradPays: Winograd where BenchmarkWinograd measured it faster);
 // ConvDirect and ConvWinograd force one. Winograd runs F(2x2,3x3)
 // (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf; the
 // weight gradient stays direct. Its results differ from the direct ones by
@@ -69,7 +71,7 @@ type Conv2D struct {
 type ConvAlgo int
 
 const (
-	ConvAuto     ConvAlgo = iota // RESEXP_CONV's choice (kernels.WinogradDefault)
+	ConvAuto     ConvAlgo = iota // RESEXP_CONV's choice, else the faster for the shape (kernels.UseWinograd)
 	ConvDirect                   // implicit GEMM or im2col and GEMM
 	ConvWinograd                 // kernels.Winograd2x2 for the output and dx
 )
@@ -85,9 +87,9 @@ func (a ConvAlgo) String() string {
 	return "auto"
 }
 
-// winograd reports whether the layer runs Winograd for an input of its
-// channels (3x3 kernel, padding 1, stride 1, and Algo or RESEXP_CONV asks
-// for it).
+// winograd reports whether the layer runs Winograd for an input of the
+// size in g (3x3 kernel, padding 1, stride 1, and Algo, RESEXP_CONV or the
+// measured speed for the shape says so).
 func (l *Conv2D) winograd() bool {
 	if l.KH != 3 || l.KW != 3 || l.Pad != 1 || l.Stride != 1 {
 		return false
@@ -98,7 +100,7 @@ func (l *Conv2D) winograd() bool {
 	case ConvWinograd:
 		return true
 	}
-	return kernels.WinogradDefault()
+	return kernels.UseWinograd(l.C, l.OC, l.g.h, l.g.w)
 }
 
 // NewConv2D returns a k×k convolution from c to oc channels with the given

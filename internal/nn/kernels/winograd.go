@@ -327,49 +327,92 @@ func winoStore(row []float32, x int, a, b float32) {
 }
 
 // The convolution methods RESEXP_CONV selects for the layers' stride-1 3×3
-// convolutions.
+// convolutions; unset or empty, each layer takes the faster one for its
+// shape (WinogradPays).
 const (
 	ConvDirect   = "direct"   // Conv3x3 (or im2col and Sgemm)
 	ConvWinograd = "winograd" // Winograd2x2 for the output and the input gradient
 )
 
-var (
-	convEnvOnce  sync.Once
-	convWinograd bool
+// convChoice is what RESEXP_CONV asks for.
+type convChoice int
+
+const (
+	convChoiceAuto convChoice = iota // unset or empty: WinogradPays decides
+	convChoiceDirect
+	convChoiceWinograd
 )
 
-// parseConvEnv returns whether want, a value of RESEXP_CONV, asks for
-// Winograd: "" and "direct" do not, "winograd" does, anything else is an
-// error naming the variable and the accepted values.
-func parseConvEnv(want string) (bool, error) {
+var (
+	convEnvOnce sync.Once
+	convEnv     convChoice
+)
+
+// parseConvEnv returns what want, a value of RESEXP_CONV, asks for: "" the
+// faster method per layer, "direct" or "winograd" that one everywhere;
+// anything else is an error naming the variable and the accepted values.
+func parseConvEnv(want string) (convChoice, error) {
 	switch want {
-	case "", ConvDirect:
-		return false, nil
+	case "":
+		return convChoiceAuto, nil
+	case ConvDirect:
+		return convChoiceDirect, nil
 	case ConvWinograd:
-		return true, nil
+		return convChoiceWinograd, nil
 	}
-	return false, fmt.Errorf("RESEXP_CONV=%q is not a convolution method (want %s or %s)", want, ConvDirect, ConvWinograd)
+	return convChoiceAuto, fmt.Errorf("RESEXP_CONV=%q is not a convolution method (want %s or %s)", want, ConvDirect, ConvWinograd)
 }
 
 // CheckConvEnv returns the error of an unknown RESEXP_CONV, nil otherwise.
 // Programs that take outside input call it before any work, so that
-// WinogradDefault cannot panic on it.
+// UseWinograd cannot panic on it.
 func CheckConvEnv() error {
 	_, err := parseConvEnv(os.Getenv("RESEXP_CONV"))
 	return err
 }
 
-// WinogradDefault reports whether the environment variable RESEXP_CONV asks
-// for Winograd convolution (RESEXP_CONV=winograd) rather than the direct one
-// (unset, empty or "direct": the default). It reads the variable once, on
-// the first call, and panics if it holds anything else.
-func WinogradDefault() bool {
+// convEnvChoice reads RESEXP_CONV once, on the first call, and panics if it
+// holds anything but "", "direct" or "winograd".
+func convEnvChoice() convChoice {
 	convEnvOnce.Do(func() {
-		on, err := parseConvEnv(os.Getenv("RESEXP_CONV"))
+		c, err := parseConvEnv(os.Getenv("RESEXP_CONV"))
 		if err != nil {
 			panic("kernels: " + err.Error())
 		}
-		convWinograd = on
+		convEnv = c
 	})
-	return convWinograd
+	return convEnv
+}
+
+// UseWinograd reports whether a stride-1 3×3 convolution of c-channel h×w
+// images into m channels (and its input gradient, the same convolution from
+// m channels into c) should run as Winograd2x2 rather than directly:
+// RESEXP_CONV=winograd says yes and RESEXP_CONV=direct no for every shape
+// (direct reproduces runs made before Winograd became a default); unset or
+// empty, WinogradPays decides for the active kernel.
+func UseWinograd(c, m, h, w int) bool {
+	switch convEnvChoice() {
+	case convChoiceDirect:
+		return false
+	case convChoiceWinograd:
+		return true
+	}
+	return WinogradPays(c, m, h, w)
+}
+
+// WinogradPays reports whether Winograd2x2 with the active kernel is faster
+// than the direct convolution (Conv3x3) for both the output (c → m
+// channels) and the input gradient (m → c) of h×w images, as
+// BenchmarkWinograd measured it (BENCH.md): never with the pure-Go kernel,
+// whose GEMM is too slow for the transforms to pay.
+func WinogradPays(c, m, h, w int) bool {
+	return winogradPays(activeConvKind(), c, m, h, w)
+}
+
+// winogradPays is WinogradPays for the kernel kind.
+func winogradPays(kind convKind, c, m, h, w int) bool {
+	if kind == convGo {
+		return false
+	}
+	return min(c, m) >= 16 && h >= 16 && w >= 16
 }

@@ -176,20 +176,31 @@ func TestWinograd2x2Split(t *testing.T) {
 	}
 }
 
-// TestConvEnv checks the values RESEXP_CONV accepts.
+// TestConvEnv checks the values RESEXP_CONV accepts and what UseWinograd
+// answers under each.
 func TestConvEnv(t *testing.T) {
+	defer func(c convChoice) { convEnv = c }(convEnvChoice())
 	for _, c := range []struct {
-		v        string
-		winograd bool
-		ok       bool
-	}{{"", false, true}, {"direct", false, true}, {"winograd", true, true}, {"Winograd", false, false}, {"fft", false, false}} {
-		on, err := parseConvEnv(c.v)
-		if on != c.winograd || (err == nil) != c.ok {
-			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, on, err, c.winograd, c.ok)
+		v    string
+		want convChoice
+		ok   bool
+	}{{"", convChoiceAuto, true}, {"direct", convChoiceDirect, true}, {"winograd", convChoiceWinograd, true}, {"Winograd", convChoiceAuto, false}, {"fft", convChoiceAuto, false}} {
+		got, err := parseConvEnv(c.v)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, got, err, c.want, c.ok)
 		}
 		t.Setenv("RESEXP_CONV", c.v)
 		if err := CheckConvEnv(); (err == nil) != c.ok {
 			t.Errorf("CheckConvEnv with RESEXP_CONV=%q: %v, want ok %v", c.v, err, c.ok)
+		}
+	}
+	for _, s := range []winoShape{{1, 16, 16, 32, 32}, {1, 64, 64, 8, 8}, {1, 16, 3, 32, 32}} {
+		pays := WinogradPays(s.c, s.m, s.h, s.w)
+		for choice, want := range map[convChoice]bool{convChoiceAuto: pays, convChoiceDirect: false, convChoiceWinograd: true} {
+			convEnv = choice
+			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want {
+				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want)
+			}
 		}
 	}
 }
