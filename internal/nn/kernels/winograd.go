@@ -42,10 +42,11 @@ type Winograd2x2 struct {
 	th, tw     int       // tiles per column and per row of an image
 	rb         int       // tile rows per block
 	u          []float32 // transformed weights U [16][m][c]
+	masks      winoRows  // the column masks of the input transforms
 }
 
-// winoBudget bounds the scratch of one block, V [16][c][ldv] and M
-// [16][m][ldv], in floats (512 KiB): the block's transformed tiles stay in
+// winoBudget bounds the scratch of one block, V [c][16][ldv] and M
+// [m][16][ldv], in floats (512 KiB): the block's transformed tiles stay in
 // the L2 cache of one core between the transforms and the GEMMs.
 const winoBudget = 128 << 10
 
@@ -64,6 +65,9 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	p.m, p.c, p.h, p.w = m, c, h, w
 	p.th, p.tw = ceilDiv(h, 2), ceilDiv(w, 2)
 	p.rb = max(1, winoBudget/(16*(c+m))/p.tw)
+	p.masks = winoRows{}
+	p.setMasks(16)
+	p.setMasks(8)
 	p.u = grow(p.u, 16*m*c)
 	for o := range m {
 		for ch := range c {
@@ -148,10 +152,10 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 		nt := nr * p.tw
 		for k := range nr {
 			img, ty := (r0+k)/p.th, (r0+k)%p.th
-			p.inputRow(kind, v[k*p.tw:], p.c*l.ldv, l.ldv, x[img*p.c*hw:][:p.c*hw], ty, zero)
+			p.inputRow(kind, v[k*p.tw:], l.ldv, 16*l.ldv, x[img*p.c*hw:][:p.c*hw], ty, zero)
 		}
 		for e := range 16 {
-			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*p.c*l.ldv:], l.ldv, 0, mo[e*p.m*l.ldv:], l.ldv)
+			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*l.ldv:], 16*l.ldv, 0, mo[e*l.ldv:], 16*l.ldv)
 		}
 		p.outputBlock(kind, l, out, mo, r0, nr)
 	}
@@ -177,20 +181,15 @@ type winoRows struct {
 // outside. The assembly transforms also write the lanes past the last
 // tile, up to the next multiple of their width.
 func (p *Winograd2x2) inputRow(kind convKind, dst []float32, lde, lddch int, x []float32, ty int, zero []float32) {
-	lanes := 0
-	switch kind {
-	case convAVX512:
-		lanes = 16
-	case convAVX2:
-		lanes = 8
-	default:
+	lanes := winoLanes(kind, p.tw)
+	if lanes == 0 {
 		p.inputRowGo(dst, lde, lddch, x, ty)
 		return
 	}
 	nvec := ceilDiv(p.tw, lanes)
 	_ = dst[15*lde+(p.c-1)*lddch+lanes*nvec-1]
 	hw := p.h * p.w
-	var r winoRows
+	r := p.masks
 	for i := range 4 {
 		r.ptr[i], r.stride[i] = &zero[1], 0
 		if y := 2*ty - 1 + i; y >= 0 && y < p.h {
@@ -198,6 +197,33 @@ func (p *Winograd2x2) inputRow(kind convKind, dst []float32, lde, lddch int, x [
 			r.ptr[i], r.stride[i] = &x[y*p.w], 4*hw
 		}
 	}
+	if lanes == 16 {
+		winoInputAVX512(&r, &dst[0], lde, lddch, p.c, nvec)
+		return
+	}
+	winoInputAVX2(&r, &dst[0], lde, lddch, p.c, nvec)
+}
+
+// winoLanes returns the width, in tiles, of the vectors of the assembly
+// transforms for the kernel kind and a tile row of tw tiles: 16 (AVX-512)
+// or 8 (AVX2, also with AVX-512 for rows of at most 8 tiles, which would
+// leave half of a 16-tile vector empty), or 0 for the Go transforms.
+func winoLanes(kind convKind, tw int) int {
+	switch {
+	case kind == convAVX512 && tw > 8:
+		return 16
+	case kind == convAVX512 && hasConvAVX2, kind == convAVX2:
+		return 8
+	}
+	return 0
+}
+
+// setMasks sets the column masks of the first and the last vector of the
+// input transform with vectors of lanes tiles (16: k512, 8: y256): lane l
+// of the load at float offset off (-1, lanes-1, 1, lanes+1) from vector
+// v's first column reads column 2·lanes·v+off+l, if inside the image.
+func (p *Winograd2x2) setMasks(lanes int) {
+	nvec := ceilDiv(p.tw, lanes)
 	for which, v := range [2]int{0, nvec - 1} {
 		for q, off := range [4]int{-1, lanes - 1, 1, lanes + 1} {
 			col := 2*lanes*v + off // of lane 0
@@ -206,18 +232,13 @@ func (p *Winograd2x2) inputRow(kind convKind, dst []float32, lde, lddch int, x [
 					continue
 				}
 				if lanes == 16 {
-					r.k512[4*which+q] |= 1 << l
+					p.masks.k512[4*which+q] |= 1 << l
 				} else {
-					r.y256[4*which+q][l] = -1
+					p.masks.y256[4*which+q][l] = -1
 				}
 			}
 		}
 	}
-	if kind == convAVX512 {
-		winoInputAVX512(&r, &dst[0], lde, lddch, p.c, nvec)
-		return
-	}
-	winoInputAVX2(&r, &dst[0], lde, lddch, p.c, nvec)
 }
 
 // inputRowGo is inputRow in Go: Bᵀ d (rows), then · B (columns), per tile
@@ -247,7 +268,7 @@ func (p *Winograd2x2) inputRowGo(dst []float32, lde, lddch int, x []float32, ty 
 }
 
 // outputBlock writes the output tiles of the nr tile rows from r0 (counted
-// across the images) from M [16][m][ldv] (tile row k of the block at
+// across the images) from M [m][16][ldv] (tile row k of the block at
 // columns k·tw..): Y = Aᵀ M A per tile and channel, with
 // Aᵀ = [1 1 1 0; 0 1 -1 -1], clipped to the image.
 func (p *Winograd2x2) outputBlock(kind convKind, l winoLayout, out, mo []float32, r0, nr int) {
@@ -255,7 +276,7 @@ func (p *Winograd2x2) outputBlock(kind convKind, l winoLayout, out, mo []float32
 	for k := range nr {
 		img, ty := (r0+k)/p.th, (r0+k)%p.th
 		dst := out[img*p.m*hw+2*ty*p.w:]
-		winoOutput(kind, mo[k*p.tw:], p.m*l.ldv, l.ldv, dst, p.w, hw, p.m, p.tw, min(2, p.h-2*ty))
+		winoOutput(kind, mo[k*p.tw:], l.ldv, 16*l.ldv, dst, p.w, hw, p.m, p.tw, min(2, p.h-2*ty))
 	}
 }
 
@@ -274,13 +295,8 @@ var winoMasks = func() (m [32]int32) {
 // output's width). The assembly transforms also read the lanes past the
 // last tile, up to the next multiple of their width.
 func winoOutput(kind convKind, src []float32, lde, ldch int, dst []float32, ldo, ldoch, nch, tiles, rows int) {
-	lanes := 0
-	switch kind {
-	case convAVX512:
-		lanes = 16
-	case convAVX2:
-		lanes = 8
-	default:
+	lanes := winoLanes(kind, tiles)
+	if lanes == 0 {
 		winoOutputGo(src, lde, ldch, dst, ldo, ldoch, nch, tiles, rows)
 		return
 	}
@@ -288,7 +304,7 @@ func winoOutput(kind convKind, src []float32, lde, ldch int, dst []float32, ldo,
 	last := ldo - 2*lanes*(nvec-1) // floats of the last vector's rows
 	_ = src[15*lde+(nch-1)*ldch+lanes*nvec-1]
 	_ = dst[(nch-1)*ldoch+(rows-1)*ldo+ldo-1]
-	if kind == convAVX512 {
+	if lanes == 16 {
 		winoOutputAVX512(&src[0], lde, ldch, &dst[0], ldo, ldoch, nch, nvec, rows, uint32(1<<last-1))
 		return
 	}

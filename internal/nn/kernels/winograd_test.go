@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -325,5 +326,44 @@ func TestWinogradTransforms(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkWinoTransforms times the input and the output transforms alone
+// (active kernel) for one image at each CIFAR stage, in CPU ns per image.
+func BenchmarkWinoTransforms(b *testing.B) {
+	for _, s := range []winoShape{{1, 16, 16, 32, 32}, {1, 32, 32, 16, 16}, {1, 64, 64, 8, 8}} {
+		r := rand.New(rand.NewPCG(1, 2))
+		x := randSlice(r, s.c*s.h*s.w)
+		var p Winograd2x2
+		p.Prepare(randSlice(r, s.m*s.c*9), s.m, s.c, s.h, s.w)
+		l, kind := p.layout(1), activeConvKind()
+		v := make([]float32, 16*s.c*l.ldv)
+		zero := make([]float32, p.zeroLen())
+		out := make([]float32, s.m*s.h*s.w)
+		stage := fmt.Sprintf("C%d_%dx%d", s.c, s.h, s.w)
+		b.Run(stage+"/input", func(b *testing.B) {
+			cpu0, _ := processCPU()
+			for b.Loop() {
+				for ty := range p.th {
+					p.inputRow(kind, v[ty*p.tw:], l.ldv, 16*l.ldv, x, ty, zero)
+				}
+			}
+			reportCPUPerOp(b, cpu0)
+		})
+		b.Run(stage+"/output", func(b *testing.B) {
+			cpu0, _ := processCPU()
+			for b.Loop() {
+				p.outputBlock(kind, l, out, v, 0, p.th)
+			}
+			reportCPUPerOp(b, cpu0)
+		})
+	}
+}
+
+// reportCPUPerOp reports the CPU time per iteration since cpu0.
+func reportCPUPerOp(b *testing.B, cpu0 time.Duration) {
+	if cpu1, ok := processCPU(); ok && cpu1 > cpu0 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
