@@ -42,7 +42,9 @@ type Winograd2x2 struct {
 	th, tw     int       // tiles per column and per row of an image
 	rb         int       // tile rows per block
 	u          []float32 // transformed weights U [16][m][c]
-	masks      winoRows  // the column masks of the input transforms
+	up         []float32 // U packed for the micro-kernel: per position, panels of mr rows
+	upKernel   *microKernel
+	masks      winoRows // the column masks of the input transforms
 }
 
 // winoBudget bounds the scratch of one block, V [c][16][ldv] and M
@@ -77,6 +79,18 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 			}
 		}
 	}
+	p.packU(activeKernel())
+}
+
+// packU packs U for the micro-kernel kr: for each position e, the m×c
+// matrix U_e as ceil(m/mr) panels of c×mr floats (packA's layout).
+func (p *Winograd2x2) packU(kr *microKernel) {
+	mpad := ceilDiv(p.m, kr.mr) * kr.mr
+	p.up = grow(p.up, 16*mpad*p.c)
+	for e := range 16 {
+		packA(p.up[e*mpad*p.c:], p.u[e*p.m*p.c:], p.c, false, 0, p.m, 0, p.c, kr.mr)
+	}
+	p.upKernel = kr
 }
 
 // winoWeight returns U = G g Gᵀ of one 3×3 kernel g (row-major), with
@@ -99,13 +113,14 @@ func winoWeight(g *[9]float32) [16]float32 {
 }
 
 // winoLayout is the scratch layout of Run for some number of images: rb
-// tile rows per block, and V and M rows of ldv floats (a block's tiles and
-// at least 16 more, for the vector lanes past the last tile row).
+// tile rows per block, and V and M rows of ldv floats: a block's tiles
+// rounded up to whole 32-tile GEMM panels, and 16 more for the transforms'
+// vector lanes past the last tile row.
 type winoLayout struct{ rb, ldv int }
 
 func (p *Winograd2x2) layout(imgs int) winoLayout {
 	rb := min(p.rb, imgs*p.th)
-	return winoLayout{rb: rb, ldv: ceilDiv(rb*p.tw, 16)*16 + 16}
+	return winoLayout{rb: rb, ldv: ceilDiv(rb*p.tw, maxNR)*maxNR + 16}
 }
 
 // zeroLen is the length of the zero row that stands for the input rows
@@ -146,6 +161,8 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	v, mo := scratch[:16*p.c*l.ldv], scratch[16*p.c*l.ldv:16*(p.c+p.m)*l.ldv]
 	zero := scratch[16*(p.c+p.m)*l.ldv:][:p.zeroLen()]
 	clear(zero)
+	clear(v) // the columns past a block's tiles that its GEMM panels read
+	var tile [maxMR * maxNR]float32
 	total := imgs * p.th
 	for r0 := 0; r0 < total; r0 += l.rb {
 		nr := min(l.rb, total-r0)
@@ -154,10 +171,42 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 			img, ty := (r0+k)/p.th, (r0+k)%p.th
 			p.inputRow(kind, v[k*p.tw:], l.ldv, 16*l.ldv, x[img*p.c*hw:][:p.c*hw], ty, zero)
 		}
-		for e := range 16 {
-			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*l.ldv:], 16*l.ldv, 0, mo[e*l.ldv:], 16*l.ldv)
-		}
+		p.gemms(kr, v, mo, l.ldv, nt, tile[:])
 		p.outputBlock(kind, l, out, mo, r0, nr)
+	}
+}
+
+// gemms sets M_e = U_e · V_e for the 16 positions e of a block of nt
+// tiles, V [c][16][ldv] and M [m][16][ldv]: with the micro-kernel kr on
+// the packed U, whole panels of nr columns (the columns past nt are
+// computed from whatever V holds there and ignored), the rows past the
+// last whole mr through tile; or through Sgemm if U is packed for another
+// kernel. Either way each output is one micro-kernel sum over the c
+// channels in order, the same bits whatever the block.
+func (p *Winograd2x2) gemms(kr *microKernel, v, mo []float32, ldv, nt int, tile []float32) {
+	ld := 16 * ldv
+	if kr != p.upKernel {
+		for e := range 16 {
+			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*ldv:], ld, 0, mo[e*ldv:], ld)
+		}
+		return
+	}
+	mr, nr := kr.mr, kr.nr
+	mpad := ceilDiv(p.m, mr) * mr
+	for e := range 16 {
+		ue := p.up[e*mpad*p.c:]
+		for j := 0; j < nt; j += nr {
+			b := v[e*ldv+j:]
+			for i := 0; i < p.m; i += mr {
+				c := mo[i*ld+e*ldv+j:]
+				if i+mr <= p.m {
+					kr.fn(p.c, ue[i*p.c:], b, ld, 0, c, ld, 1, 0)
+					continue
+				}
+				kr.fn(p.c, ue[i*p.c:], b, ld, 0, tile, nr, 1, 0)
+				mergeTile(c, ld, tile, nr, p.m-i, nr, 0)
+			}
+		}
 	}
 }
 
