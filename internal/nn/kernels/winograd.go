@@ -467,17 +467,26 @@ func UseWinograd(c, m, h, w int) bool {
 
 // WinogradPays reports whether Winograd2x2 with the active kernel is faster
 // than the direct convolution (Conv3x3) for both the output (c → m
-// channels) and the input gradient (m → c) of h×w images, as
-// BenchmarkWinograd measured it (BENCH.md): never with the pure-Go kernel,
-// whose GEMM is too slow for the transforms to pay.
+// channels) and the input gradient (m → c) of h×w images. The rule follows
+// BenchmarkWinograd at the nets' layer shapes, batch 128 (BENCH.md): with
+// the AVX2 kernel Winograd won at every shape with c, m ≥ 16 (by 6-60%);
+// with AVX-512 too, except at 28×28 (MNIST's first stage, 14 tiles a row:
+// its 16-tile vectors store across cache lines), where it only tied; with
+// 3 input channels (the first layer) direct won with either kernel, and
+// with the pure-Go kernel Winograd is not tried (its GEMM is too slow for
+// the transforms to pay). Shapes below 7×7 were not measured and stay
+// direct.
 func WinogradPays(c, m, h, w int) bool {
 	return winogradPays(activeConvKind(), c, m, h, w)
 }
 
 // winogradPays is WinogradPays for the kernel kind.
 func winogradPays(kind convKind, c, m, h, w int) bool {
-	if kind == convGo {
+	if kind == convGo || min(c, m) < 16 || min(h, w) < 7 {
 		return false
 	}
-	return min(c, m) >= 16 && h >= 16 && w >= 16
+	if tw := ceilDiv(w, 2); kind == convAVX512 && winoLanes(kind, tw) == 16 && tw%16 != 0 {
+		return false
+	}
+	return true
 }

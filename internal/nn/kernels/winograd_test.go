@@ -177,8 +177,9 @@ func TestWinograd2x2Split(t *testing.T) {
 	}
 }
 
-// TestConvEnv checks the values RESEXP_CONV accepts and what UseWinograd
-// answers under each.
+// TestConvEnv checks the values RESEXP_CONV accepts, what UseWinograd
+// answers under each, and the shapes where winogradPays picks Winograd
+// (those where BenchmarkWinograd measured it faster, BENCH.md).
 func TestConvEnv(t *testing.T) {
 	defer func(c convChoice) { convEnv = c }(convEnvChoice())
 	for _, c := range []struct {
@@ -195,7 +196,23 @@ func TestConvEnv(t *testing.T) {
 			t.Errorf("CheckConvEnv with RESEXP_CONV=%q: %v, want ok %v", c.v, err, c.ok)
 		}
 	}
-	for _, s := range []winoShape{{1, 16, 16, 32, 32}, {1, 64, 64, 8, 8}, {1, 16, 3, 32, 32}} {
+	for _, c := range []struct {
+		kind convKind
+		s    winoShape
+		want bool
+	}{
+		{convAVX512, winoShape{1, 16, 16, 32, 32}, true}, {convAVX512, winoShape{1, 32, 32, 16, 16}, true},
+		{convAVX512, winoShape{1, 64, 64, 8, 8}, true}, {convAVX512, winoShape{1, 16, 3, 32, 32}, false},
+		{convAVX512, winoShape{1, 16, 16, 28, 28}, false}, {convAVX512, winoShape{1, 32, 32, 14, 14}, true},
+		{convAVX512, winoShape{1, 64, 64, 7, 7}, true}, {convAVX2, winoShape{1, 16, 16, 28, 28}, true},
+		{convAVX2, winoShape{1, 16, 1, 28, 28}, false}, {convAVX2, winoShape{1, 64, 64, 4, 4}, false},
+		{convGo, winoShape{1, 32, 32, 16, 16}, false},
+	} {
+		if got := winogradPays(c.kind, c.s.c, c.s.m, c.s.h, c.s.w); got != c.want {
+			t.Errorf("winogradPays(kind %d, %v) = %v, want %v", c.kind, c.s, got, c.want)
+		}
+	}
+	for _, s := range benchWinoShapes(1) {
 		pays := WinogradPays(s.c, s.m, s.h, s.w)
 		for choice, want := range map[convChoice]bool{convChoiceAuto: pays, convChoiceDirect: false, convChoiceWinograd: true} {
 			convEnv = choice
@@ -206,30 +223,45 @@ func TestConvEnv(t *testing.T) {
 	}
 }
 
-// BenchmarkWinograd compares, at the three CIFAR ResNet stages (C = OC =
-// 16, 32, 64 on 32×32, 16×16, 8×8) and batch 128, Winograd2x2 with the
-// direct Conv3x3 (padding each image, then Run, as the layers do) for the
-// output (fwd: weights W) and for the data gradient (dx: the convolution of
-// dout with the flipped, transposed kernel Wf; at C = OC the same shapes).
-// Everything runs on one goroutine. GFLOP/s counts the direct-equivalent
-// work, 2·9·C·OC·H·W per image, for both, so the rates compare times.
-// Measure on a quiet machine (make bench).
+// BenchmarkWinograd compares, at the layer shapes of benchWinoShapes and
+// batch 128, Winograd2x2 with the direct Conv3x3 (padding each image, then
+// Run, as the layers do) for the output (fwd: weights W) and for the data
+// gradient (dx: the convolution of dout with the flipped, transposed kernel
+// Wf, OC → C channels; the first layer, 3 → 16, has no dx in the nets and
+// none here). Everything runs on one goroutine. GFLOP/s counts the
+// direct-equivalent work, 2·9·C·OC·H·W per image, for both, so the rates
+// compare times; GFLOP/cpu-s divides by the process's CPU time, fairer on a
+// loaded machine. WinogradPays follows its results (BENCH.md).
 func BenchmarkWinograd(b *testing.B) {
 	const batch = 128
-	for _, s := range []winoShape{{batch, 16, 16, 32, 32}, {batch, 32, 32, 16, 16}, {batch, 64, 64, 8, 8}} {
+	for _, s := range benchWinoShapes(batch) {
 		r := rand.New(rand.NewPCG(1, 2))
 		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
 		af := flipTransposed(a, s.m, s.c)
 		flops := 2 * 9 * float64(s.c*s.m*s.h*s.w*s.n)
 		stage := fmt.Sprintf("C%d_%dx%d_N%d", s.c, s.h, s.w, s.n)
+		if s.m != s.c {
+			stage = fmt.Sprintf("C%d_OC%d_%dx%d_N%d", s.c, s.m, s.h, s.w, s.n)
+		}
 		for _, pass := range []struct {
 			name string
 			w    []float32
 		}{{"fwd", a}, {"dx", af}} {
+			if pass.name == "dx" && s.m != s.c {
+				continue
+			}
 			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
 			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
 		}
 	}
+}
+
+// benchWinoShapes are the stride-1 3×3 layers of the nets at batch n: the
+// CIFAR stages, the first CIFAR layer (3 → 16 channels), the MNIST stages
+// (28×28, 14×14, 7×7, whose last tile row and column are clipped).
+func benchWinoShapes(n int) []winoShape {
+	return []winoShape{{n, 16, 16, 32, 32}, {n, 32, 32, 16, 16}, {n, 64, 64, 8, 8}, {n, 16, 3, 32, 32},
+		{n, 16, 16, 28, 28}, {n, 32, 32, 14, 14}, {n, 64, 64, 7, 7}}
 }
 
 // flipTransposed returns Wf [c, m, 3, 3], Wf[ch, o, i, j] = a[o, ch, 2-i,
