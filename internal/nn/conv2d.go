@@ -64,6 +64,7 @@ type Conv2D struct {
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
+	epiImage           func(n int) // affineEpi, for Winograd's RunEach
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image
@@ -189,7 +190,7 @@ func (l *Conv2D) prepare(x *Tensor) {
 		panic("nn: Conv2D: input smaller than the kernel")
 	}
 	if l.fwdChunk == nil {
-		l.fwdChunk, l.bwdChunk = l.forwardChunk, l.backwardChunk
+		l.fwdChunk, l.bwdChunk, l.epiImage = l.forwardChunk, l.backwardChunk, l.affineEpi
 	}
 	oh, ow := l.OutShape(x.H, x.W)
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
@@ -243,18 +244,21 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 }
 
 // forwardWinogradChunk is forwardChunk with Winograd, all the chunk's
-// images in one call, then the epilogue per image.
+// images in one call, with the epilogue on each image as soon as it is
+// complete.
 func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
 	buf := getScratch(l.wplan.ScratchSize(hi - lo))
-	l.wplan.Run(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
-	putScratch(buf)
+	var done func(int)
 	if l.epi != nil {
-		for n := lo; n < hi; n++ {
-			l.epi.affineImage(n)
-		}
+		done = l.epiImage
 	}
+	l.wplan.RunEach(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf, lo, done)
+	putScratch(buf)
 }
+
+// affineEpi applies the fused epilogue to output image n.
+func (l *Conv2D) affineEpi(n int) { l.epi.affineImage(n) }
 
 // dxWinogradChunk sets dx of images lo..hi to the Winograd convolution of
 // their dout with Wf.

@@ -145,12 +145,19 @@ func (p *Winograd2x2) ScratchSize(imgs int) int {
 // h, w] with the prepared weights. scratch (ScratchSize(imgs) floats, any
 // contents) holds the transformed tiles. It runs on the calling goroutine.
 func (p *Winograd2x2) Run(out, x []float32, imgs int, scratch []float32) {
-	p.runWith(activeKernel(), out, x, imgs, scratch)
+	p.runWith(activeKernel(), out, x, imgs, scratch, 0, nil)
 }
 
-// runWith is Run with the GEMM micro-kernel kr and the transforms that go
-// with it.
-func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32) {
+// RunEach is Run that calls done(first+i), if done is not nil, as soon as
+// the output of image i is complete (images in order, on the calling
+// goroutine), so that an epilogue can work on it while it is in cache.
+func (p *Winograd2x2) RunEach(out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
+	p.runWith(activeKernel(), out, x, imgs, scratch, first, done)
+}
+
+// runWith is RunEach with the GEMM micro-kernel kr and the transforms that
+// go with it.
+func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
 	if p.u == nil {
 		panic("kernels: Winograd2x2.Run before Prepare")
 	}
@@ -180,6 +187,11 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 		}
 		p.gemms(kr, v, mo, l.ldv, nt, tile)
 		p.outputBlock(kind, l, out, mo, r0, nr)
+		for r := r0; r < r0+nr && done != nil; r++ {
+			if r%p.th == p.th-1 {
+				done(first + r/p.th)
+			}
+		}
 	}
 }
 

@@ -91,12 +91,28 @@ func nanSlice(n int) []float32 {
 
 // runWino runs Winograd2x2 with the GEMM kernel kr on a NaN-filled output
 // with 7 floats to spare and NaN-filled scratch, and fails if it wrote past
-// the output.
+// the output, or if RunEach's done was not called once per image, in
+// order, after the image's output was complete (first image 3).
 func runWino(t *testing.T, kr *microKernel, p *Winograd2x2, x []float32, s winoShape) []float32 {
 	t.Helper()
 	n := s.n * s.m * s.h * s.w
 	out := nanSlice(n + 7)
-	p.runWith(kr, out, x, s.n, nanSlice(p.ScratchSize(s.n)))
+	next := 3 // RunEach's first image
+	p.runWith(kr, out, x, s.n, nanSlice(p.ScratchSize(s.n)), next, func(i int) {
+		if i != next {
+			t.Fatalf("done(%d), want done(%d)", i, next)
+		}
+		n := s.m * s.h * s.w
+		for j, v := range out[(i-3)*n : (i-2)*n] {
+			if math.IsNaN(float64(v)) {
+				t.Fatalf("done(%d) before output %d of the image was written", i, j)
+			}
+		}
+		next++
+	})
+	if next != 3+s.n {
+		t.Fatalf("done called for %d images, want %d", next-3, s.n)
+	}
 	for i := n; i < len(out); i++ {
 		if !math.IsNaN(float64(out[i])) {
 			t.Fatalf("Run wrote past the output: element %d", i)
