@@ -176,8 +176,10 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	zero := scratch[16*(p.c+p.m)*l.ldv:][:p.zeroLen()]
 	tile := scratch[16*(p.c+p.m)*l.ldv+p.zeroLen():][:maxMR*maxNR]
 	clear(zero)
-	clear(v) // the columns past a block's tiles that its GEMM panels read
 	total := imgs * p.th
+	if (l.rb*p.tw)%maxNR != 0 || (total%l.rb*p.tw)%maxNR != 0 {
+		clear(v) // the columns past a block's tiles that its GEMM panels read
+	}
 	for r0 := 0; r0 < total; r0 += l.rb {
 		nr := min(l.rb, total-r0)
 		nt := nr * p.tw
