@@ -64,7 +64,7 @@ type Conv2D struct {
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
-	epiImage           func(n int) // affineEpi, for Winograd's RunEach
+	epiImage           func(n int)     // affineEpi, for Winograd's RunEach
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image

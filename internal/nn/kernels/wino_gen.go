@@ -318,37 +318,25 @@ func output(s isa) {
 	interleave(s, 10, 11, 2, 3)
 	emit("\tCMPQ CX, $1")
 	emit("\tJEQ %stail", name)
-	emit("\tVMOVUPS %s, (DI)", s.r(0))
-	emit("\tVMOVUPS %s, %d(DI)", s.r(1), vb)
+	storeRow(s, 0, "(DI)", false)
 	emit("\tCMPQ rows+64(FP), $1")
 	emit("\tJEQ %sone", name)
-	emit("\tVMOVUPS %s, (DI)(R8*1)", s.r(2))
-	emit("\tVMOVUPS %s, %d(DI)(R8*1)", s.r(3), vb)
+	storeRow(s, 2, "(DI)(R8*1)", false)
 	emit("%sone:", name)
 	emit("\tADDQ $%d, SI", vb)
 	emit("\tADDQ $%d, DI", 2*vb)
 	emit("\tDECQ CX")
 	emit("\tJMP %svec", name)
 	emit("%stail:", name)
-	if s == avx512 {
-		emit("\tVMOVUPS Z0, K1, (DI)")
-		emit("\tVMOVUPS Z1, K2, %d(DI)", vb)
-	} else {
+	if s == avx2 {
 		emit("\tMOVQ mask+72(FP), BX")
 		emit("\tVMOVUPS (BX), Y4")
 		emit("\tVMOVUPS 32(BX), Y5")
-		emit("\tVMASKMOVPS Y0, Y4, (DI)")
-		emit("\tVMASKMOVPS Y1, Y5, %d(DI)", vb)
 	}
+	storeRow(s, 0, "(DI)", true)
 	emit("\tCMPQ rows+64(FP), $1")
 	emit("\tJEQ %snext", name)
-	if s == avx512 {
-		emit("\tVMOVUPS Z2, K1, (DI)(R8*1)")
-		emit("\tVMOVUPS Z3, K2, %d(DI)(R8*1)", vb)
-	} else {
-		emit("\tVMASKMOVPS Y2, Y4, (DI)(R8*1)")
-		emit("\tVMASKMOVPS Y3, Y5, %d(DI)(R8*1)", vb)
-	}
+	storeRow(s, 2, "(DI)(R8*1)", true)
 	emit("%snext:", name)
 	emit("\tMOVQ ldch+16(FP), BX")
 	emit("\tLEAQ (AX)(BX*4), AX")
@@ -359,4 +347,24 @@ func output(s isa) {
 	emit("%sdone:", name)
 	emit("\tVZEROUPPER")
 	emit("\tRET")
+}
+
+// storeRow emits the stores of one output row, vectors lo and lo+1 (its
+// first and second halves) at base and one vector further, under the lane
+// masks of the last vector (K1/K2, or Y4/Y5 for AVX2) if masked.
+func storeRow(s isa, lo int, base string, masked bool) {
+	for h := range 2 {
+		at := base
+		if h == 1 {
+			at = fmt.Sprintf("%d%s", 4*s.lanes, base)
+		}
+		switch {
+		case !masked:
+			emit("\tVMOVUPS %s, %s", s.r(lo+h), at)
+		case s == avx512:
+			emit("\tVMOVUPS %s, K%d, %s", s.r(lo+h), h+1, at)
+		default:
+			emit("\tVMASKMOVPS %s, Y%d, %s", s.r(lo+h), 4+h, at)
+		}
+	}
 }
