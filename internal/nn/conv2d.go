@@ -36,9 +36,9 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // every 3x3 stride-1 layer of the CIFAR nets with 16 or more input and
 // output channels Winograd, on AVX-512 and AVX2 alike, and the first layer
 // (3 input channels) direct; in the MNIST nets the 14x14 and 7x7 stages
-// run Winograd, the 28x28 stage only with AVX2 (with AVX-512 it tied with
-// direct), the first layer (1 channel) direct; with the pure-Go kernel
-// (and on arm64) everything stays direct. Winograd runs F(2x2,3x3)
+// run Winograd, the 28x28 stage and the first layer (1 channel) direct
+// (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
+// everything stays direct. Winograd runs F(2x2,3x3)
 // (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf; the
 // weight gradient stays direct. Its results differ from the direct ones by
 // float32 rounding only (kernels' BENCH.md has the measured errors).

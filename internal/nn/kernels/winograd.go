@@ -490,13 +490,14 @@ func UseWinograd(c, m, h, w int) bool {
 // than the direct convolution (Conv3x3) for both the output (c → m
 // channels) and the input gradient (m → c) of h×w images. The rule follows
 // BenchmarkWinograd at the nets' layer shapes, batch 128 (BENCH.md): with
-// the AVX2 kernel Winograd won at every shape with c, m ≥ 16 (by 6-60%);
-// with AVX-512 too, except at 28×28 (MNIST's first stage, 14 tiles a row:
-// its 16-tile vectors store across cache lines), where it only tied; with
-// 3 input channels (the first layer) direct won with either kernel, and
-// with the pure-Go kernel Winograd is not tried (its GEMM is too slow for
-// the transforms to pay). Shapes below 7×7 were not measured and stay
-// direct.
+// c, m ≥ 16 Winograd won with the AVX-512 and the AVX2 kernel at every
+// shape (by 10-60% of CPU time) except 28×28 (MNIST's first stage), where
+// it only tied: its 14 tiles a row fill one 16-tile vector partly, or two
+// 8-tile vectors, the second ragged (rows of at most 8 tiles, or of a
+// multiple of 8, won); with 3 input channels (the first layer) direct won with either
+// kernel; with the pure-Go kernel Winograd is not tried (its GEMM is too
+// slow for the transforms to pay). Shapes below 7×7 were not measured and
+// stay direct.
 func WinogradPays(c, m, h, w int) bool {
 	return winogradPays(activeConvKind(), c, m, h, w)
 }
@@ -506,8 +507,6 @@ func winogradPays(kind convKind, c, m, h, w int) bool {
 	if kind == convGo || min(c, m) < 16 || min(h, w) < 7 {
 		return false
 	}
-	if tw := ceilDiv(w, 2); kind == convAVX512 && winoLanes(kind, tw) == 16 && tw%16 != 0 {
-		return false
-	}
-	return true
+	tw := ceilDiv(w, 2)
+	return tw <= 8 || tw%8 == 0 // not 28×28's 14 tiles a row
 }
