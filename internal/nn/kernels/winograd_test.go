@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -414,5 +417,29 @@ func BenchmarkWinoTransforms(b *testing.B) {
 func reportCPUPerOp(b *testing.B, cpu0 time.Duration) {
 	if cpu1, ok := processCPU(); ok && cpu1 > cpu0 {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// TestWinoAVX2NoAVX512 checks that the AVX2 transforms in
+// winograd_amd64.s use no AVX-512 register (Z0-Z31, K1-K7) and no EVEX-only
+// instruction, so that RESEXP_KERNEL=avx2 runs as on a CPU without
+// AVX-512; it fails on the AVX-512 transforms' text, which does.
+func TestWinoAVX2NoAVX512(t *testing.T) {
+	src, err := os.ReadFile("winograd_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evex := regexp.MustCompile(`\bZ\d+\b|\bK[1-7]\b|VPERMT2PS|KMOVW|\.Z\b`)
+	funcs := strings.Split(string(src), "\nTEXT ")
+	seen := map[bool]int{}
+	for _, f := range funcs[1:] {
+		avx2 := strings.HasPrefix(f, "·winoInputAVX2(") || strings.HasPrefix(f, "·winoOutputAVX2(")
+		seen[avx2]++
+		if got := evex.FindString(f); avx2 != (got == "") {
+			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
+		}
+	}
+	if seen[true] != 2 || seen[false] != 2 {
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 2", seen[true], seen[false])
 	}
 }
