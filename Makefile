@@ -56,14 +56,14 @@ serve: build
 
 # bench runs the kernel benchmarks (GEMM shapes; BenchmarkWinograd:
 # Winograd against direct convolution, output and dx, at the three CIFAR
-# stages, batch 128) and the whole-network throughput with direct
-# convolutions and with RESEXP_CONV=winograd.
+# stages, batch 128) and the whole-network throughput with the default
+# (each layer's faster method) and with RESEXP_CONV=direct.
 bench: build
 	$(GO) test -run '^$$' -bench . -count 5 ./internal/nn/kernels/
 	$(BIN) bench --depth 20
 	$(BIN) bench --depth 56
-	RESEXP_CONV=winograd $(BIN) bench --depth 20
-	RESEXP_CONV=winograd $(BIN) bench --depth 56
+	RESEXP_CONV=direct $(BIN) bench --depth 20
+	RESEXP_CONV=direct $(BIN) bench --depth 56
 
 # arm64-test cross-compiles the kernel, layer and model tests (gradient
 # checks included) for linux/arm64 and runs them under qemu user emulation

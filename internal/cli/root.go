@@ -95,7 +95,7 @@ error, per-layer gradient norms and response spread, and draws the figures.`,
 				return badInput("environment %v; unset it to use the fastest kernel", err)
 			}
 			if err := kernels.CheckConvEnv(); err != nil {
-				return badInput("environment %v; unset it for direct convolution", err)
+				return badInput("environment %v; unset it for the faster method per layer", err)
 			}
 			return nil
 		},

@@ -29,8 +29,16 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 //
 // Algo chooses how a 3x3, padding-1, stride-1 convolution computes its
 // output and dx: ConvAuto (the zero value) follows the environment variable
-// RESEXP_CONV (kernels.WinogradDefault; direct unless it says winograd),
-// ConvDirect and ConvWinograd force one. Winograd runs F(2x2,3x3)
+// RESEXP_CONV, and when it is unset takes the method that is faster for the
+// layer's shape with the active kernel (kernels.UseWinograd and
+// WinogradPays: Winograd where BenchmarkWinograd measured it faster);
+// ConvDirect and ConvWinograd force one. With the defaults that makes
+// every 3x3 stride-1 layer of the CIFAR nets with 16 or more input and
+// output channels Winograd, on AVX-512 and AVX2 alike, and the first layer
+// (3 input channels) direct; in the MNIST nets the 14x14 and 7x7 stages
+// run Winograd, the 28x28 stage and the first layer (1 channel) direct
+// (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
+// everything stays direct. Winograd runs F(2x2,3x3)
 // (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf; the
 // weight gradient stays direct. Its results differ from the direct ones by
 // float32 rounding only (kernels' BENCH.md has the measured errors).
@@ -58,6 +66,7 @@ type Conv2D struct {
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
+	epiImage           func(n int)     // epilogueEpi, for Winograd's RunEach
 	implicit           bool            // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
 	epi                *BatchNorm2D    // during forwardFused: applied to each output image
@@ -74,7 +83,7 @@ type Conv2D struct {
 type ConvAlgo int
 
 const (
-	ConvAuto     ConvAlgo = iota // RESEXP_CONV's choice (kernels.WinogradDefault)
+	ConvAuto     ConvAlgo = iota // RESEXP_CONV's choice, else the faster for the shape (kernels.UseWinograd)
 	ConvDirect                   // implicit GEMM or im2col and GEMM
 	ConvWinograd                 // kernels.Winograd2x2 for the output and dx
 )
@@ -90,9 +99,9 @@ func (a ConvAlgo) String() string {
 	return "auto"
 }
 
-// winograd reports whether the layer runs Winograd for an input of its
-// channels (3x3 kernel, padding 1, stride 1, and Algo or RESEXP_CONV asks
-// for it).
+// winograd reports whether the layer runs Winograd for an input of the
+// size in g (3x3 kernel, padding 1, stride 1, and Algo, RESEXP_CONV or the
+// measured speed for the shape says so).
 func (l *Conv2D) winograd() bool {
 	if l.KH != 3 || l.KW != 3 || l.Pad != 1 || l.Stride != 1 {
 		return false
@@ -103,7 +112,7 @@ func (l *Conv2D) winograd() bool {
 	case ConvWinograd:
 		return true
 	}
-	return kernels.WinogradDefault()
+	return kernels.UseWinograd(l.C, l.OC, l.g.h, l.g.w)
 }
 
 // NewConv2D returns a k×k convolution from c to oc channels with the given
@@ -213,7 +222,7 @@ func (l *Conv2D) prepare(x *Tensor) {
 		panic("nn: Conv2D: input smaller than the kernel")
 	}
 	if l.fwdChunk == nil {
-		l.fwdChunk, l.bwdChunk = l.forwardChunk, l.backwardChunk
+		l.fwdChunk, l.bwdChunk, l.epiImage = l.forwardChunk, l.backwardChunk, l.epilogueEpi
 	}
 	oh, ow := l.OutShape(x.H, x.W)
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
@@ -269,19 +278,23 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 }
 
 // forwardWinogradChunk is forwardChunk with Winograd, all the chunk's
-// images in one call, then the epilogue per image.
+// images in one call, with the epilogue on each image as soon as it is
+// complete.
 func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
 	l.produce(lo, hi)
 	buf := getScratch(l.wplan.ScratchSize(hi - lo))
-	l.wplan.Run(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
-	putScratch(buf)
+	var done func(int)
 	if l.epi != nil {
-		for n := lo; n < hi; n++ {
-			l.epi.epilogueImage(n)
-		}
+		done = l.epiImage
 	}
+	l.wplan.RunEach(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf, lo, done)
+	putScratch(buf)
 }
+
+// epilogueEpi runs the fused epilogue's part for output image n (see
+// BatchNorm2D.epilogueImage).
+func (l *Conv2D) epilogueEpi(n int) { l.epi.epilogueImage(n) }
 
 // dxWinogradChunk sets dx of images lo..hi to the Winograd convolution of
 // their dout with Wf.

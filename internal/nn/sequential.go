@@ -306,7 +306,8 @@ func (s *Sequential) SetInferenceFusion(on bool) {
 
 // SetConvAlgo sets Algo of every Conv2D in s (in nested Sequentials and
 // Residuals too): ConvWinograd runs its 3x3 stride-1 convolutions with
-// Winograd, ConvDirect directly, ConvAuto as RESEXP_CONV says.
+// Winograd, ConvDirect directly, ConvAuto as RESEXP_CONV says (unset: the
+// faster method for each layer's shape).
 func (s *Sequential) SetConvAlgo(a ConvAlgo) {
 	eachLayer(s, func(l Layer) {
 		if c, ok := l.(*Conv2D); ok {

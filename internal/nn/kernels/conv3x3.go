@@ -47,8 +47,12 @@ const (
 
 // activeConvKind returns the Run kernel that goes with the active GEMM
 // kernel: the AVX-512, AVX2 or NEON implicit-GEMM kernel, or Go.
-func activeConvKind() convKind {
-	switch kr := activeKernel(); {
+func activeConvKind() convKind { return convKindFor(activeKernel()) }
+
+// convKindFor returns the assembly that goes with the GEMM kernel kr: the
+// AVX-512, AVX2 or NEON kind, or Go for any other kernel.
+func convKindFor(kr *microKernel) convKind {
+	switch {
 	case kr == avx512Kernel && hasAVX512:
 		return convAVX512
 	case kr == avx2Kernel && hasConvAVX2:

@@ -4,7 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 // winoShape is a batch of n images [c, h, w] convolved into m channels.
@@ -89,12 +94,28 @@ func nanSlice(n int) []float32 {
 
 // runWino runs Winograd2x2 with the GEMM kernel kr on a NaN-filled output
 // with 7 floats to spare and NaN-filled scratch, and fails if it wrote past
-// the output.
+// the output, or if RunEach's done was not called once per image, in
+// order, after the image's output was complete (first image 3).
 func runWino(t *testing.T, kr *microKernel, p *Winograd2x2, x []float32, s winoShape) []float32 {
 	t.Helper()
 	n := s.n * s.m * s.h * s.w
 	out := nanSlice(n + 7)
-	p.runWith(kr, out, x, s.n, nanSlice(p.ScratchSize(s.n)))
+	next := 3 // RunEach's first image
+	p.runWith(kr, out, x, s.n, nanSlice(p.ScratchSize(s.n)), next, func(i int) {
+		if i != next {
+			t.Fatalf("done(%d), want done(%d)", i, next)
+		}
+		n := s.m * s.h * s.w
+		for j, v := range out[(i-3)*n : (i-2)*n] {
+			if math.IsNaN(float64(v)) {
+				t.Fatalf("done(%d) before output %d of the image was written", i, j)
+			}
+		}
+		next++
+	})
+	if next != 3+s.n {
+		t.Fatalf("done called for %d images, want %d", next-3, s.n)
+	}
 	for i := n; i < len(out); i++ {
 		if !math.IsNaN(float64(out[i])) {
 			t.Fatalf("Run wrote past the output: element %d", i)
@@ -166,57 +187,101 @@ func TestWinograd2x2Split(t *testing.T) {
 		alone = append(alone, runWino(t, activeKernel(), &p, x[img*xsz:(img+1)*xsz], one)...)
 	}
 	whole := runWino(t, activeKernel(), &p, x, s)
-	p.tb = 32
+	p.rb = 1
 	small := runWino(t, activeKernel(), &p, x, s)
 	for i := range alone {
 		if math.Float32bits(whole[i]) != math.Float32bits(alone[i]) || math.Float32bits(small[i]) != math.Float32bits(alone[i]) {
-			t.Fatalf("image %d element %d: batch %g, 32-tile blocks %g, alone %g", i/osz, i%osz, whole[i], small[i], alone[i])
+			t.Fatalf("image %d element %d: batch %g, one-row blocks %g, alone %g", i/osz, i%osz, whole[i], small[i], alone[i])
 		}
 	}
 }
 
-// TestConvEnv checks the values RESEXP_CONV accepts.
+// TestConvEnv checks the values RESEXP_CONV accepts, what UseWinograd
+// answers under each, and the shapes where winogradPays picks Winograd
+// (those where BenchmarkWinograd measured it faster, BENCH.md).
 func TestConvEnv(t *testing.T) {
+	defer func(c convChoice) { convEnv = c }(convEnvChoice())
 	for _, c := range []struct {
-		v        string
-		winograd bool
-		ok       bool
-	}{{"", false, true}, {"direct", false, true}, {"winograd", true, true}, {"Winograd", false, false}, {"fft", false, false}} {
-		on, err := parseConvEnv(c.v)
-		if on != c.winograd || (err == nil) != c.ok {
-			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, on, err, c.winograd, c.ok)
+		v    string
+		want convChoice
+		ok   bool
+	}{{"", convChoiceAuto, true}, {"direct", convChoiceDirect, true}, {"winograd", convChoiceWinograd, true}, {"Winograd", convChoiceAuto, false}, {"fft", convChoiceAuto, false}} {
+		got, err := parseConvEnv(c.v)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, got, err, c.want, c.ok)
 		}
 		t.Setenv("RESEXP_CONV", c.v)
 		if err := CheckConvEnv(); (err == nil) != c.ok {
 			t.Errorf("CheckConvEnv with RESEXP_CONV=%q: %v, want ok %v", c.v, err, c.ok)
 		}
 	}
+	for _, c := range []struct {
+		kind convKind
+		s    winoShape
+		want bool
+	}{
+		{convAVX512, winoShape{1, 16, 16, 32, 32}, true}, {convAVX512, winoShape{1, 32, 32, 16, 16}, true},
+		{convAVX512, winoShape{1, 64, 64, 8, 8}, true}, {convAVX512, winoShape{1, 16, 3, 32, 32}, false},
+		{convAVX512, winoShape{1, 16, 16, 28, 28}, false}, {convAVX512, winoShape{1, 32, 32, 14, 14}, true},
+		{convAVX512, winoShape{1, 64, 64, 7, 7}, true}, {convAVX2, winoShape{1, 16, 16, 28, 28}, false},
+		{convAVX2, winoShape{1, 32, 32, 16, 16}, true}, {convAVX2, winoShape{1, 16, 16, 32, 32}, true},
+		{convAVX2, winoShape{1, 16, 1, 28, 28}, false}, {convAVX2, winoShape{1, 64, 64, 4, 4}, false},
+		{convGo, winoShape{1, 32, 32, 16, 16}, false},
+	} {
+		if got := winogradPays(c.kind, c.s.c, c.s.m, c.s.h, c.s.w); got != c.want {
+			t.Errorf("winogradPays(kind %d, %v) = %v, want %v", c.kind, c.s, got, c.want)
+		}
+	}
+	for _, s := range benchWinoShapes(1) {
+		pays := WinogradPays(s.c, s.m, s.h, s.w)
+		for choice, want := range map[convChoice]bool{convChoiceAuto: pays, convChoiceDirect: false, convChoiceWinograd: true} {
+			convEnv = choice
+			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want {
+				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want)
+			}
+		}
+	}
 }
 
-// BenchmarkWinograd compares, at the three CIFAR ResNet stages (C = OC =
-// 16, 32, 64 on 32×32, 16×16, 8×8) and batch 128, Winograd2x2 with the
-// direct Conv3x3 (padding each image, then Run, as the layers do) for the
-// output (fwd: weights W) and for the data gradient (dx: the convolution of
-// dout with the flipped, transposed kernel Wf; at C = OC the same shapes).
-// Everything runs on one goroutine. GFLOP/s counts the direct-equivalent
-// work, 2·9·C·OC·H·W per image, for both, so the rates compare times.
-// Measure on a quiet machine (make bench).
+// BenchmarkWinograd compares, at the layer shapes of benchWinoShapes and
+// batch 128, Winograd2x2 with the direct Conv3x3 (padding each image, then
+// Run, as the layers do) for the output (fwd: weights W) and for the data
+// gradient (dx: the convolution of dout with the flipped, transposed kernel
+// Wf, OC → C channels; the first layer, 3 → 16, has no dx in the nets and
+// none here). Everything runs on one goroutine. GFLOP/s counts the
+// direct-equivalent work, 2·9·C·OC·H·W per image, for both, so the rates
+// compare times; GFLOP/cpu-s divides by the process's CPU time, fairer on a
+// loaded machine. WinogradPays follows its results (BENCH.md).
 func BenchmarkWinograd(b *testing.B) {
 	const batch = 128
-	for _, s := range []winoShape{{batch, 16, 16, 32, 32}, {batch, 32, 32, 16, 16}, {batch, 64, 64, 8, 8}} {
+	for _, s := range benchWinoShapes(batch) {
 		r := rand.New(rand.NewPCG(1, 2))
 		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
 		af := flipTransposed(a, s.m, s.c)
 		flops := 2 * 9 * float64(s.c*s.m*s.h*s.w*s.n)
 		stage := fmt.Sprintf("C%d_%dx%d_N%d", s.c, s.h, s.w, s.n)
+		if s.m != s.c {
+			stage = fmt.Sprintf("C%d_OC%d_%dx%d_N%d", s.c, s.m, s.h, s.w, s.n)
+		}
 		for _, pass := range []struct {
 			name string
 			w    []float32
 		}{{"fwd", a}, {"dx", af}} {
+			if pass.name == "dx" && s.m != s.c {
+				continue
+			}
 			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
 			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
 		}
 	}
+}
+
+// benchWinoShapes are the stride-1 3×3 layers of the nets at batch n: the
+// CIFAR stages, the first CIFAR layer (3 → 16 channels), the MNIST stages
+// (28×28, 14×14, 7×7, whose last tile row and column are clipped).
+func benchWinoShapes(n int) []winoShape {
+	return []winoShape{{n, 16, 16, 32, 32}, {n, 32, 32, 16, 16}, {n, 64, 64, 8, 8}, {n, 16, 3, 32, 32},
+		{n, 16, 16, 28, 28}, {n, 32, 32, 14, 14}, {n, 64, 64, 7, 7}}
 }
 
 // flipTransposed returns Wf [c, m, 3, 3], Wf[ch, o, i, j] = a[o, ch, 2-i,
@@ -260,4 +325,121 @@ func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64) {
 		p.Run(out, x, s.n, scratch)
 	}
 	reportFlops(b, flops, cpu0, okCPU)
+}
+
+// TestWinogradTransforms checks that the assembly transforms of every
+// kind this machine runs give the same bits as the Go ones (winoInputGo's
+// and winoOutputGo's order), on the tile rows of images whose widths leave
+// 1 to 16 tiles in the last vector, with odd and even heights: V for every
+// tile of each row, and the output of a tile row written into a NaN-filled
+// image, including that nothing outside the tile row's output rows is
+// written.
+func TestWinogradTransforms(t *testing.T) {
+	var kinds []convKind
+	for _, kr := range kernelsUnderTest(t) {
+		if k := convKindFor(kr); k != convGo {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		t.Skip("no assembly transforms on this machine")
+	}
+	var rows winoRows // the field offsets winograd_amd64.s uses
+	if o := [4]uintptr{unsafe.Offsetof(rows.ptr), unsafe.Offsetof(rows.stride), unsafe.Offsetof(rows.k512), unsafe.Offsetof(rows.y256)}; o != [4]uintptr{0, 32, 64, 80} {
+		t.Fatalf("winoRows field offsets %v, want 0, 32, 64, 80", o)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []winoShape{{1, 3, 2, 5, 1}, {1, 2, 3, 4, 2}, {1, 3, 2, 3, 7}, {1, 2, 2, 6, 16}, {1, 2, 3, 7, 17}, {1, 3, 2, 4, 31}, {1, 2, 2, 5, 32}, {1, 2, 2, 3, 33}, {1, 2, 3, 2, 64}, {1, 2, 2, 3, 65}} {
+		x := randSlice(r, s.c*s.h*s.w)
+		var p Winograd2x2
+		p.Prepare(randSlice(r, s.m*s.c*9), s.m, s.c, s.h, s.w)
+		ldv := ceilDiv(p.tw, 16)*16 + 16
+		zero := make([]float32, p.zeroLen())
+		for _, kind := range kinds {
+			for ty := range p.th {
+				want, got := nanSlice(16*s.c*ldv), nanSlice(16*s.c*ldv)
+				p.inputRowGo(want, s.c*ldv, ldv, x, ty)
+				p.inputRow(kind, got, s.c*ldv, ldv, x, ty, zero)
+				for i := range want {
+					if k := i % ldv; k < p.tw && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v kind %d tile row %d: V[%d][%d][%d] = %g, want %g", s, kind, ty, i/ldv/s.c, i/ldv%s.c, k, got[i], want[i])
+					}
+				}
+				m := randSlice(r, 16*s.m*ldv)
+				hw := s.h * s.w
+				wantY, gotY := nanSlice(s.m*hw), nanSlice(s.m*hw)
+				rows := min(2, s.h-2*ty)
+				winoOutputGo(m, s.m*ldv, ldv, wantY[2*ty*s.w:], s.w, hw, s.m, p.tw, rows)
+				winoOutput(kind, m, s.m*ldv, ldv, gotY[2*ty*s.w:], s.w, hw, s.m, p.tw, rows)
+				for i := range wantY {
+					if math.Float32bits(gotY[i]) != math.Float32bits(wantY[i]) {
+						t.Fatalf("%v kind %d tile row %d: output %d = %g, want %g", s, kind, ty, i, gotY[i], wantY[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkWinoTransforms times the input and the output transforms alone
+// (active kernel) for one image at each CIFAR stage, in CPU ns per image.
+func BenchmarkWinoTransforms(b *testing.B) {
+	for _, s := range []winoShape{{1, 16, 16, 32, 32}, {1, 32, 32, 16, 16}, {1, 64, 64, 8, 8}} {
+		r := rand.New(rand.NewPCG(1, 2))
+		x := randSlice(r, s.c*s.h*s.w)
+		var p Winograd2x2
+		p.Prepare(randSlice(r, s.m*s.c*9), s.m, s.c, s.h, s.w)
+		l, kind := p.layout(1), activeConvKind()
+		v := make([]float32, 16*s.c*l.ldv)
+		zero := make([]float32, p.zeroLen())
+		out := make([]float32, s.m*s.h*s.w)
+		stage := fmt.Sprintf("C%d_%dx%d", s.c, s.h, s.w)
+		b.Run(stage+"/input", func(b *testing.B) {
+			cpu0, _ := processCPU()
+			for b.Loop() {
+				for ty := range p.th {
+					p.inputRow(kind, v[ty*p.tw:], l.ldv, 16*l.ldv, x, ty, zero)
+				}
+			}
+			reportCPUPerOp(b, cpu0)
+		})
+		b.Run(stage+"/output", func(b *testing.B) {
+			cpu0, _ := processCPU()
+			for b.Loop() {
+				p.outputBlock(kind, l, out, v, 0, p.th)
+			}
+			reportCPUPerOp(b, cpu0)
+		})
+	}
+}
+
+// reportCPUPerOp reports the CPU time per iteration since cpu0.
+func reportCPUPerOp(b *testing.B, cpu0 time.Duration) {
+	if cpu1, ok := processCPU(); ok && cpu1 > cpu0 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// TestWinoAVX2NoAVX512 checks that the AVX2 transforms in
+// winograd_amd64.s use no AVX-512 register (Z0-Z31, K1-K7) and no EVEX-only
+// instruction, so that RESEXP_KERNEL=avx2 runs as on a CPU without
+// AVX-512; it fails on the AVX-512 transforms' text, which does.
+func TestWinoAVX2NoAVX512(t *testing.T) {
+	src, err := os.ReadFile("winograd_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evex := regexp.MustCompile(`\bZ\d+\b|\bK[1-7]\b|VPERMT2PS|KMOVW|\.Z\b`)
+	funcs := strings.Split(string(src), "\nTEXT ")
+	seen := map[bool]int{}
+	for _, f := range funcs[1:] {
+		avx2 := strings.HasPrefix(f, "·winoInputAVX2(") || strings.HasPrefix(f, "·winoOutputAVX2(")
+		seen[avx2]++
+		if got := evex.FindString(f); avx2 != (got == "") {
+			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
+		}
+	}
+	if seen[true] != 2 || seen[false] != 2 {
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 2", seen[true], seen[false])
+	}
 }

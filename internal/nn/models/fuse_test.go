@@ -12,8 +12,15 @@ import (
 // each Conv2D applies the BatchNorm2D after it (and the ReLU, or a
 // residual block's addition and ReLU) image by image, gives the outputs and
 // batch-norm responses of the same layers run one pass at a time, bit for
-// bit, for the architectures resexp builds.
+// bit, for the architectures resexp builds, with direct convolutions and
+// with Winograd's (whose epilogue runs as each image's output completes).
 func TestInferenceFusionIsExact(t *testing.T) {
+	for _, algo := range []nn.ConvAlgo{nn.ConvDirect, nn.ConvWinograd} {
+		t.Run(algo.String(), func(t *testing.T) { testInferenceFusionIsExact(t, algo) })
+	}
+}
+
+func testInferenceFusionIsExact(t *testing.T, algo nn.ConvAlgo) {
 	for _, s := range []Spec{
 		{Depth: 20, Residual: true, Norm: "batch", Activation: nn.ReLU, InC: 3, H: 32, W: 32, Classes: 10},
 		{Depth: 8, Residual: false, Norm: "batch", Activation: nn.ReLU, InC: 1, H: 28, W: 28, Classes: 10},
@@ -26,6 +33,7 @@ func TestInferenceFusionIsExact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			m.Net.SetConvAlgo(algo)
 			rng := rand.New(rand.NewPCG(5, 6))
 			if err := m.Init(rng, "he"); err != nil {
 				t.Fatal(err)

@@ -1,0 +1,38 @@
+package kernels
+
+// winoInputAVX512 is the input transform of Winograd2x2 for nvec vectors of
+// 16 tiles of one tile row in each of nch channels: for vector v and tile k
+// < 16, with q = 2(16v+k), the 4×4 patch d of tile 16v+k is the floats
+// rows.ptr[i][q+j-1] (i, j < 4) of the channel's input rows, read as zero
+// where the column mask of the first (v = 0) or the last (v = nvec-1)
+// vector has a clear bit (rows.k512), and V = Bᵀ d B goes to
+// dst[e*lde+16v+k], e = 4i+j (the order of winoInputGo, so the same bits).
+// The rows of channel ch are rows.ptr[i] advanced by rows.stride[i] bytes
+// per channel; it writes to dst+ch*lddch, all 16·nvec columns (lanes past
+// the tile row are the caller's to overwrite or ignore).
+//
+//go:noescape
+func winoInputAVX512(rows *winoRows, dst *float32, lde, lddch, nch, nvec int)
+
+// winoInputAVX2 is winoInputAVX512 with vectors of 8 tiles, the column
+// masks rows.y256, and no AVX-512 instruction.
+//
+//go:noescape
+func winoInputAVX2(rows *winoRows, dst *float32, lde, lddch, nch, nvec int)
+
+// winoOutputAVX512 is the output transform of Winograd2x2 for nvec vectors
+// of 16 tiles of one tile row in each of nch channels: tile 16v+k's M is
+// src[e*lde+16v+k] (e < 16), and Y = Aᵀ M A (the order of winoOutputGo)
+// goes to dst[y*ldo+2(16v+k)+x] (y < rows, x < 2). Channel ch reads from
+// src+ch*ldch and writes to dst+ch*ldoch. The last vector stores only the
+// floats of its rows whose bit is set in mask (bit b: float b of the 32).
+//
+//go:noescape
+func winoOutputAVX512(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask uint32)
+
+// winoOutputAVX2 is winoOutputAVX512 with vectors of 8 tiles and no AVX-512
+// instruction; the last vector's 16 floats of a row are stored where the
+// int32 at mask[b] is -1 (and not where it is 0).
+//
+//go:noescape
+func winoOutputAVX2(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32)

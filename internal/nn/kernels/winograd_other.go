@@ -1,0 +1,22 @@
+//go:build !amd64
+
+package kernels
+
+// The amd64 transforms of Winograd2x2, which the portable code refers to;
+// winoKind never picks them here.
+
+func winoInputAVX512(rows *winoRows, dst *float32, lde, lddch, nch, nvec int) {
+	panic("kernels: winoInputAVX512 called without AVX-512")
+}
+
+func winoInputAVX2(rows *winoRows, dst *float32, lde, lddch, nch, nvec int) {
+	panic("kernels: winoInputAVX2 called without AVX2")
+}
+
+func winoOutputAVX512(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask uint32) {
+	panic("kernels: winoOutputAVX512 called without AVX-512")
+}
+
+func winoOutputAVX2(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32) {
+	panic("kernels: winoOutputAVX2 called without AVX2")
+}
