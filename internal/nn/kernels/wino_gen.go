@@ -41,6 +41,10 @@ func main() {
 	input(avx2)
 	output(avx512)
 	output(avx2)
+	for _, g := range []int{2, 4} {
+		inputGroups(g)
+		outputGroups(g)
+	}
 	if err := os.WriteFile("winograd_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -192,6 +196,13 @@ func loadMasks(s isa, which int) {
 	}
 }
 
+// btRows are the rows of Bᵀ d: row i is patch row a op patch row b (r0-r2,
+// r1+r2, r2-r1, r1-r3).
+var btRows = [4]struct {
+	a, b int
+	op   string
+}{{0, 2, "VSUBPS"}, {1, 2, "VADDPS"}, {2, 1, "VSUBPS"}, {1, 3, "VSUBPS"}}
+
 // inputBody emits the transform of one vector of tiles (see input), its
 // loads under the masks if masked.
 func inputBody(s isa, masked bool) {
@@ -210,12 +221,7 @@ func inputBody(s isa, masked bool) {
 		}
 	}
 	emit("\tMOVQ DI, BX")
-	// Row i of Bᵀ d: r0-r2, r1+r2, r2-r1, r1-r3.
-	combos := [4]struct {
-		a, b int
-		op   string
-	}{{0, 2, "VSUBPS"}, {1, 2, "VADDPS"}, {2, 1, "VSUBPS"}, {1, 3, "VSUBPS"}}
-	for i, c := range combos {
+	for i, c := range btRows {
 		for q := range 4 {
 			load(c.a, q, q)
 			if masked {
@@ -225,22 +231,32 @@ func inputBody(s isa, masked bool) {
 				emit("\t%s %s, %s, %s", c.op, at(c.b, q), s.r(q), s.r(q))
 			}
 		}
-		// Patch columns 2k (c0), 2k+1 (c1), 2k+2 (c2), 2k+3 (c3).
-		c0, c1, c2, c3 := 0, 5, 2, 7
-		deinterleave(s, 0, 1, c0, c1)
-		deinterleave(s, 2, 3, c2, c3)
-		// · B: c0-c2, c1+c2, c2-c1, c1-c3.
-		emit("\tVSUBPS %s, %s, %s", s.r(c2), s.r(c0), s.r(8))
-		emit("\tVADDPS %s, %s, %s", s.r(c2), s.r(c1), s.r(9))
-		emit("\tVSUBPS %s, %s, %s", s.r(c1), s.r(c2), s.r(10))
-		emit("\tVSUBPS %s, %s, %s", s.r(c3), s.r(c1), s.r(11))
-		emit("\tVMOVUPS %s, (BX)", s.r(8))
-		emit("\tVMOVUPS %s, (BX)(R12*1)", s.r(9))
-		emit("\tVMOVUPS %s, (BX)(R12*2)", s.r(10))
-		emit("\tVMOVUPS %s, (BX)(R13*1)", s.r(11))
-		if i < 3 {
-			emit("\tLEAQ (BX)(R12*4), BX")
-		}
+		inputColumns(s, i < 3)
+	}
+}
+
+// inputColumns emits the second half of the transform of one vector of
+// tiles, for one row i of Bᵀ d: the vectors of the four loads at float
+// offsets -1, lanes-1, 1 and lanes+1 (see input) in registers 0-3 are
+// deinterleaved into the patch columns, combined (· B) and stored to the
+// four transformed positions 4i.. from BX (stride R12, R13 three of it),
+// and BX moves on to position 4(i+1) if more follows.
+func inputColumns(s isa, more bool) {
+	// Patch columns 2k (c0), 2k+1 (c1), 2k+2 (c2), 2k+3 (c3).
+	c0, c1, c2, c3 := 0, 5, 2, 7
+	deinterleave(s, 0, 1, c0, c1)
+	deinterleave(s, 2, 3, c2, c3)
+	// · B: c0-c2, c1+c2, c2-c1, c1-c3.
+	emit("\tVSUBPS %s, %s, %s", s.r(c2), s.r(c0), s.r(8))
+	emit("\tVADDPS %s, %s, %s", s.r(c2), s.r(c1), s.r(9))
+	emit("\tVSUBPS %s, %s, %s", s.r(c1), s.r(c2), s.r(10))
+	emit("\tVSUBPS %s, %s, %s", s.r(c3), s.r(c1), s.r(11))
+	emit("\tVMOVUPS %s, (BX)", s.r(8))
+	emit("\tVMOVUPS %s, (BX)(R12*1)", s.r(9))
+	emit("\tVMOVUPS %s, (BX)(R12*2)", s.r(10))
+	emit("\tVMOVUPS %s, (BX)(R13*1)", s.r(11))
+	if more {
+		emit("\tLEAQ (BX)(R12*4), BX")
 	}
 }
 
@@ -295,27 +311,7 @@ func output(s isa) {
 	emit("\tLEAQ (SI)(R10*4), BX")
 	emit("\tLEAQ (BX)(R10*4), R9")
 	emit("\tLEAQ (R9)(R10*4), R12")
-	col := [4]string{"", "(R10*1)", "(R10*2)", "(R11*1)"}
-	pos := func(base string, c int) string { return "(" + base + ")" + col[c] }
-	for c := range 4 {
-		// Y8 = m_{4+c}, Y9 = m_{8+c}; t_c in Y(c), t'_c in Y(4+c).
-		emit("\tVMOVUPS %s, %s", pos("BX", c), s.r(8))
-		emit("\tVMOVUPS %s, %s", pos("R9", c), s.r(9))
-		emit("\tVADDPS %s, %s, %s", pos("SI", c), s.r(8), s.r(c))
-		emit("\tVADDPS %s, %s, %s", s.r(9), s.r(c), s.r(c))
-		emit("\tVSUBPS %s, %s, %s", s.r(9), s.r(8), s.r(4+c))
-		emit("\tVSUBPS %s, %s, %s", pos("R12", c), s.r(4+c), s.r(4+c))
-	}
-	// Output rows 0 (Y8 even columns, Y9 odd) and 1 (Y10, Y11).
-	for h := range 2 {
-		t := 4 * h
-		emit("\tVADDPS %s, %s, %s", s.r(t+1), s.r(t), s.r(8+2*h))
-		emit("\tVADDPS %s, %s, %s", s.r(t+2), s.r(8+2*h), s.r(8+2*h))
-		emit("\tVSUBPS %s, %s, %s", s.r(t+2), s.r(t+1), s.r(9+2*h))
-		emit("\tVSUBPS %s, %s, %s", s.r(t+3), s.r(9+2*h), s.r(9+2*h))
-	}
-	interleave(s, 8, 9, 0, 1)
-	interleave(s, 10, 11, 2, 3)
+	outputTiles(s)
 	emit("\tCMPQ CX, $1")
 	emit("\tJEQ %stail", name)
 	storeRow(s, 0, "(DI)", false)
@@ -349,6 +345,34 @@ func output(s isa) {
 	emit("\tRET")
 }
 
+// outputTiles emits Y = Aᵀ M A of one vector of tiles whose M rows are
+// at SI (positions 0-3), BX (4-7), R9 (8-11) and R12 (12-15), positions
+// R10 bytes apart (R11 three of it): the first and second halves of output
+// row 0 in registers 0 and 1, of row 1 in 2 and 3.
+func outputTiles(s isa) {
+	col := [4]string{"", "(R10*1)", "(R10*2)", "(R11*1)"}
+	pos := func(base string, c int) string { return "(" + base + ")" + col[c] }
+	for c := range 4 {
+		// Y8 = m_{4+c}, Y9 = m_{8+c}; t_c in Y(c), t'_c in Y(4+c).
+		emit("\tVMOVUPS %s, %s", pos("BX", c), s.r(8))
+		emit("\tVMOVUPS %s, %s", pos("R9", c), s.r(9))
+		emit("\tVADDPS %s, %s, %s", pos("SI", c), s.r(8), s.r(c))
+		emit("\tVADDPS %s, %s, %s", s.r(9), s.r(c), s.r(c))
+		emit("\tVSUBPS %s, %s, %s", s.r(9), s.r(8), s.r(4+c))
+		emit("\tVSUBPS %s, %s, %s", pos("R12", c), s.r(4+c), s.r(4+c))
+	}
+	// Output rows 0 (Y8 even columns, Y9 odd) and 1 (Y10, Y11).
+	for h := range 2 {
+		t := 4 * h
+		emit("\tVADDPS %s, %s, %s", s.r(t+1), s.r(t), s.r(8+2*h))
+		emit("\tVADDPS %s, %s, %s", s.r(t+2), s.r(8+2*h), s.r(8+2*h))
+		emit("\tVSUBPS %s, %s, %s", s.r(t+2), s.r(t+1), s.r(9+2*h))
+		emit("\tVSUBPS %s, %s, %s", s.r(t+3), s.r(9+2*h), s.r(9+2*h))
+	}
+	interleave(s, 8, 9, 0, 1)
+	interleave(s, 10, 11, 2, 3)
+}
+
 // storeRow emits the stores of one output row, vectors lo and lo+1 (its
 // first and second halves) at base and one vector further, under the lane
 // masks of the last vector (K1/K2, or Y4/Y5 for AVX2) if masked.
@@ -367,4 +391,174 @@ func storeRow(s isa, lo int, base string, masked bool) {
 			emit("\tVMASKMOVPS %s, Y%d, %s", s.r(lo+h), 4+h, at)
 		}
 	}
+}
+
+// inputGroups emits winoInputG<g>AVX512 (see winograd_amd64.go): the input
+// transform of g tile rows of 16/g tiles each, one 16-tile vector, for
+// images 32/g floats wide. Group k (tile row ty0+k) fills lanes 16k/g..:
+// its 4 input rows are vector rows 2k..2k+3, image rows 2ty0-1+2k.., vector
+// row r at (r-1)·w floats from SI (the channel's row 2ty0), the column
+// loads at float offsets -1 and 1 of 2·16/g floats, one zmm (g = 2) or the
+// low half of one, inserted as the upper half of another for odd k (g = 4). The four loads of a row of Bᵀ d are then those of the
+// one-row transform (offsets -1, lanes-1, 1, lanes+1: the groups' halves
+// in lane order), which inputColumns finishes.
+//
+// Every load is masked: K1 (offset -1, column -1 off) and K2 (offset 1,
+// column w off) in the middle rows; K3, K4 in vector row 0 and K5, K6 in
+// row 2g+1, which are zero where that row lies outside the image. A row
+// combination of two middle rows loads the second under the first's mask
+// as the operand of the zero-masked add or subtract; one with an edge row
+// loads both rows, each under its own mask.
+//
+// Registers: SI the channel's rows, R8 the channel stride (bytes), R14 the
+// channel's destination, BX the store pointer, R12 the position stride and
+// R13 three of it (bytes), DX the channels left; Z4, Z12 and Z13
+// temporaries.
+func inputGroups(g int) {
+	s := avx512
+	name := fmt.Sprintf("winoInputG%dAVX512", g)
+	w := 32 / g // floats of an image row
+	emit("")
+	emit("// func %s(src, dst *float32, lde, lddch, nch, hw int, masks *[6]uint16)", name)
+	emit("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	emit("\tMOVQ src+0(FP), SI")
+	emit("\tMOVQ dst+8(FP), R14")
+	emit("\tMOVQ lde+16(FP), R12")
+	emit("\tSHLQ $2, R12")
+	emit("\tLEAQ (R12)(R12*2), R13")
+	emit("\tMOVQ lddch+24(FP), R9")
+	emit("\tSHLQ $2, R9")
+	emit("\tMOVQ nch+32(FP), DX")
+	emit("\tMOVQ hw+40(FP), R8")
+	emit("\tSHLQ $2, R8")
+	emit("\tMOVQ masks+48(FP), AX")
+	for k := range 6 {
+		emit("\tKMOVW %d(AX), K%d", 2*k, k+1)
+	}
+	emit("\tVMOVUPS winoEven<>(SB), Z31")
+	emit("\tVMOVUPS winoOdd<>(SB), Z30")
+	emit("\tTESTQ DX, DX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	emit("\tMOVQ R14, BX")
+	last := 2*g + 1
+	mask := func(row, side int) string {
+		k := 1
+		switch row {
+		case 0:
+			k = 3
+		case last:
+			k = 5
+		}
+		if side > 0 {
+			k++
+		}
+		return fmt.Sprintf("K%d", k)
+	}
+	at := func(row, side int) string { return fmt.Sprintf("%d(SI)", 4*((row-1)*w+side)) }
+	// With g = 4 the loads are 8 floats under 8-bit masks, in zmm
+	// registers all the same (AVX-512F only, no ymm forms of AVX-512VL).
+	reg := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	// group emits row a op row b of group k, columns from side, into
+	// register dst (tmp a temporary).
+	group := func(k, side int, a, b int, op string, dst, tmp int) {
+		ra, rb := 2*k+a, 2*k+b
+		emit("\tVMOVUPS.Z %s, %s, %s", at(ra, side), mask(ra, side), reg(dst))
+		if ra != 0 && ra != last && rb != 0 && rb != last {
+			emit("\t%s.Z %s, %s, %s, %s", op, at(rb, side), reg(dst), mask(rb, side), reg(dst))
+			return
+		}
+		emit("\tVMOVUPS.Z %s, %s, %s", at(rb, side), mask(rb, side), reg(tmp))
+		emit("\t%s %s, %s, %s", op, reg(tmp), reg(dst), reg(dst))
+	}
+	for i, c := range btRows {
+		for q := range 4 {
+			side := -1
+			if q >= 2 {
+				side = 1
+			}
+			half := q % 2 // which half of the 16 tiles
+			if g == 2 {
+				group(half, side, c.a, c.b, c.op, q, 4)
+				continue
+			}
+			group(2*half, side, c.a, c.b, c.op, q, 13)
+			group(2*half+1, side, c.a, c.b, c.op, 12, 13)
+			emit("\tVINSERTF64X4 $1, Y12, Z%d, Z%d", q, q)
+		}
+		inputColumns(s, i < 3)
+	}
+	emit("\tADDQ R8, SI")
+	emit("\tADDQ R9, R14")
+	emit("\tDECQ DX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// outputGroups emits winoOutputG<g>AVX512 (see winograd_amd64.go): the
+// output transform of nvec vectors of 16 tiles, each g whole tile rows of
+// an image 32/g floats wide, whose output rows are 2·16/g floats: group k
+// of a vector (tile row ty0+k) writes output rows 2k and 2k+1 from the
+// vector's first row, one zmm each (g = 2) or one ymm half of one (g = 4).
+// The next vector's M is 16 floats on, its output 2g rows (256 bytes).
+//
+// Registers as in output.
+func outputGroups(g int) {
+	s := avx512
+	name := fmt.Sprintf("winoOutputG%dAVX512", g)
+	w := 32 / g
+	emit("")
+	emit("// func %s(src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int)", name)
+	emit("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	emit("\tMOVQ src+0(FP), AX")
+	emit("\tMOVQ lde+8(FP), R10")
+	emit("\tSHLQ $2, R10")
+	emit("\tLEAQ (R10)(R10*2), R11")
+	emit("\tMOVQ dst+24(FP), R13")
+	emit("\tMOVQ nch+40(FP), DX")
+	emit("\tVMOVUPS winoLo<>(SB), Z28")
+	emit("\tVMOVUPS winoHi<>(SB), Z29")
+	emit("\tTESTQ DX, DX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ R13, DI")
+	emit("\tMOVQ nvec+48(FP), CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %snext", name)
+	emit("%svec:", name)
+	emit("\tLEAQ (SI)(R10*4), BX")
+	emit("\tLEAQ (BX)(R10*4), R9")
+	emit("\tLEAQ (R9)(R10*4), R12")
+	outputTiles(s)
+	// Register 2y+h holds output row y of the tiles 8h..8h+7: groups
+	// 8h·g/16.. of the vector.
+	for y := range 2 {
+		for h := range 2 {
+			r := 2*y + h
+			if g == 2 {
+				emit("\tVMOVUPS Z%d, %d(DI)", r, 4*(2*h+y)*w)
+				continue
+			}
+			k := 2 * h // the first of the register's two groups
+			emit("\tVMOVUPS Y%d, %d(DI)", r, 4*(2*k+y)*w)
+			emit("\tVEXTRACTF64X4 $1, Z%d, %d(DI)", r, 4*(2*k+2+y)*w)
+		}
+	}
+	emit("\tADDQ $64, SI")
+	emit("\tADDQ $%d, DI", 4*2*g*w)
+	emit("\tDECQ CX")
+	emit("\tJNZ %svec", name)
+	emit("%snext:", name)
+	emit("\tMOVQ ldch+16(FP), BX")
+	emit("\tLEAQ (AX)(BX*4), AX")
+	emit("\tMOVQ ldoch+32(FP), BX")
+	emit("\tLEAQ (R13)(BX*4), R13")
+	emit("\tDECQ DX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
 }
