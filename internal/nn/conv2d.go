@@ -230,10 +230,10 @@ func (l *Conv2D) prepare(x *Tensor) {
 	l.out = ensure(l.out, x.N, l.OC, oh, ow)
 	l.implicit = !l.im2col && l.KH == 3 && l.KW == 3 && l.Pad == 1 &&
 		kernels.StrideOK(x.H, x.W, l.Stride) && kernels.ConvImplicit()
-	if l.implicit {
+	l.wino = l.winograd()
+	if l.implicit && !l.wino { // with Winograd, only Backward needs plan (see backwardInto)
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, x.H, x.W, l.Stride)
 	}
-	l.wino = l.winograd()
 	if l.wino {
 		l.wplan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
 	}
@@ -346,6 +346,9 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	checkBackward(l.x, l.out, dx, dout)
 	l.dout, l.dx = dout, dx
+	if l.implicit && l.wino { // the weight gradient's plan, which a Winograd Forward leaves unset
+		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w, l.Stride)
+	}
 	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()
 		switch {

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sync"
 )
@@ -47,6 +48,7 @@ type Winograd2x2 struct {
 	m, c, h, w int
 	th, tw     int       // tiles per column and per row of an image
 	rb         int       // tile rows per block
+	a          []float32 // the weights of the latest Prepare
 	u          []float32 // transformed weights U [16][m][c]
 	up         []float32 // U packed for the micro-kernel: per position, panels of mr rows
 	upKernel   *microKernel
@@ -63,7 +65,9 @@ const winoBudget = 128 << 10
 // with the weights a [m, c, 3, 3] (row-major, the layout of a PyTorch weight
 // and of Conv3x3.Prepare's a): it stores U = G g Gᵀ of every kernel g,
 // computed in float64 and rounded once. It copies what it needs from a, and
-// reuses p's storage, allocating only when a size grows.
+// reuses p's storage, allocating only when a size grows. Called again with
+// the same sizes and weights (the same bits: an inference-mode network's
+// every step), it only compares a with its copy.
 func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	if m < 1 || c < 1 || h < 1 || w < 1 {
 		panic("kernels: Winograd2x2.Prepare: sizes must be positive")
@@ -71,6 +75,11 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	if len(a) < m*c*9 {
 		panic("kernels: Winograd2x2.Prepare: weights too short")
 	}
+	a = a[:m*c*9]
+	if p.u != nil && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
+		return
+	}
+	p.a = append(p.a[:0], a...)
 	p.m, p.c, p.h, p.w = m, c, h, w
 	p.th, p.tw = ceilDiv(h, 2), ceilDiv(w, 2)
 	p.rb = max(1, winoBudget/(16*(c+m))/p.tw)
@@ -102,6 +111,19 @@ func (p *Winograd2x2) packU(kr *microKernel) {
 		packA(p.up[e*mpad*p.c:], p.u[e*p.m*p.c:], p.c, false, 0, p.m, 0, p.c, kr.mr)
 	}
 	p.upKernel = kr
+}
+
+// equalBits reports whether a and b hold the same float32 bit patterns.
+func equalBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, v := range a {
+		if math.Float32bits(v) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // winoWeight returns U = G g Gᵀ of one 3×3 kernel g (row-major), with

@@ -505,3 +505,36 @@ func TestWinoAVX2NoAVX512(t *testing.T) {
 		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 6", seen[true], seen[false])
 	}
 }
+
+// TestWinogradPrepareAgain checks that Prepare with the weights of the
+// previous call keeps its transformed weights, and that a change of one
+// weight (the last, or a sign) or of the sizes transforms them anew: U
+// equals a fresh Prepare's every time.
+func TestWinogradPrepareAgain(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const m, c = 5, 3
+	a := randSlice(r, m*c*9)
+	var p Winograd2x2
+	check := func(what string, a []float32, m, c, h, w int) {
+		t.Helper()
+		p.Prepare(a, m, c, h, w)
+		var fresh Winograd2x2
+		fresh.Prepare(a, m, c, h, w)
+		if p.m != m || p.c != c || p.h != h || p.w != w || len(p.u) < 16*m*c {
+			t.Fatalf("%s: sizes %d %d %d %d, want %d %d %d %d", what, p.m, p.c, p.h, p.w, m, c, h, w)
+		}
+		for i, v := range fresh.u[:16*m*c] {
+			if math.Float32bits(p.u[i]) != math.Float32bits(v) {
+				t.Fatalf("%s: U[%d] = %g, want %g", what, i, p.u[i], v)
+			}
+		}
+	}
+	check("first", a, m, c, 8, 8)
+	check("same weights", a, m, c, 8, 8)
+	a[len(a)-1] += 1
+	check("last weight changed", a, m, c, 8, 8)
+	a[0] = -a[0]
+	check("first weight's sign changed", a, m, c, 8, 8)
+	check("other image size", a, m, c, 6, 10)
+	check("fewer output channels", a[:4*c*9], 4, c, 6, 10)
+}
