@@ -353,7 +353,10 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 		l.prepareFlip()
 		switch {
 		case l.wino:
-			l.wplanT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
+			// U of Wf from that of Weight: Prepare finds it current unless
+			// Weight changed since the Forward.
+			l.wplan.Prepare(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w)
+			l.wplanT.PrepareFlipped(&l.wplan)
 		case l.implicit:
 			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
 		}

@@ -50,6 +50,7 @@ type Winograd2x2 struct {
 	rb         int       // tile rows per block
 	a          []float32 // the weights of the latest Prepare
 	u          []float32 // transformed weights U [16][m][c]
+	urow       []float32 // Prepare's scratch: U of one output channel [16][c]
 	up         []float32 // U packed for the micro-kernel: per position, panels of mr rows
 	upKernel   *microKernel
 	masks      winoRows     // the column masks of the input transforms
@@ -80,6 +81,60 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 		return
 	}
 	p.a = append(p.a[:0], a...)
+	p.setSizes(m, c, h, w)
+	p.u = grow(p.u, 16*m*c)
+	p.urow = grow(p.urow, 16*c)
+	for o := range m {
+		// U of the output channel's c kernels, then its 16 rows of U at
+		// once: stores to 16 rows m·c floats apart, kernel by kernel,
+		// fall into one set of the L1 cache when m·c is a multiple of
+		// 1024 floats (4 KiB), as with 32 and 64 channels.
+		for ch := range c {
+			u := winoWeight((*[9]float32)(a[(o*c+ch)*9:]))
+			for e, v := range u {
+				p.urow[e*c+ch] = v
+			}
+		}
+		for e := range 16 {
+			copy(p.u[(e*m+o)*c:][:c], p.urow[e*c:])
+		}
+	}
+	p.packU(activeKernel())
+}
+
+// PrepareFlipped sets p as Prepare would for the weights of q flipped and
+// transposed, Wf [c, m, 3, 3] with Wf[ch, o, i, j] = a[o, ch, 2-i, 2-j] (the
+// input gradient's convolution, m channels into c), from q's U instead of
+// the weights: G·flip(g)·Gᵀ is U with its rows and columns 0 and 3
+// swapped, since G with its columns reversed is G with rows 0 and 3
+// swapped. That equals Prepare(Wf) bit for bit whenever the float64 sums of
+// three weights in Prepare are exact (their exponents less than 29 apart),
+// and is otherwise as close to the exact U. q must be prepared; p's next
+// Prepare transforms its weights anew.
+func (p *Winograd2x2) PrepareFlipped(q *Winograd2x2) {
+	if q.u == nil {
+		panic("kernels: Winograd2x2.PrepareFlipped of an unprepared plan")
+	}
+	m, c := q.c, q.m // p's output and input channels
+	p.a = p.a[:0]
+	p.setSizes(m, c, q.h, q.w)
+	p.u = grow(p.u, 16*m*c)
+	swap := [4]int{3, 1, 2, 0}
+	for e := range 16 {
+		src := q.u[(4*swap[e/4]+swap[e%4])*c*m:][:c*m] // [c][m]: q's output channels are p's inputs
+		dst := p.u[e*m*c:][:m*c]
+		for o := range m {
+			for ch := range c {
+				dst[o*c+ch] = src[ch*m+o]
+			}
+		}
+	}
+	p.packU(activeKernel())
+}
+
+// setSizes sets the sizes of p and what follows from them: the tiles, the
+// block and the column masks.
+func (p *Winograd2x2) setSizes(m, c, h, w int) {
 	p.m, p.c, p.h, p.w = m, c, h, w
 	p.th, p.tw = ceilDiv(h, 2), ceilDiv(w, 2)
 	p.rb = max(1, winoBudget/(16*(c+m))/p.tw)
@@ -90,16 +145,6 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	p.setMasks(16)
 	p.setMasks(8)
 	p.gmasks = winoGroupMasks(p.tw)
-	p.u = grow(p.u, 16*m*c)
-	for o := range m {
-		for ch := range c {
-			u := winoWeight((*[9]float32)(a[(o*c+ch)*9:]))
-			for e, v := range u {
-				p.u[(e*m+o)*c+ch] = v
-			}
-		}
-	}
-	p.packU(activeKernel())
 }
 
 // packU packs U for the micro-kernel kr: for each position e, the m×c

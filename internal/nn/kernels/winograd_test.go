@@ -538,3 +538,38 @@ func TestWinogradPrepareAgain(t *testing.T) {
 	check("other image size", a, m, c, 6, 10)
 	check("fewer output channels", a[:4*c*9], 4, c, 6, 10)
 }
+
+// TestWinogradPrepareFlipped checks that PrepareFlipped gives the U (and
+// the packed U) of Prepare with the flipped, transposed weights, bit for
+// bit, for weights whose float64 sums in Prepare are exact (uniform in
+// [-1, 1)), with m ≠ c; and that a later Prepare of p with the weights p
+// had before transforms them anew.
+func TestWinogradPrepareFlipped(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const m, c = 24, 16 // q: c channels into m; p: m into c
+	a, b := randSlice(r, m*c*9), randSlice(r, m*c*9)
+	var q, p, want, wantB Winograd2x2
+	p.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
+	q.Prepare(a, m, c, 16, 16)
+	p.PrepareFlipped(&q)
+	want.Prepare(flipTransposed(a, m, c), c, m, 16, 16)
+	if p.m != c || p.c != m || p.h != 16 || p.w != 16 || p.rb != want.rb {
+		t.Fatalf("sizes %d %d %d %d rb %d, want %d %d 16 16 rb %d", p.m, p.c, p.h, p.w, p.rb, c, m, want.rb)
+	}
+	same := func(what string, got, want []float32) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: length %d, want %d", what, len(got), len(want))
+		}
+		for i, v := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(v) {
+				t.Fatalf("%s: element %d = %g, want %g", what, i, got[i], v)
+			}
+		}
+	}
+	same("U", p.u[:16*m*c], want.u[:16*m*c])
+	same("packed U", p.up, want.up)
+	p.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
+	wantB.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
+	same("U of Prepare after PrepareFlipped", p.u[:16*m*c], wantB.u[:16*m*c])
+}
