@@ -39,9 +39,11 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // run Winograd, the 28x28 stage and the first layer (1 channel) direct
 // (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
 // everything stays direct. Winograd runs F(2x2,3x3)
-// (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf; the
-// weight gradient stays direct. Its results differ from the direct ones by
-// float32 rounding only (kernels' BENCH.md has the measured errors).
+// (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf, and
+// after a Winograd Forward the weight gradient too where that pays
+// (winogradGrad: AVX-512, 32 or more channels, the CIFAR 16x16 and 8x8
+// stages). Its results differ from the direct ones by float32 rounding
+// only (kernels' BENCH.md has the measured errors).
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient. In a container it counts only
@@ -75,6 +77,7 @@ type Conv2D struct {
 	dpro               *BatchNorm2D    // if not nil, the next Backward writes each image of dout with dpro's dxImage first
 	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
 	wino               bool            // this Forward (and its dx) runs Winograd
+	winoGrad           bool            // the running Backward's weight gradient runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
 }
 
@@ -346,7 +349,8 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	checkBackward(l.x, l.out, dx, dout)
 	l.dout, l.dx = dout, dx
-	if l.implicit && l.wino { // the weight gradient's plan, which a Winograd Forward leaves unset
+	l.winoGrad = l.wino && l.implicit && l.winogradGrad()
+	if l.implicit && l.wino && !l.winoGrad { // the weight gradient's plan, which a Winograd Forward leaves unset
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w, l.Stride)
 	}
 	if l.dx != nil && l.flipDx() {
@@ -361,15 +365,20 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
 		}
 	}
-	k, nw := numChunks(l.x.N), len(l.Weight.Data)
+	k, nw := numChunks(l.x.N), l.gradPartSize()
 	dw := getScratch((k + 1) * nw)
 	l.dw = *dw
 	parallelFor(l.x.N, l.bwdChunk)
-	if l.flipGrad() {
+	switch {
+	case l.winoGrad:
+		sum := l.dw[k*nw:]
+		sumChunks(sum, l.dw, k)
+		l.wplan.GradWeights(l.Weight.Grad, sum)
+	case l.flipGrad():
 		sum := l.dw[k*nw:]
 		sumChunks(sum, l.dw, k)
 		flipKernels(l.Weight.Grad, sum, l.C, l.OC, l.KH*l.KW)
-	} else {
+	default:
 		sumChunks(l.Weight.Grad, l.dw, k)
 	}
 	l.dw, l.dout, l.dx = nil, nil, nil
@@ -391,6 +400,26 @@ func (l *Conv2D) produceDout(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		l.dpro.dxImage(n)
 	}
+}
+
+// winogradGrad reports whether a Backward after a Winograd Forward computes
+// the weight gradient with Winograd too (kernels.Winograd2x2.GradU): with
+// Algo ConvWinograd or RESEXP_CONV=winograd wherever the kernels can
+// (GradOK), else where it measured faster (GradPays).
+func (l *Conv2D) winogradGrad() bool {
+	if l.Algo == ConvWinograd {
+		return l.wplan.GradOK()
+	}
+	return l.wplan.UseGrad()
+}
+
+// gradPartSize is the length of one chunk's weight-gradient partial in dw:
+// Winograd's dU with winoGrad, else the weights'.
+func (l *Conv2D) gradPartSize() int {
+	if l.winoGrad {
+		return l.wplan.GradSize()
+	}
+	return len(l.Weight.Data)
 }
 
 // flipGrad reports whether the running Backward computes the flipped weight
@@ -481,26 +510,23 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 
 // backwardImplicitChunk is backwardChunk as implicit GEMMs: the chunk's
 // weight-gradient partial is the sum over its images of dout_n ·
-// im2col(x_n)ᵀ, read from padded copies of x_n (plan.GradGroup images at a
-// time), and dx_n is the convolution of the padded dout_n with Wf (stride
-// 1) or col2im(Weightᵀ·dout_n) (stride 2).
+// im2col(x_n)ᵀ (weightGradImplicit), or with winoGrad the chunk's gradient
+// of Winograd's U (kernels.Winograd2x2.GradU; Backward sums the chunks'
+// and transforms the sum into Weight.Grad), and dx_n is Winograd's, or the
+// convolution of the padded dout_n with Wf (stride 1) or col2im(Weightᵀ·
+// dout_n) (stride 2).
 func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	g := l.g
-	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, len(l.Weight.Data)
+	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, l.gradPartSize()
 	dw := l.dw[c*nw : (c+1)*nw]
-	clear(dw)
-	plen, group := l.plan.PaddedSize(), l.plan.GradGroup()
-	xbuf := getScratch(group * plen)
-	for n0 := lo; n0 < hi; n0 += group {
-		imgs := min(group, hi-n0)
-		l.produceDout(n0, n0+imgs)
-		for i := range imgs {
-			n := n0 + i
-			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])
-		}
-		l.plan.WeightGradImages(dw, l.dout.Data[n0*osz:], osz, *xbuf, plen, imgs)
+	if l.winoGrad {
+		l.produceDout(lo, hi)
+		buf := getScratch(l.wplan.GradScratchSize(hi - lo))
+		l.wplan.GradU(dw, l.dout.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
+		putScratch(buf)
+	} else {
+		l.weightGradImplicit(dw, lo, hi)
 	}
-	putScratch(xbuf)
 	if l.dx == nil {
 		return
 	}
@@ -522,6 +548,26 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 		l.planT.Run(l.dx.Data[n*xsz:(n+1)*xsz], *dbuf)
 	}
 	putScratch(dbuf)
+}
+
+// weightGradImplicit sets dw to the weight gradient of images lo..hi as
+// implicit GEMMs: the sum over the images of dout_n · im2col(x_n)ᵀ, read
+// from padded copies of x_n (plan.GradGroup images at a time).
+func (l *Conv2D) weightGradImplicit(dw []float32, lo, hi int) {
+	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
+	clear(dw)
+	plen, group := l.plan.PaddedSize(), l.plan.GradGroup()
+	xbuf := getScratch(group * plen)
+	for n0 := lo; n0 < hi; n0 += group {
+		imgs := min(group, hi-n0)
+		l.produceDout(n0, n0+imgs)
+		for i := range imgs {
+			n := n0 + i
+			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])
+		}
+		l.plan.WeightGradImages(dw, l.dout.Data[n0*osz:], osz, *xbuf, plen, imgs)
+	}
+	putScratch(xbuf)
 }
 
 // inputGrad sets image n's dx from its dout dn for a convolution that is

@@ -45,6 +45,9 @@ func main() {
 		inputGroups(g)
 		outputGroups(g)
 	}
+	for _, g := range []int{1, 2, 4} {
+		gradOut(g)
+	}
 	if err := os.WriteFile("winograd_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -556,6 +559,131 @@ func outputGroups(g int) {
 	emit("\tLEAQ (AX)(BX*4), AX")
 	emit("\tMOVQ ldoch+32(FP), BX")
 	emit("\tLEAQ (R13)(BX*4), R13")
+	emit("\tDECQ DX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// gradOut emits winoGradOutAVX512 (g = 1) or winoGradOutG<g>AVX512 (see
+// winograd_amd64.go): dM = A dY Aᵀ of 16-tile vectors, from output rows
+// read like the group input transforms read input rows, without masks
+// (whole tile rows of whole images). Per vector: the two dY rows of the
+// tiles deinterleaved into their columns (y00 y01, y10 y11), the rows of
+// A dY (y0, y0+y1, y0-y1, -y1: a sign flip, as Go's negation), then per
+// row (a, b) the positions a, a+b, a-b, -b.
+//
+// Registers: SI/AX the vector's and the channel's dY, DI/R14 the vector's
+// and the channel's dM, R12 the position stride and R13 three of it, R8
+// the dY row stride (g = 1), BX the store pointer, CX the vectors left, DX
+// the channels left; Z27 the sign mask.
+func gradOut(g int) {
+	s := avx512
+	name := fmt.Sprintf("winoGradOutG%dAVX512", g)
+	if g == 1 {
+		name = "winoGradOutAVX512"
+		emit("")
+		emit("// func %s(src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int)", name)
+		emit("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+		emit("\tMOVQ src+0(FP), AX")
+		emit("\tMOVQ ldo+8(FP), R8")
+		emit("\tSHLQ $2, R8")
+		emit("\tMOVQ ldch+16(FP), R9")
+		emit("\tMOVQ dst+24(FP), R14")
+		emit("\tMOVQ lde+32(FP), R12")
+		emit("\tMOVQ lddch+40(FP), R10")
+		emit("\tMOVQ nch+48(FP), DX")
+		emit("\tMOVQ nvec+56(FP), R11")
+	} else {
+		emit("")
+		emit("// func %s(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)", name)
+		emit("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+		emit("\tMOVQ src+0(FP), AX")
+		emit("\tMOVQ ldch+8(FP), R9")
+		emit("\tMOVQ dst+16(FP), R14")
+		emit("\tMOVQ lde+24(FP), R12")
+		emit("\tMOVQ lddch+32(FP), R10")
+		emit("\tMOVQ nch+40(FP), DX")
+		emit("\tMOVQ nvec+48(FP), R11")
+	}
+	emit("\tSHLQ $2, R9")
+	emit("\tSHLQ $2, R12")
+	emit("\tLEAQ (R12)(R12*2), R13")
+	emit("\tSHLQ $2, R10")
+	emit("\tVMOVUPS winoEven<>(SB), Z31")
+	emit("\tVMOVUPS winoOdd<>(SB), Z30")
+	emit("\tMOVL $0x80000000, BX")
+	emit("\tVPBROADCASTD BX, Z27")
+	emit("\tTESTQ DX, DX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ R14, DI")
+	emit("\tMOVQ R11, CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %snext", name)
+	emit("%svec:", name)
+	w := 0
+	if g > 1 {
+		w = 4 * 32 / g // bytes of an image row
+	}
+	// The (first, second) half vectors of dY row y of the 16 tiles.
+	load := func(y, dst0, dst1 int) {
+		switch g {
+		case 1:
+			row := "(SI)"
+			if y == 1 {
+				row = "(SI)(R8*1)"
+			}
+			emit("\tVMOVUPS %s, Z%d", row, dst0)
+			emit("\tVMOVUPS 64%s, Z%d", row, dst1)
+		case 2: // group k's row y is image row 2k+y
+			emit("\tVMOVUPS %d(SI), Z%d", y*w, dst0)
+			emit("\tVMOVUPS %d(SI), Z%d", (2+y)*w, dst1)
+		case 4: // groups 0, 1 in the first half vector, 2, 3 in the second
+			for h, d := range [2]int{dst0, dst1} {
+				emit("\tVMOVUPS %d(SI), Y%d", (4*h+y)*w, d)
+				emit("\tVINSERTF64X4 $1, %d(SI), Z%d, Z%d", (4*h+2+y)*w, d, d)
+			}
+		}
+	}
+	load(0, 0, 1)
+	load(1, 3, 4)
+	deinterleave(s, 0, 1, 0, 2) // y00, y01
+	deinterleave(s, 3, 4, 3, 5) // y10, y11
+	// Rows of A dY: (Z0, Z2), (Z6, Z7), (Z8, Z9), (Z10, Z11).
+	emit("\tVADDPS Z3, Z0, Z6")
+	emit("\tVADDPS Z5, Z2, Z7")
+	emit("\tVSUBPS Z3, Z0, Z8")
+	emit("\tVSUBPS Z5, Z2, Z9")
+	emit("\tVPXORD Z27, Z3, Z10")
+	emit("\tVPXORD Z27, Z5, Z11")
+	emit("\tMOVQ DI, BX")
+	for i, ab := range [4][2]int{{0, 2}, {6, 7}, {8, 9}, {10, 11}} {
+		a, b := ab[0], ab[1]
+		emit("\tVADDPS Z%d, Z%d, Z12", b, a)
+		emit("\tVSUBPS Z%d, Z%d, Z13", b, a)
+		emit("\tVPXORD Z27, Z%d, Z14", b)
+		emit("\tVMOVUPS Z%d, (BX)", a)
+		emit("\tVMOVUPS Z12, (BX)(R12*1)")
+		emit("\tVMOVUPS Z13, (BX)(R12*2)")
+		emit("\tVMOVUPS Z14, (BX)(R13*1)")
+		if i < 3 {
+			emit("\tLEAQ (BX)(R12*4), BX")
+		}
+	}
+	if g == 1 {
+		emit("\tADDQ $128, SI")
+	} else {
+		emit("\tADDQ $256, SI")
+	}
+	emit("\tADDQ $64, DI")
+	emit("\tDECQ CX")
+	emit("\tJNZ %svec", name)
+	emit("%snext:", name)
+	emit("\tADDQ R9, AX")
+	emit("\tADDQ R10, R14")
 	emit("\tDECQ DX")
 	emit("\tJNZ %sch", name)
 	emit("%sdone:", name)

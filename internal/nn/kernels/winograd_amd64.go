@@ -72,3 +72,25 @@ func winoOutputG2AVX512(src *float32, lde, ldch int, dst *float32, ldoch, nch, n
 //
 //go:noescape
 func winoOutputG4AVX512(src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int)
+
+// winoGradOutAVX512 is dM = A dY Aᵀ (winoGradOutGo's order) for nvec
+// vectors of 16 tiles of one tile row, rows = 2, in each of nch channels:
+// tile 16v+k's dY is src[y*ldo+2(16v+k)+x] (y, x < 2) and its dM goes to
+// dst[e*lde+16v+k]; channel ch reads from src+ch*ldch and writes to
+// dst+ch*lddch. All 32·nvec floats of both rows are read.
+//
+//go:noescape
+func winoGradOutAVX512(src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int)
+
+// winoGradOutG2AVX512 is winoGradOutAVX512 for nvec vectors of g = 2 whole
+// tile rows of 8 tiles (images 16 floats wide): lane 8r+k of vector v is
+// tile k of its tile row r, whose dY is src[(4v+2r+y)·16+2k+x].
+//
+//go:noescape
+func winoGradOutG2AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)
+
+// winoGradOutG4AVX512 is winoGradOutG2AVX512 for g = 4 tile rows of 4
+// tiles (images 8 floats wide): lane 4r+k, dY at src[(8v+2r+y)·8+2k+x].
+//
+//go:noescape
+func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)

@@ -36,3 +36,15 @@ func winoOutputG2AVX512(src *float32, lde, ldch int, dst *float32, ldoch, nch, n
 func winoOutputG4AVX512(src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int) {
 	panic("kernels: winoOutputG4AVX512 called without AVX-512")
 }
+
+func winoGradOutAVX512(src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int) {
+	panic("kernels: winoGradOutAVX512 called without AVX-512")
+}
+
+func winoGradOutG2AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int) {
+	panic("kernels: winoGradOutG2AVX512 called without AVX-512")
+}
+
+func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int) {
+	panic("kernels: winoGradOutG4AVX512 called without AVX-512")
+}

@@ -273,7 +273,69 @@ func BenchmarkWinograd(b *testing.B) {
 			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
 			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
 		}
+		var p Winograd2x2
+		p.Prepare(a, s.m, s.c, s.h, s.w)
+		if s.m == s.c && p.GradOK() {
+			dy := randSlice(r, s.n*s.m*s.h*s.w)
+			b.Run(stage+"/dw/direct", func(b *testing.B) { benchGradDirect(b, x, dy, s, flops) })
+			b.Run(stage+"/dw/winograd", func(b *testing.B) { benchGradWino(b, x, dy, s, flops) })
+		}
 	}
+}
+
+// benchGradChunk is the number of images of one GradU call in
+// BenchmarkWinograd's dw/winograd: a layer's chunk at batch 128 (the batch
+// in 8 chunks, nn.Chunks).
+const benchGradChunk = 16
+
+// benchGradDirect times the direct weight gradient as the layers run it:
+// GradGroup images padded, then WeightGradImages, the batch in chunks of
+// benchGradChunk with a partial each.
+func benchGradDirect(b *testing.B, x, dy []float32, s winoShape, flops float64) {
+	var p Conv3x3
+	p.Prepare(make([]float32, s.m*s.c*9), s.m, s.c, s.h, s.w)
+	hw, plen, group := s.h*s.w, p.PaddedSize(), p.GradGroup()
+	g, xp := make([]float32, s.m*s.c*9), make([]float32, group*plen)
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		for lo := 0; lo < s.n; lo += benchGradChunk {
+			clear(g)
+			for n0 := lo; n0 < lo+benchGradChunk; n0 += group {
+				for i := range group {
+					p.Pad(xp[i*plen:], x[(n0+i)*s.c*hw:(n0+i+1)*s.c*hw])
+				}
+				p.WeightGradImages(g, dy[n0*s.m*hw:], s.m*hw, xp, plen, group)
+			}
+		}
+	}
+	reportFlops(b, flops, cpu0, okCPU)
+}
+
+// benchGradWino times Winograd2x2.GradU, a call per chunk of
+// benchGradChunk images, then the sum of the chunks' dU and GradWeights,
+// as the layers do.
+func benchGradWino(b *testing.B, x, dy []float32, s winoShape, flops float64) {
+	var p Winograd2x2
+	p.Prepare(make([]float32, s.m*s.c*9), s.m, s.c, s.h, s.w)
+	hw, gs := s.h*s.w, p.GradSize()
+	g, scratch := make([]float32, s.m*s.c*9), make([]float32, p.GradScratchSize(benchGradChunk))
+	du, sum := make([]float32, gs*s.n/benchGradChunk), make([]float32, gs)
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		for lo := 0; lo < s.n; lo += benchGradChunk {
+			p.GradU(du[lo/benchGradChunk*gs:], dy[lo*s.m*hw:], x[lo*s.c*hw:], benchGradChunk, scratch)
+		}
+		copy(sum, du)
+		for c := 1; c < s.n/benchGradChunk; c++ {
+			for i, v := range du[c*gs : (c+1)*gs] {
+				sum[i] += v
+			}
+		}
+		p.GradWeights(g, sum)
+	}
+	reportFlops(b, flops, cpu0, okCPU)
 }
 
 // benchWinoShapes are the stride-1 3×3 layers of the nets at batch n: the
@@ -501,8 +563,8 @@ func TestWinoAVX2NoAVX512(t *testing.T) {
 			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
 		}
 	}
-	if seen[true] != 2 || seen[false] != 6 {
-		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 6", seen[true], seen[false])
+	if seen[true] != 2 || seen[false] != 9 {
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 9", seen[true], seen[false])
 	}
 }
 
