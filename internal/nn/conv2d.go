@@ -41,8 +41,8 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // everything stays direct. Winograd runs F(2x2,3x3)
 // (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf, and
 // after a Winograd Forward the weight gradient too where that pays
-// (winogradGrad: AVX-512, 32 or more channels, the CIFAR 16x16 and 8x8
-// stages). Its results differ from the direct ones by float32 rounding
+// (winogradGrad: AVX-512, 16 or more channels, rows of 8, 16 or a multiple
+// of 32 pixels: the CIFAR stages). Its results differ from the direct ones by float32 rounding
 // only (kernels' BENCH.md has the measured errors).
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
@@ -147,8 +147,10 @@ func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
 
 // Forward returns the convolution of x [N, C, H, W]: [N, OC, OH, OW].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	t0 := layerStart()
 	l.prepare(x)
 	parallelFor(x.N, l.fwdChunk)
+	layerEnd(l, "fwd", t0)
 	l.endPro()
 	return l.out
 }
@@ -206,10 +208,12 @@ func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tenso
 	if len(next) > 1 {
 		act = next[1].(*Activation)
 	}
+	t0 := layerStart()
 	l.prepare(x)
 	y := bn.beginEpilogue(l.out, train, act, addend)
 	l.epi = bn
 	parallelFor(x.N, l.fwdChunk)
+	layerEnd(l, "fwd", t0)
 	l.epi = nil
 	l.endPro()
 	bn.endEpilogue(l.later)
@@ -348,6 +352,7 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 // skips the input gradient (the container decides, see noInputGrad).
 func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	checkBackward(l.x, l.out, dx, dout)
+	t0 := layerStart()
 	l.dout, l.dx = dout, dx
 	l.winoGrad = l.wino && l.implicit && l.winogradGrad()
 	if l.implicit && l.wino && !l.winoGrad { // the weight gradient's plan, which a Winograd Forward leaves unset
@@ -381,6 +386,7 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	default:
 		sumChunks(l.Weight.Grad, l.dw, k)
 	}
+	layerEnd(l, "bwd", t0)
 	l.dw, l.dout, l.dx = nil, nil, nil
 	putScratch(dw)
 	if l.dpro != nil {
@@ -530,6 +536,8 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	if l.dx == nil {
 		return
 	}
+	t0 := layerStart()
+	defer layerEnd(l, "dx", t0)
 	if l.wino {
 		l.dxWinogradChunk(lo, hi)
 		return

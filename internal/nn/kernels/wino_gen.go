@@ -48,6 +48,7 @@ func main() {
 	for _, g := range []int{1, 2, 4} {
 		gradOut(g)
 	}
+	dot4x4()
 	if err := os.WriteFile("winograd_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -686,6 +687,127 @@ func gradOut(g int) {
 	emit("\tADDQ R10, R14")
 	emit("\tDECQ DX")
 	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// dot4x4 emits winoDot4x4AVX512 (see winograd_amd64.go): per block of 4
+// rows of a and 4 of b, 16 accumulators of 16 lanes along k (one FMA per
+// pair and step), then the lanes of the 16 summed in a tree of unpacks and
+// 128-bit shuffles into one vector whose 128-bit lane r holds the block's
+// row r (columns 0-3), added to c.
+//
+// Registers: AX the row block of a, BX the column block (rows) of b, SI/DI
+// their k pointers, R8/R9 the row strides of a and b and R13/R14 three of
+// them (bytes), R10 c's row stride (bytes), DX the block's c, CX the steps
+// left, R11 the row block, R12 the column blocks left; Z0-Z15 the
+// accumulators (row r, column s in Z(4r+s)), Z16-Z19 a, Z20-Z23 b.
+func dot4x4() {
+	name := "winoDot4x4AVX512"
+	emit("")
+	emit("// func %s(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int)", name)
+	emit("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	emit("\tMOVQ a+0(FP), AX")
+	emit("\tMOVQ lda+8(FP), R8")
+	emit("\tSHLQ $2, R8")
+	emit("\tLEAQ (R8)(R8*2), R13")
+	emit("\tMOVQ ldb+24(FP), R9")
+	emit("\tSHLQ $2, R9")
+	emit("\tLEAQ (R9)(R9*2), R14")
+	emit("\tMOVQ ldc+48(FP), R10")
+	emit("\tSHLQ $2, R10")
+	emit("\tXORQ R11, R11")
+	emit("\tCMPQ mb+56(FP), $0")
+	emit("\tJLE %sdone", name)
+	emit("%srow:", name)
+	emit("\tMOVQ R11, DX")
+	emit("\tIMULQ R10, DX")
+	emit("\tSHLQ $2, DX")
+	emit("\tADDQ c+40(FP), DX")
+	emit("\tMOVQ b+16(FP), BX")
+	emit("\tMOVQ nb+64(FP), R12")
+	emit("\tTESTQ R12, R12")
+	emit("\tJLE %snextrow", name)
+	emit("%scol:", name)
+	for i := range 16 {
+		emit("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ BX, DI")
+	emit("\tMOVQ nk+32(FP), CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %sreduce", name)
+	emit("%sk:", name)
+	rows := [4]string{"(%s)", "(%s)(%s*1)", "(%s)(%s*2)", "(%s)(%s*1)"}
+	addr := func(base, stride, stride3 string, r int) string {
+		switch r {
+		case 0:
+			return fmt.Sprintf(rows[0], base)
+		case 3:
+			return fmt.Sprintf(rows[3], base, stride3)
+		}
+		return fmt.Sprintf(rows[r], base, stride)
+	}
+	for r := range 4 {
+		emit("\tVMOVUPS %s, Z%d", addr("SI", "R8", "R13", r), 16+r)
+	}
+	for q := range 4 {
+		emit("\tVMOVUPS %s, Z%d", addr("DI", "R9", "R14", q), 20+q)
+	}
+	for r := range 4 {
+		for q := range 4 {
+			emit("\tVFMADD231PS Z%d, Z%d, Z%d", 20+q, 16+r, 4*r+q)
+		}
+	}
+	emit("\tADDQ $64, SI")
+	emit("\tADDQ $64, DI")
+	emit("\tDECQ CX")
+	emit("\tJNZ %sk", name)
+	emit("%sreduce:", name)
+	// Pairs of accumulators: per 128-bit lane (x0+x2, y0+y2, x1+x3,
+	// y1+y3), into Z(p).
+	for p := range 8 {
+		emit("\tVUNPCKLPS Z%d, Z%d, Z24", 2*p+1, 2*p)
+		emit("\tVUNPCKHPS Z%d, Z%d, Z25", 2*p+1, 2*p)
+		emit("\tVADDPS Z25, Z24, Z%d", p)
+	}
+	// Quads: per 128-bit lane the partial sums of 4 accumulators, into Z(q).
+	for q := range 4 {
+		emit("\tVUNPCKLPD Z%d, Z%d, Z24", 2*q+1, 2*q)
+		emit("\tVUNPCKHPD Z%d, Z%d, Z25", 2*q+1, 2*q)
+		emit("\tVADDPS Z25, Z24, Z%d", q)
+	}
+	// Twice: the 128-bit lanes of pairs of vectors added in pairs.
+	for _, n := range []int{2, 1} {
+		for q := range n {
+			emit("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z24", 2*q+1, 2*q)
+			emit("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z25", 2*q+1, 2*q)
+			emit("\tVADDPS Z25, Z24, Z%d", q)
+		}
+	}
+	// c's rows r += 128-bit lane r of Z0.
+	emit("\tVADDPS (DX), X0, X1")
+	emit("\tVMOVUPS X1, (DX)")
+	emit("\tVEXTRACTF32X4 $1, Z0, X1")
+	emit("\tVADDPS (DX)(R10*1), X1, X1")
+	emit("\tVMOVUPS X1, (DX)(R10*1)")
+	emit("\tVEXTRACTF32X4 $2, Z0, X1")
+	emit("\tVADDPS (DX)(R10*2), X1, X1")
+	emit("\tVMOVUPS X1, (DX)(R10*2)")
+	emit("\tLEAQ (DX)(R10*2), SI")
+	emit("\tVEXTRACTF32X4 $3, Z0, X1")
+	emit("\tVADDPS (SI)(R10*1), X1, X1")
+	emit("\tVMOVUPS X1, (SI)(R10*1)")
+	emit("\tADDQ $16, DX")
+	emit("\tLEAQ (BX)(R9*4), BX")
+	emit("\tDECQ R12")
+	emit("\tJNZ %scol", name)
+	emit("%snextrow:", name)
+	emit("\tLEAQ (AX)(R8*4), AX")
+	emit("\tINCQ R11")
+	emit("\tCMPQ R11, mb+56(FP)")
+	emit("\tJLT %srow", name)
 	emit("%sdone:", name)
 	emit("\tVZEROUPPER")
 	emit("\tRET")

@@ -94,3 +94,12 @@ func winoGradOutG2AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, 
 //
 //go:noescape
 func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)
+
+// winoDot4x4AVX512 adds to c[(4i+r)*ldc+4j+s] (i < mb, j < nb, r, s < 4)
+// the dot product of rows 4i+r of a and 4j+s of b (rows lda and ldb floats
+// apart) over nk steps of 16 floats: for each block, one 16-lane sum per
+// pair along k, then the lanes summed in a fixed tree (Winograd2x2.GradU's
+// dM_e · V_eᵀ, row blocks of output and column blocks of input channels).
+//
+//go:noescape
+func winoDot4x4AVX512(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int)

@@ -67,7 +67,7 @@ func TestWinogradWeightGrad(t *testing.T) {
 	}
 	const u = 1.0 / (1 << 24)
 	t.Logf("| layer | winograd abs | winograd rel | direct abs | direct rel | winograd / bound |")
-	for _, s := range []winoShape{{2, 16, 16, 32, 32}, {3, 32, 32, 16, 16}, {4, 64, 64, 8, 8}, {2, 5, 3, 8, 8}, {3, 4, 6, 16, 16}, {2, 3, 2, 4, 64}, {1, 2, 3, 6, 32}} {
+	for _, s := range []winoShape{{2, 16, 16, 32, 32}, {3, 32, 32, 16, 16}, {4, 64, 64, 8, 8}, {2, 5, 3, 8, 8}, {3, 4, 6, 16, 16}, {2, 3, 2, 4, 64}, {1, 2, 3, 6, 32}, {2, 8, 12, 16, 16}, {3, 12, 4, 8, 8}, {1, 4, 8, 2, 32}} {
 		r := rand.New(rand.NewPCG(uint64(s.m), uint64(s.c*s.h)))
 		x, dy := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.n*s.m*s.h*s.w)
 		want, absSum := weightGradRef64(x, dy, s)
@@ -118,6 +118,46 @@ func TestWinogradGradTransform(t *testing.T) {
 		for i := range want {
 			if k := i % ldv; k < nt && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%v (groups %d): dM[%d][%d][%d] = %g, want %g", s, g, i/ldv/s.m, i/ldv%s.m, k, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestWinoDot4x4 checks winoDot4x4AVX512 against float64 dot products on
+// 2×3 blocks with padded row strides: each entry of c gains its dot
+// product (within a float32 sum's error), and c's padding keeps its NaNs.
+func TestWinoDot4x4(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	const mb, nb, nk, lda, ldb, ldc = 2, 3, 5, 16*5 + 7, 16*5 + 3, 4*3 + 2
+	a, b := randSlice(r, 4*mb*lda), randSlice(r, 4*nb*ldb)
+	c := nanSlice(4 * mb * ldc)
+	init := randSlice(r, len(c))
+	for i := range c {
+		if i%ldc < 4*nb {
+			c[i] = init[i]
+		}
+	}
+	winoDot4x4AVX512(&a[0], lda, &b[0], ldb, nk, &c[0], ldc, mb, nb)
+	for i := range 4 * mb {
+		for j := range ldc {
+			got := c[i*ldc+j]
+			if j >= 4*nb {
+				if !math.IsNaN(float64(got)) {
+					t.Fatalf("c[%d][%d] = %g, want the padding's NaN", i, j, got)
+				}
+				continue
+			}
+			want, abs := float64(init[i*ldc+j]), math.Abs(float64(init[i*ldc+j]))
+			for k := range 16 * nk {
+				p := float64(a[i*lda+k]) * float64(b[j*ldb+k])
+				want += p
+				abs += math.Abs(p)
+			}
+			if e := math.Abs(float64(got) - want); !(e <= float64(16*nk+2)*abs/(1<<24)) {
+				t.Fatalf("c[%d][%d] = %g, want %g (error %.3g)", i, j, got, want, e)
 			}
 		}
 	}

@@ -48,3 +48,7 @@ func winoGradOutG2AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, 
 func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int) {
 	panic("kernels: winoGradOutG4AVX512 called without AVX-512")
 }
+
+func winoDot4x4AVX512(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int) {
+	panic("kernels: winoDot4x4AVX512 called without AVX-512")
+}
