@@ -129,9 +129,7 @@ func interleave(s isa, a, b, lo, hi int) {
 func input(s isa) {
 	name := "winoInput" + s.suffix
 	vb := 4 * s.lanes
-	emit("")
-	emit("// func %s(rows *winoRows, dst *float32, lde, lddch, nch, nvec int)", name)
-	emit("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	header(name, "rows *winoRows, dst *float32, lde, lddch, nch, nvec int", 48)
 	emit("\tMOVQ rows+0(FP), AX")
 	emit("\tMOVQ 0(AX), R8")
 	emit("\tMOVQ 8(AX), R9")
@@ -179,11 +177,7 @@ func input(s isa) {
 	emit("\tADDQ 56(AX), R11")
 	emit("\tMOVQ lddch+24(FP), BX")
 	emit("\tLEAQ (R14)(BX*4), R14")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
 }
 
 // loadMasks loads the column masks of the first (which 0) or the last
@@ -279,13 +273,10 @@ func inputColumns(s isa, more bool) {
 func output(s isa) {
 	name := "winoOutput" + s.suffix
 	vb := 4 * s.lanes
-	emit("")
 	if s == avx512 {
-		emit("// func %s(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask uint32)", name)
-		emit("TEXT ·%s(SB), NOSPLIT, $0-76", name)
+		header(name, "src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask uint32", 76)
 	} else {
-		emit("// func %s(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32)", name)
-		emit("TEXT ·%s(SB), NOSPLIT, $0-80", name)
+		header(name, "src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32", 80)
 	}
 	emit("\tMOVQ src+0(FP), AX")
 	emit("\tMOVQ lde+8(FP), R10")
@@ -342,11 +333,7 @@ func output(s isa) {
 	emit("\tLEAQ (AX)(BX*4), AX")
 	emit("\tMOVQ ldoch+40(FP), BX")
 	emit("\tLEAQ (R13)(BX*4), R13")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
 }
 
 // outputTiles emits Y = Aᵀ M A of one vector of tiles whose M rows are
@@ -422,9 +409,7 @@ func inputGroups(g int) {
 	s := avx512
 	name := fmt.Sprintf("winoInputG%dAVX512", g)
 	w := 32 / g // floats of an image row
-	emit("")
-	emit("// func %s(src, dst *float32, lde, lddch, nch, hw int, masks *[6]uint16)", name)
-	emit("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	header(name, "src, dst *float32, lde, lddch, nch, hw int, masks *[6]uint16", 56)
 	emit("\tMOVQ src+0(FP), SI")
 	emit("\tMOVQ dst+8(FP), R14")
 	emit("\tMOVQ lde+16(FP), R12")
@@ -494,11 +479,7 @@ func inputGroups(g int) {
 	}
 	emit("\tADDQ R8, SI")
 	emit("\tADDQ R9, R14")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
 }
 
 // outputGroups emits winoOutputG<g>AVX512 (see winograd_amd64.go): the
@@ -513,9 +494,7 @@ func outputGroups(g int) {
 	s := avx512
 	name := fmt.Sprintf("winoOutputG%dAVX512", g)
 	w := 32 / g
-	emit("")
-	emit("// func %s(src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int)", name)
-	emit("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	header(name, "src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int", 56)
 	emit("\tMOVQ src+0(FP), AX")
 	emit("\tMOVQ lde+8(FP), R10")
 	emit("\tSHLQ $2, R10")
@@ -560,11 +539,7 @@ func outputGroups(g int) {
 	emit("\tLEAQ (AX)(BX*4), AX")
 	emit("\tMOVQ ldoch+32(FP), BX")
 	emit("\tLEAQ (R13)(BX*4), R13")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
 }
 
 // gradOut emits winoGradOutAVX512 (g = 1) or winoGradOutG<g>AVX512 (see
@@ -584,9 +559,7 @@ func gradOut(g int) {
 	name := fmt.Sprintf("winoGradOutG%dAVX512", g)
 	if g == 1 {
 		name = "winoGradOutAVX512"
-		emit("")
-		emit("// func %s(src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int)", name)
-		emit("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+		header(name, "src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int", 64)
 		emit("\tMOVQ src+0(FP), AX")
 		emit("\tMOVQ ldo+8(FP), R8")
 		emit("\tSHLQ $2, R8")
@@ -597,9 +570,7 @@ func gradOut(g int) {
 		emit("\tMOVQ nch+48(FP), DX")
 		emit("\tMOVQ nvec+56(FP), R11")
 	} else {
-		emit("")
-		emit("// func %s(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)", name)
-		emit("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+		header(name, "src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int", 56)
 		emit("\tMOVQ src+0(FP), AX")
 		emit("\tMOVQ ldch+8(FP), R9")
 		emit("\tMOVQ dst+16(FP), R14")
@@ -685,11 +656,7 @@ func gradOut(g int) {
 	emit("%snext:", name)
 	emit("\tADDQ R9, AX")
 	emit("\tADDQ R10, R14")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
 }
 
 // dot4x4 emits winoDot4x4AVX512 (see winograd_amd64.go): per block of 4
@@ -705,9 +672,7 @@ func gradOut(g int) {
 // accumulators (row r, column s in Z(4r+s)), Z16-Z19 a, Z20-Z23 b.
 func dot4x4() {
 	name := "winoDot4x4AVX512"
-	emit("")
-	emit("// func %s(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int)", name)
-	emit("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	header(name, "a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int", 72)
 	emit("\tMOVQ a+0(FP), AX")
 	emit("\tMOVQ lda+8(FP), R8")
 	emit("\tSHLQ $2, R8")
@@ -811,4 +776,22 @@ func dot4x4() {
 	emit("%sdone:", name)
 	emit("\tVZEROUPPER")
 	emit("\tRET")
+}
+
+// channelLoopEnd emits the end of the channel loop of the transform name
+// (DX channels left, the loop at label <name>ch) and its return.
+func channelLoopEnd(name string) {
+	emit("\tDECQ DX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// header emits the blank line, the Go signature comment and the TEXT line
+// of the function name with the arguments args and frame bytes of them.
+func header(name, args string, frame int) {
+	emit("")
+	emit("// func %s(%s)", name, args)
+	emit("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
 }

@@ -30,9 +30,9 @@ func (p *Winograd2x2) gradOK(kind convKind) bool {
 // GradPays reports whether GradU (with GradWeights) is faster than the
 // direct weight gradient (Conv3x3.WeightGradImages) for p's shape: GradOK,
 // and at least 16 input and output channels. BenchmarkWinograd's dw rows
-// (BENCH.md) measured Winograd 1.7× as fast at 16 channels on 32×32, 1.55×
-// at 32 on 16×16 and 1.37× at 64 on 8×8 (see gradGEMMs); fewer channels
-// were not measured.
+// (BENCH.md) measured Winograd 1.68× as fast at 16 channels on 32×32,
+// 1.58× at 32 on 16×16 and 1.38× at 64 on 8×8 (see gradGEMMs); fewer
+// channels were not measured.
 func (p *Winograd2x2) GradPays() bool { return p.GradOK() && min(p.m, p.c) >= 16 }
 
 // UseGrad reports whether the weight gradient of a layer that runs

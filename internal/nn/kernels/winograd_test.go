@@ -248,10 +248,12 @@ func TestConvEnv(t *testing.T) {
 // Run, as the layers do) for the output (fwd: weights W) and for the data
 // gradient (dx: the convolution of dout with the flipped, transposed kernel
 // Wf, OC → C channels; the first layer, 3 → 16, has no dx in the nets and
-// none here). Everything runs on one goroutine. GFLOP/s counts the
+// none here), and where GradOK the weight gradient (dw: the layers' direct
+// WeightGradImages against GradU and GradWeights, per chunk of 16 images).
+// Everything runs on one goroutine. GFLOP/s counts the
 // direct-equivalent work, 2·9·C·OC·H·W per image, for both, so the rates
 // compare times; GFLOP/cpu-s divides by the process's CPU time, fairer on a
-// loaded machine. WinogradPays follows its results (BENCH.md).
+// loaded machine. WinogradPays and GradPays follow its results (BENCH.md).
 func BenchmarkWinograd(b *testing.B) {
 	const batch = 128
 	for _, s := range benchWinoShapes(batch) {
