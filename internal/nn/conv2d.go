@@ -68,16 +68,17 @@ type Conv2D struct {
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
-	epiImage           func(n int)     // epilogueEpi, for Winograd's RunEach
-	implicit           bool            // this Forward runs as an implicit GEMM
-	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
-	epi                *BatchNorm2D    // during forwardFused: applied to each output image
-	later              bool            // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
-	pro                *BatchNorm2D    // if not nil, the next Forward writes each image of its input with pro's map first
-	dpro               *BatchNorm2D    // if not nil, the next Backward writes each image of dout with dpro's dxImage first
-	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
-	wino               bool            // this Forward (and its dx) runs Winograd
-	winoGrad           bool            // the running Backward's weight gradient runs Winograd
+	gradRows           func(c, lo, hi int) // winoGradRows
+	epiImage           func(n int)         // epilogueEpi, for Winograd's RunEach
+	implicit           bool                // this Forward runs as an implicit GEMM
+	plan, planT        kernels.Conv3x3     // the implicit GEMMs of Weight and of Wf
+	epi                *BatchNorm2D        // during forwardFused: applied to each output image
+	later              bool                // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
+	pro                *BatchNorm2D        // if not nil, the next Forward writes each image of its input with pro's map first
+	dpro               *BatchNorm2D        // if not nil, the next Backward writes each image of dout with dpro's dxImage first
+	im2col             bool                // never run as an implicit GEMM (for tests of the im2col path)
+	wino               bool                // this Forward (and its dx) runs Winograd
+	winoGrad           bool                // the running Backward's weight gradient runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
 }
 
@@ -230,6 +231,7 @@ func (l *Conv2D) prepare(x *Tensor) {
 	}
 	if l.fwdChunk == nil {
 		l.fwdChunk, l.bwdChunk, l.epiImage = l.forwardChunk, l.backwardChunk, l.epilogueEpi
+		l.gradRows = l.winoGradRows
 	}
 	oh, ow := l.OutShape(x.H, x.W)
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
@@ -376,9 +378,7 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	parallelFor(l.x.N, l.bwdChunk)
 	switch {
 	case l.winoGrad:
-		sum := l.dw[k*nw:]
-		sumChunks(sum, l.dw, k)
-		l.wplan.GradWeights(l.Weight.Grad, sum)
+		parallelFor(l.OC, l.gradRows)
 	case l.flipGrad():
 		sum := l.dw[k*nw:]
 		sumChunks(sum, l.dw, k)
@@ -406,6 +406,27 @@ func (l *Conv2D) produceDout(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		l.dpro.dxImage(n)
 	}
+}
+
+// winoGradRows sets the rows lo..hi (output channels) of Weight.Grad
+// from the chunks' dU partials in dw: their sum, added in chunk order as
+// sumChunks does, into dw's last part, then Winograd's transform back to
+// the kernels (kernels.Winograd2x2.GradWeights). Backward runs it for all
+// rows in parallel: the sums of a deep layer's 16·C·OC entries, and their
+// transforms, would otherwise run serially between the parallel passes.
+func (l *Conv2D) winoGradRows(_, lo, hi int) {
+	k, nw := numChunks(l.x.N), l.wplan.GradSize()
+	sum := l.dw[k*nw : (k+1)*nw]
+	for e := range 16 {
+		for i := (e*l.OC + lo) * l.C; i < (e*l.OC+hi)*l.C; i++ {
+			v := l.dw[i]
+			for c := 1; c < k; c++ {
+				v += l.dw[c*nw+i]
+			}
+			sum[i] = v
+		}
+	}
+	l.wplan.GradWeightsRows(l.Weight.Grad, sum, lo, hi)
 }
 
 // winogradGrad reports whether a Backward after a Winograd Forward computes

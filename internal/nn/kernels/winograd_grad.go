@@ -74,11 +74,15 @@ func (p *Winograd2x2) GradU(du, dy, x []float32, imgs int, scratch []float32) {
 // weight gradient Gᵀ dU G of each kernel, from du [16][m][c] (GradU's, or a
 // sum of them): Σ over the images and output pixels of dy times the 3×3
 // patch of x around the pixel, zero outside the image.
-func (p *Winograd2x2) GradWeights(g, du []float32) {
-	if len(g) < p.m*p.c*9 || len(du) < p.GradSize() {
-		panic("kernels: Winograd2x2.GradWeights: g or du too short")
+func (p *Winograd2x2) GradWeights(g, du []float32) { p.GradWeightsRows(g, du, 0, p.m) }
+
+// GradWeightsRows is GradWeights for the output channels lo..hi only
+// (rows lo..hi of g), so that callers can split the work.
+func (p *Winograd2x2) GradWeightsRows(g, du []float32, lo, hi int) {
+	if len(g) < p.m*p.c*9 || len(du) < p.GradSize() || lo < 0 || hi > p.m {
+		panic("kernels: Winograd2x2.GradWeights: g or du too short, or rows outside m")
 	}
-	for o := range p.m {
+	for o := lo; o < hi; o++ {
 		for ch := range p.c {
 			var d [16]float32
 			for e := range d {
