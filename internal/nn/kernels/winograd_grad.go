@@ -118,8 +118,8 @@ func (p *Winograd2x2) gradUWith(kr *microKernel, du, dy, x []float32, imgs int, 
 	zero := scratch[16*(p.c+p.m)*l.ldv:][:p.zeroLen()]
 	clear(zero)
 	g1 := p.groups(kind)
-	if l.rb%g1 != 0 {
-		g1 = 1
+	if l.rb%g1 != 0 { // Prepare makes blocks whole vectors of g1 tile rows
+		panic("kernels: Winograd2x2.GradU: block of tile rows not a multiple of the group")
 	}
 	total, ld := imgs*p.th, 16*l.ldv
 	for r0 := 0; r0 < total; r0 += l.rb {
