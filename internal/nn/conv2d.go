@@ -39,9 +39,11 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // run Winograd, the 28x28 stage and the first layer (1 channel) direct
 // (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
 // everything stays direct. Winograd runs F(2x2,3x3)
-// (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf; the
-// weight gradient stays direct. Its results differ from the direct ones by
-// float32 rounding only (kernels' BENCH.md has the measured errors).
+// (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf, and
+// after a Winograd Forward the weight gradient too where that pays
+// (winogradGrad: AVX-512, 16 or more channels, rows of 8, 16 or a multiple
+// of 32 pixels: the CIFAR stages). Its results differ from the direct ones by float32 rounding
+// only (kernels' BENCH.md has the measured errors).
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient. In a container it counts only
@@ -66,15 +68,17 @@ type Conv2D struct {
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
-	epiImage           func(n int)     // epilogueEpi, for Winograd's RunEach
-	implicit           bool            // this Forward runs as an implicit GEMM
-	plan, planT        kernels.Conv3x3 // the implicit GEMMs of Weight and of Wf
-	epi                *BatchNorm2D    // during forwardFused: applied to each output image
-	later              bool            // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
-	pro                *BatchNorm2D    // if not nil, the next Forward writes each image of its input with pro's map first
-	dpro               *BatchNorm2D    // if not nil, the next Backward writes each image of dout with dpro's dxImage first
-	im2col             bool            // never run as an implicit GEMM (for tests of the im2col path)
-	wino               bool            // this Forward (and its dx) runs Winograd
+	gradRows           func(c, lo, hi int) // winoGradRows
+	epiImage           func(n int)         // epilogueEpi, for Winograd's RunEach
+	implicit           bool                // this Forward runs as an implicit GEMM
+	plan, planT        kernels.Conv3x3     // the implicit GEMMs of Weight and of Wf
+	epi                *BatchNorm2D        // during forwardFused: applied to each output image
+	later              bool                // forwardFused leaves a training-mode epi's map to the next layer, a Conv2D
+	pro                *BatchNorm2D        // if not nil, the next Forward writes each image of its input with pro's map first
+	dpro               *BatchNorm2D        // if not nil, the next Backward writes each image of dout with dpro's dxImage first
+	im2col             bool                // never run as an implicit GEMM (for tests of the im2col path)
+	wino               bool                // this Forward (and its dx) runs Winograd
+	winoGrad           bool                // the running Backward's weight gradient runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
 }
 
@@ -144,8 +148,10 @@ func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
 
 // Forward returns the convolution of x [N, C, H, W]: [N, OC, OH, OW].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	t0 := layerStart()
 	l.prepare(x)
 	parallelFor(x.N, l.fwdChunk)
+	layerEnd(l, "fwd", t0)
 	l.endPro()
 	return l.out
 }
@@ -203,10 +209,12 @@ func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tenso
 	if len(next) > 1 {
 		act = next[1].(*Activation)
 	}
+	t0 := layerStart()
 	l.prepare(x)
 	y := bn.beginEpilogue(l.out, train, act, addend)
 	l.epi = bn
 	parallelFor(x.N, l.fwdChunk)
+	layerEnd(l, "fwd", t0)
 	l.epi = nil
 	l.endPro()
 	bn.endEpilogue(l.later)
@@ -223,6 +231,7 @@ func (l *Conv2D) prepare(x *Tensor) {
 	}
 	if l.fwdChunk == nil {
 		l.fwdChunk, l.bwdChunk, l.epiImage = l.forwardChunk, l.backwardChunk, l.epilogueEpi
+		l.gradRows = l.winoGradRows
 	}
 	oh, ow := l.OutShape(x.H, x.W)
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
@@ -230,10 +239,10 @@ func (l *Conv2D) prepare(x *Tensor) {
 	l.out = ensure(l.out, x.N, l.OC, oh, ow)
 	l.implicit = !l.im2col && l.KH == 3 && l.KW == 3 && l.Pad == 1 &&
 		kernels.StrideOK(x.H, x.W, l.Stride) && kernels.ConvImplicit()
-	if l.implicit {
+	l.wino = l.winograd()
+	if l.implicit && !l.wino { // with Winograd, only Backward needs plan (see backwardInto)
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, x.H, x.W, l.Stride)
 	}
-	l.wino = l.winograd()
 	if l.wino {
 		l.wplan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
 	}
@@ -345,27 +354,39 @@ func (l *Conv2D) Backward(dout *Tensor) *Tensor {
 // skips the input gradient (the container decides, see noInputGrad).
 func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	checkBackward(l.x, l.out, dx, dout)
+	t0 := layerStart()
 	l.dout, l.dx = dout, dx
+	l.winoGrad = l.wino && l.implicit && l.winogradGrad()
+	if l.implicit && l.wino && !l.winoGrad { // the weight gradient's plan, which a Winograd Forward leaves unset
+		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w, l.Stride)
+	}
 	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()
 		switch {
 		case l.wino:
-			l.wplanT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
+			// U of Wf from that of Weight: Prepare finds it current unless
+			// Weight changed since the Forward.
+			l.wplan.Prepare(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w)
+			l.wplanT.PrepareFlipped(&l.wplan)
 		case l.implicit:
 			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
 		}
 	}
-	k, nw := numChunks(l.x.N), len(l.Weight.Data)
+	k, nw := numChunks(l.x.N), l.gradPartSize()
 	dw := getScratch((k + 1) * nw)
 	l.dw = *dw
 	parallelFor(l.x.N, l.bwdChunk)
-	if l.flipGrad() {
+	switch {
+	case l.winoGrad:
+		parallelFor(l.OC, l.gradRows)
+	case l.flipGrad():
 		sum := l.dw[k*nw:]
 		sumChunks(sum, l.dw, k)
 		flipKernels(l.Weight.Grad, sum, l.C, l.OC, l.KH*l.KW)
-	} else {
+	default:
 		sumChunks(l.Weight.Grad, l.dw, k)
 	}
+	layerEnd(l, "bwd", t0)
 	l.dw, l.dout, l.dx = nil, nil, nil
 	putScratch(dw)
 	if l.dpro != nil {
@@ -385,6 +406,47 @@ func (l *Conv2D) produceDout(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		l.dpro.dxImage(n)
 	}
+}
+
+// winoGradRows sets the rows lo..hi (output channels) of Weight.Grad
+// from the chunks' dU partials in dw: their sum, added in chunk order as
+// sumChunks does, into dw's last part, then Winograd's transform back to
+// the kernels (kernels.Winograd2x2.GradWeights). Backward runs it for all
+// rows in parallel: the sums of a deep layer's 16·C·OC entries, and their
+// transforms, would otherwise run serially between the parallel passes.
+func (l *Conv2D) winoGradRows(_, lo, hi int) {
+	k, nw := numChunks(l.x.N), l.wplan.GradSize()
+	sum := l.dw[k*nw : (k+1)*nw]
+	for e := range 16 {
+		for i := (e*l.OC + lo) * l.C; i < (e*l.OC+hi)*l.C; i++ {
+			v := l.dw[i]
+			for c := 1; c < k; c++ {
+				v += l.dw[c*nw+i]
+			}
+			sum[i] = v
+		}
+	}
+	l.wplan.GradWeightsRows(l.Weight.Grad, sum, lo, hi)
+}
+
+// winogradGrad reports whether a Backward after a Winograd Forward computes
+// the weight gradient with Winograd too (kernels.Winograd2x2.GradU): with
+// Algo ConvWinograd or RESEXP_CONV=winograd wherever the kernels can
+// (GradOK), else where it measured faster (GradPays).
+func (l *Conv2D) winogradGrad() bool {
+	if l.Algo == ConvWinograd {
+		return l.wplan.GradOK()
+	}
+	return l.wplan.UseGrad()
+}
+
+// gradPartSize is the length of one chunk's weight-gradient partial in dw:
+// Winograd's dU with winoGrad, else the weights'.
+func (l *Conv2D) gradPartSize() int {
+	if l.winoGrad {
+		return l.wplan.GradSize()
+	}
+	return len(l.Weight.Data)
 }
 
 // flipGrad reports whether the running Backward computes the flipped weight
@@ -475,29 +537,28 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 
 // backwardImplicitChunk is backwardChunk as implicit GEMMs: the chunk's
 // weight-gradient partial is the sum over its images of dout_n ·
-// im2col(x_n)ᵀ, read from padded copies of x_n (plan.GradGroup images at a
-// time), and dx_n is the convolution of the padded dout_n with Wf (stride
-// 1) or col2im(Weightᵀ·dout_n) (stride 2).
+// im2col(x_n)ᵀ (weightGradImplicit), or with winoGrad the chunk's gradient
+// of Winograd's U (kernels.Winograd2x2.GradU; Backward sums the chunks'
+// and transforms the sum into Weight.Grad), and dx_n is Winograd's, or the
+// convolution of the padded dout_n with Wf (stride 1) or col2im(Weightᵀ·
+// dout_n) (stride 2).
 func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	g := l.g
-	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, len(l.Weight.Data)
+	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, l.gradPartSize()
 	dw := l.dw[c*nw : (c+1)*nw]
-	clear(dw)
-	plen, group := l.plan.PaddedSize(), l.plan.GradGroup()
-	xbuf := getScratch(group * plen)
-	for n0 := lo; n0 < hi; n0 += group {
-		imgs := min(group, hi-n0)
-		l.produceDout(n0, n0+imgs)
-		for i := range imgs {
-			n := n0 + i
-			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])
-		}
-		l.plan.WeightGradImages(dw, l.dout.Data[n0*osz:], osz, *xbuf, plen, imgs)
+	if l.winoGrad {
+		l.produceDout(lo, hi)
+		buf := getScratch(l.wplan.GradScratchSize(hi - lo))
+		l.wplan.GradU(dw, l.dout.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
+		putScratch(buf)
+	} else {
+		l.weightGradImplicit(dw, lo, hi)
 	}
-	putScratch(xbuf)
 	if l.dx == nil {
 		return
 	}
+	t0 := layerStart()
+	defer layerEnd(l, "dx", t0)
 	if l.wino {
 		l.dxWinogradChunk(lo, hi)
 		return
@@ -516,6 +577,26 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 		l.planT.Run(l.dx.Data[n*xsz:(n+1)*xsz], *dbuf)
 	}
 	putScratch(dbuf)
+}
+
+// weightGradImplicit sets dw to the weight gradient of images lo..hi as
+// implicit GEMMs: the sum over the images of dout_n · im2col(x_n)ᵀ, read
+// from padded copies of x_n (plan.GradGroup images at a time).
+func (l *Conv2D) weightGradImplicit(dw []float32, lo, hi int) {
+	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
+	clear(dw)
+	plen, group := l.plan.PaddedSize(), l.plan.GradGroup()
+	xbuf := getScratch(group * plen)
+	for n0 := lo; n0 < hi; n0 += group {
+		imgs := min(group, hi-n0)
+		l.produceDout(n0, n0+imgs)
+		for i := range imgs {
+			n := n0 + i
+			l.plan.Pad((*xbuf)[i*plen:], l.x.Data[n*xsz:(n+1)*xsz])
+		}
+		l.plan.WeightGradImages(dw, l.dout.Data[n0*osz:], osz, *xbuf, plen, imgs)
+	}
+	putScratch(xbuf)
 }
 
 // inputGrad sets image n's dx from its dout dn for a convolution that is

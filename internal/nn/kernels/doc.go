@@ -50,7 +50,10 @@
 // transformed position, output channels × tiles × input channels) and the
 // output transform. UseWinograd decides per layer shape: RESEXP_CONV=direct
 // or winograd forces one method, and unset, WinogradPays picks Winograd
-// where BenchmarkWinograd measured it faster. Its measured error beside the
+// where BenchmarkWinograd measured it faster. The weight gradient by the
+// same algorithm (winograd_grad.go: GradU per chunk of images, 16 GEMMs of
+// the transformed output gradient dM = A dY Aᵀ with V, then GradWeights)
+// runs with AVX-512 where UseGrad says so. Their measured errors beside the
 // direct kernel's, and the speeds, are in BENCH.md.
 //
 // elem.go holds the layers' elementwise kernels (ReLU and its gradient, the

@@ -41,6 +41,14 @@ func main() {
 	input(avx2)
 	output(avx512)
 	output(avx2)
+	for _, g := range []int{2, 4} {
+		inputGroups(g)
+		outputGroups(g)
+	}
+	for _, g := range []int{1, 2, 4} {
+		gradOut(g)
+	}
+	dot4x4()
 	if err := os.WriteFile("winograd_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -121,9 +129,7 @@ func interleave(s isa, a, b, lo, hi int) {
 func input(s isa) {
 	name := "winoInput" + s.suffix
 	vb := 4 * s.lanes
-	emit("")
-	emit("// func %s(rows *winoRows, dst *float32, lde, lddch, nch, nvec int)", name)
-	emit("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	header(name, "rows *winoRows, dst *float32, lde, lddch, nch, nvec int", 48)
 	emit("\tMOVQ rows+0(FP), AX")
 	emit("\tMOVQ 0(AX), R8")
 	emit("\tMOVQ 8(AX), R9")
@@ -171,11 +177,7 @@ func input(s isa) {
 	emit("\tADDQ 56(AX), R11")
 	emit("\tMOVQ lddch+24(FP), BX")
 	emit("\tLEAQ (R14)(BX*4), R14")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
 }
 
 // loadMasks loads the column masks of the first (which 0) or the last
@@ -191,6 +193,13 @@ func loadMasks(s isa, which int) {
 		}
 	}
 }
+
+// btRows are the rows of Bᵀ d: row i is patch row a op patch row b (r0-r2,
+// r1+r2, r2-r1, r1-r3).
+var btRows = [4]struct {
+	a, b int
+	op   string
+}{{0, 2, "VSUBPS"}, {1, 2, "VADDPS"}, {2, 1, "VSUBPS"}, {1, 3, "VSUBPS"}}
 
 // inputBody emits the transform of one vector of tiles (see input), its
 // loads under the masks if masked.
@@ -210,12 +219,7 @@ func inputBody(s isa, masked bool) {
 		}
 	}
 	emit("\tMOVQ DI, BX")
-	// Row i of Bᵀ d: r0-r2, r1+r2, r2-r1, r1-r3.
-	combos := [4]struct {
-		a, b int
-		op   string
-	}{{0, 2, "VSUBPS"}, {1, 2, "VADDPS"}, {2, 1, "VSUBPS"}, {1, 3, "VSUBPS"}}
-	for i, c := range combos {
+	for i, c := range btRows {
 		for q := range 4 {
 			load(c.a, q, q)
 			if masked {
@@ -225,22 +229,32 @@ func inputBody(s isa, masked bool) {
 				emit("\t%s %s, %s, %s", c.op, at(c.b, q), s.r(q), s.r(q))
 			}
 		}
-		// Patch columns 2k (c0), 2k+1 (c1), 2k+2 (c2), 2k+3 (c3).
-		c0, c1, c2, c3 := 0, 5, 2, 7
-		deinterleave(s, 0, 1, c0, c1)
-		deinterleave(s, 2, 3, c2, c3)
-		// · B: c0-c2, c1+c2, c2-c1, c1-c3.
-		emit("\tVSUBPS %s, %s, %s", s.r(c2), s.r(c0), s.r(8))
-		emit("\tVADDPS %s, %s, %s", s.r(c2), s.r(c1), s.r(9))
-		emit("\tVSUBPS %s, %s, %s", s.r(c1), s.r(c2), s.r(10))
-		emit("\tVSUBPS %s, %s, %s", s.r(c3), s.r(c1), s.r(11))
-		emit("\tVMOVUPS %s, (BX)", s.r(8))
-		emit("\tVMOVUPS %s, (BX)(R12*1)", s.r(9))
-		emit("\tVMOVUPS %s, (BX)(R12*2)", s.r(10))
-		emit("\tVMOVUPS %s, (BX)(R13*1)", s.r(11))
-		if i < 3 {
-			emit("\tLEAQ (BX)(R12*4), BX")
-		}
+		inputColumns(s, i < 3)
+	}
+}
+
+// inputColumns emits the second half of the transform of one vector of
+// tiles, for one row i of Bᵀ d: the vectors of the four loads at float
+// offsets -1, lanes-1, 1 and lanes+1 (see input) in registers 0-3 are
+// deinterleaved into the patch columns, combined (· B) and stored to the
+// four transformed positions 4i.. from BX (stride R12, R13 three of it),
+// and BX moves on to position 4(i+1) if more follows.
+func inputColumns(s isa, more bool) {
+	// Patch columns 2k (c0), 2k+1 (c1), 2k+2 (c2), 2k+3 (c3).
+	c0, c1, c2, c3 := 0, 5, 2, 7
+	deinterleave(s, 0, 1, c0, c1)
+	deinterleave(s, 2, 3, c2, c3)
+	// · B: c0-c2, c1+c2, c2-c1, c1-c3.
+	emit("\tVSUBPS %s, %s, %s", s.r(c2), s.r(c0), s.r(8))
+	emit("\tVADDPS %s, %s, %s", s.r(c2), s.r(c1), s.r(9))
+	emit("\tVSUBPS %s, %s, %s", s.r(c1), s.r(c2), s.r(10))
+	emit("\tVSUBPS %s, %s, %s", s.r(c3), s.r(c1), s.r(11))
+	emit("\tVMOVUPS %s, (BX)", s.r(8))
+	emit("\tVMOVUPS %s, (BX)(R12*1)", s.r(9))
+	emit("\tVMOVUPS %s, (BX)(R12*2)", s.r(10))
+	emit("\tVMOVUPS %s, (BX)(R13*1)", s.r(11))
+	if more {
+		emit("\tLEAQ (BX)(R12*4), BX")
 	}
 }
 
@@ -259,13 +273,10 @@ func inputBody(s isa, masked bool) {
 func output(s isa) {
 	name := "winoOutput" + s.suffix
 	vb := 4 * s.lanes
-	emit("")
 	if s == avx512 {
-		emit("// func %s(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask uint32)", name)
-		emit("TEXT ·%s(SB), NOSPLIT, $0-76", name)
+		header(name, "src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask uint32", 76)
 	} else {
-		emit("// func %s(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32)", name)
-		emit("TEXT ·%s(SB), NOSPLIT, $0-80", name)
+		header(name, "src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32", 80)
 	}
 	emit("\tMOVQ src+0(FP), AX")
 	emit("\tMOVQ lde+8(FP), R10")
@@ -295,27 +306,7 @@ func output(s isa) {
 	emit("\tLEAQ (SI)(R10*4), BX")
 	emit("\tLEAQ (BX)(R10*4), R9")
 	emit("\tLEAQ (R9)(R10*4), R12")
-	col := [4]string{"", "(R10*1)", "(R10*2)", "(R11*1)"}
-	pos := func(base string, c int) string { return "(" + base + ")" + col[c] }
-	for c := range 4 {
-		// Y8 = m_{4+c}, Y9 = m_{8+c}; t_c in Y(c), t'_c in Y(4+c).
-		emit("\tVMOVUPS %s, %s", pos("BX", c), s.r(8))
-		emit("\tVMOVUPS %s, %s", pos("R9", c), s.r(9))
-		emit("\tVADDPS %s, %s, %s", pos("SI", c), s.r(8), s.r(c))
-		emit("\tVADDPS %s, %s, %s", s.r(9), s.r(c), s.r(c))
-		emit("\tVSUBPS %s, %s, %s", s.r(9), s.r(8), s.r(4+c))
-		emit("\tVSUBPS %s, %s, %s", pos("R12", c), s.r(4+c), s.r(4+c))
-	}
-	// Output rows 0 (Y8 even columns, Y9 odd) and 1 (Y10, Y11).
-	for h := range 2 {
-		t := 4 * h
-		emit("\tVADDPS %s, %s, %s", s.r(t+1), s.r(t), s.r(8+2*h))
-		emit("\tVADDPS %s, %s, %s", s.r(t+2), s.r(8+2*h), s.r(8+2*h))
-		emit("\tVSUBPS %s, %s, %s", s.r(t+2), s.r(t+1), s.r(9+2*h))
-		emit("\tVSUBPS %s, %s, %s", s.r(t+3), s.r(9+2*h), s.r(9+2*h))
-	}
-	interleave(s, 8, 9, 0, 1)
-	interleave(s, 10, 11, 2, 3)
+	outputTiles(s)
 	emit("\tCMPQ CX, $1")
 	emit("\tJEQ %stail", name)
 	storeRow(s, 0, "(DI)", false)
@@ -342,11 +333,35 @@ func output(s isa) {
 	emit("\tLEAQ (AX)(BX*4), AX")
 	emit("\tMOVQ ldoch+40(FP), BX")
 	emit("\tLEAQ (R13)(BX*4), R13")
-	emit("\tDECQ DX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	channelLoopEnd(name)
+}
+
+// outputTiles emits Y = Aᵀ M A of one vector of tiles whose M rows are
+// at SI (positions 0-3), BX (4-7), R9 (8-11) and R12 (12-15), positions
+// R10 bytes apart (R11 three of it): the first and second halves of output
+// row 0 in registers 0 and 1, of row 1 in 2 and 3.
+func outputTiles(s isa) {
+	col := [4]string{"", "(R10*1)", "(R10*2)", "(R11*1)"}
+	pos := func(base string, c int) string { return "(" + base + ")" + col[c] }
+	for c := range 4 {
+		// Y8 = m_{4+c}, Y9 = m_{8+c}; t_c in Y(c), t'_c in Y(4+c).
+		emit("\tVMOVUPS %s, %s", pos("BX", c), s.r(8))
+		emit("\tVMOVUPS %s, %s", pos("R9", c), s.r(9))
+		emit("\tVADDPS %s, %s, %s", pos("SI", c), s.r(8), s.r(c))
+		emit("\tVADDPS %s, %s, %s", s.r(9), s.r(c), s.r(c))
+		emit("\tVSUBPS %s, %s, %s", s.r(9), s.r(8), s.r(4+c))
+		emit("\tVSUBPS %s, %s, %s", pos("R12", c), s.r(4+c), s.r(4+c))
+	}
+	// Output rows 0 (Y8 even columns, Y9 odd) and 1 (Y10, Y11).
+	for h := range 2 {
+		t := 4 * h
+		emit("\tVADDPS %s, %s, %s", s.r(t+1), s.r(t), s.r(8+2*h))
+		emit("\tVADDPS %s, %s, %s", s.r(t+2), s.r(8+2*h), s.r(8+2*h))
+		emit("\tVSUBPS %s, %s, %s", s.r(t+2), s.r(t+1), s.r(9+2*h))
+		emit("\tVSUBPS %s, %s, %s", s.r(t+3), s.r(9+2*h), s.r(9+2*h))
+	}
+	interleave(s, 8, 9, 0, 1)
+	interleave(s, 10, 11, 2, 3)
 }
 
 // storeRow emits the stores of one output row, vectors lo and lo+1 (its
@@ -367,4 +382,416 @@ func storeRow(s isa, lo int, base string, masked bool) {
 			emit("\tVMASKMOVPS %s, Y%d, %s", s.r(lo+h), 4+h, at)
 		}
 	}
+}
+
+// inputGroups emits winoInputG<g>AVX512 (see winograd_amd64.go): the input
+// transform of g tile rows of 16/g tiles each, one 16-tile vector, for
+// images 32/g floats wide. Group k (tile row ty0+k) fills lanes 16k/g..:
+// its 4 input rows are vector rows 2k..2k+3, image rows 2ty0-1+2k.., vector
+// row r at (r-1)·w floats from SI (the channel's row 2ty0), the column
+// loads at float offsets -1 and 1 of 2·16/g floats, one zmm (g = 2) or the
+// low half of one, inserted as the upper half of another for odd k (g = 4). The four loads of a row of Bᵀ d are then those of the
+// one-row transform (offsets -1, lanes-1, 1, lanes+1: the groups' halves
+// in lane order), which inputColumns finishes.
+//
+// Every load is masked: K1 (offset -1, column -1 off) and K2 (offset 1,
+// column w off) in the middle rows; K3, K4 in vector row 0 and K5, K6 in
+// row 2g+1, which are zero where that row lies outside the image. A row
+// combination of two middle rows loads the second under the first's mask
+// as the operand of the zero-masked add or subtract; one with an edge row
+// loads both rows, each under its own mask.
+//
+// Registers: SI the channel's rows, R8 the channel stride (bytes), R14 the
+// channel's destination, BX the store pointer, R12 the position stride and
+// R13 three of it (bytes), DX the channels left; Z4, Z12 and Z13
+// temporaries.
+func inputGroups(g int) {
+	s := avx512
+	name := fmt.Sprintf("winoInputG%dAVX512", g)
+	w := 32 / g // floats of an image row
+	header(name, "src, dst *float32, lde, lddch, nch, hw int, masks *[6]uint16", 56)
+	emit("\tMOVQ src+0(FP), SI")
+	emit("\tMOVQ dst+8(FP), R14")
+	emit("\tMOVQ lde+16(FP), R12")
+	emit("\tSHLQ $2, R12")
+	emit("\tLEAQ (R12)(R12*2), R13")
+	emit("\tMOVQ lddch+24(FP), R9")
+	emit("\tSHLQ $2, R9")
+	emit("\tMOVQ nch+32(FP), DX")
+	emit("\tMOVQ hw+40(FP), R8")
+	emit("\tSHLQ $2, R8")
+	emit("\tMOVQ masks+48(FP), AX")
+	for k := range 6 {
+		emit("\tKMOVW %d(AX), K%d", 2*k, k+1)
+	}
+	emit("\tVMOVUPS winoEven<>(SB), Z31")
+	emit("\tVMOVUPS winoOdd<>(SB), Z30")
+	emit("\tTESTQ DX, DX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	emit("\tMOVQ R14, BX")
+	last := 2*g + 1
+	mask := func(row, side int) string {
+		k := 1
+		switch row {
+		case 0:
+			k = 3
+		case last:
+			k = 5
+		}
+		if side > 0 {
+			k++
+		}
+		return fmt.Sprintf("K%d", k)
+	}
+	at := func(row, side int) string { return fmt.Sprintf("%d(SI)", 4*((row-1)*w+side)) }
+	// With g = 4 the loads are 8 floats under 8-bit masks, in zmm
+	// registers all the same (AVX-512F only, no ymm forms of AVX-512VL).
+	reg := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	// group emits row a op row b of group k, columns from side, into
+	// register dst (tmp a temporary).
+	group := func(k, side int, a, b int, op string, dst, tmp int) {
+		ra, rb := 2*k+a, 2*k+b
+		emit("\tVMOVUPS.Z %s, %s, %s", at(ra, side), mask(ra, side), reg(dst))
+		if ra != 0 && ra != last && rb != 0 && rb != last {
+			emit("\t%s.Z %s, %s, %s, %s", op, at(rb, side), reg(dst), mask(rb, side), reg(dst))
+			return
+		}
+		emit("\tVMOVUPS.Z %s, %s, %s", at(rb, side), mask(rb, side), reg(tmp))
+		emit("\t%s %s, %s, %s", op, reg(tmp), reg(dst), reg(dst))
+	}
+	for i, c := range btRows {
+		for q := range 4 {
+			side := -1
+			if q >= 2 {
+				side = 1
+			}
+			half := q % 2 // which half of the 16 tiles
+			if g == 2 {
+				group(half, side, c.a, c.b, c.op, q, 4)
+				continue
+			}
+			group(2*half, side, c.a, c.b, c.op, q, 13)
+			group(2*half+1, side, c.a, c.b, c.op, 12, 13)
+			emit("\tVINSERTF64X4 $1, Y12, Z%d, Z%d", q, q)
+		}
+		inputColumns(s, i < 3)
+	}
+	emit("\tADDQ R8, SI")
+	emit("\tADDQ R9, R14")
+	channelLoopEnd(name)
+}
+
+// outputGroups emits winoOutputG<g>AVX512 (see winograd_amd64.go): the
+// output transform of nvec vectors of 16 tiles, each g whole tile rows of
+// an image 32/g floats wide, whose output rows are 2·16/g floats: group k
+// of a vector (tile row ty0+k) writes output rows 2k and 2k+1 from the
+// vector's first row, one zmm each (g = 2) or one ymm half of one (g = 4).
+// The next vector's M is 16 floats on, its output 2g rows (256 bytes).
+//
+// Registers as in output.
+func outputGroups(g int) {
+	s := avx512
+	name := fmt.Sprintf("winoOutputG%dAVX512", g)
+	w := 32 / g
+	header(name, "src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int", 56)
+	emit("\tMOVQ src+0(FP), AX")
+	emit("\tMOVQ lde+8(FP), R10")
+	emit("\tSHLQ $2, R10")
+	emit("\tLEAQ (R10)(R10*2), R11")
+	emit("\tMOVQ dst+24(FP), R13")
+	emit("\tMOVQ nch+40(FP), DX")
+	emit("\tVMOVUPS winoLo<>(SB), Z28")
+	emit("\tVMOVUPS winoHi<>(SB), Z29")
+	emit("\tTESTQ DX, DX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ R13, DI")
+	emit("\tMOVQ nvec+48(FP), CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %snext", name)
+	emit("%svec:", name)
+	emit("\tLEAQ (SI)(R10*4), BX")
+	emit("\tLEAQ (BX)(R10*4), R9")
+	emit("\tLEAQ (R9)(R10*4), R12")
+	outputTiles(s)
+	// Register 2y+h holds output row y of the tiles 8h..8h+7: groups
+	// 8h·g/16.. of the vector.
+	for y := range 2 {
+		for h := range 2 {
+			r := 2*y + h
+			if g == 2 {
+				emit("\tVMOVUPS Z%d, %d(DI)", r, 4*(2*h+y)*w)
+				continue
+			}
+			k := 2 * h // the first of the register's two groups
+			emit("\tVMOVUPS Y%d, %d(DI)", r, 4*(2*k+y)*w)
+			emit("\tVEXTRACTF64X4 $1, Z%d, %d(DI)", r, 4*(2*k+2+y)*w)
+		}
+	}
+	emit("\tADDQ $64, SI")
+	emit("\tADDQ $%d, DI", 4*2*g*w)
+	emit("\tDECQ CX")
+	emit("\tJNZ %svec", name)
+	emit("%snext:", name)
+	emit("\tMOVQ ldch+16(FP), BX")
+	emit("\tLEAQ (AX)(BX*4), AX")
+	emit("\tMOVQ ldoch+32(FP), BX")
+	emit("\tLEAQ (R13)(BX*4), R13")
+	channelLoopEnd(name)
+}
+
+// gradOut emits winoGradOutAVX512 (g = 1) or winoGradOutG<g>AVX512 (see
+// winograd_amd64.go): dM = A dY Aᵀ of 16-tile vectors, from output rows
+// read like the group input transforms read input rows, without masks
+// (whole tile rows of whole images). Per vector: the two dY rows of the
+// tiles deinterleaved into their columns (y00 y01, y10 y11), the rows of
+// A dY (y0, y0+y1, y0-y1, -y1: a sign flip, as Go's negation), then per
+// row (a, b) the positions a, a+b, a-b, -b.
+//
+// Registers: SI/AX the vector's and the channel's dY, DI/R14 the vector's
+// and the channel's dM, R12 the position stride and R13 three of it, R8
+// the dY row stride (g = 1), BX the store pointer, CX the vectors left, DX
+// the channels left; Z27 the sign mask.
+func gradOut(g int) {
+	s := avx512
+	name := fmt.Sprintf("winoGradOutG%dAVX512", g)
+	if g == 1 {
+		name = "winoGradOutAVX512"
+		header(name, "src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int", 64)
+		emit("\tMOVQ src+0(FP), AX")
+		emit("\tMOVQ ldo+8(FP), R8")
+		emit("\tSHLQ $2, R8")
+		emit("\tMOVQ ldch+16(FP), R9")
+		emit("\tMOVQ dst+24(FP), R14")
+		emit("\tMOVQ lde+32(FP), R12")
+		emit("\tMOVQ lddch+40(FP), R10")
+		emit("\tMOVQ nch+48(FP), DX")
+		emit("\tMOVQ nvec+56(FP), R11")
+	} else {
+		header(name, "src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int", 56)
+		emit("\tMOVQ src+0(FP), AX")
+		emit("\tMOVQ ldch+8(FP), R9")
+		emit("\tMOVQ dst+16(FP), R14")
+		emit("\tMOVQ lde+24(FP), R12")
+		emit("\tMOVQ lddch+32(FP), R10")
+		emit("\tMOVQ nch+40(FP), DX")
+		emit("\tMOVQ nvec+48(FP), R11")
+	}
+	emit("\tSHLQ $2, R9")
+	emit("\tSHLQ $2, R12")
+	emit("\tLEAQ (R12)(R12*2), R13")
+	emit("\tSHLQ $2, R10")
+	emit("\tVMOVUPS winoEven<>(SB), Z31")
+	emit("\tVMOVUPS winoOdd<>(SB), Z30")
+	emit("\tMOVL $0x80000000, BX")
+	emit("\tVPBROADCASTD BX, Z27")
+	emit("\tTESTQ DX, DX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ R14, DI")
+	emit("\tMOVQ R11, CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %snext", name)
+	emit("%svec:", name)
+	w := 0
+	if g > 1 {
+		w = 4 * 32 / g // bytes of an image row
+	}
+	// The (first, second) half vectors of dY row y of the 16 tiles.
+	load := func(y, dst0, dst1 int) {
+		switch g {
+		case 1:
+			row := "(SI)"
+			if y == 1 {
+				row = "(SI)(R8*1)"
+			}
+			emit("\tVMOVUPS %s, Z%d", row, dst0)
+			emit("\tVMOVUPS 64%s, Z%d", row, dst1)
+		case 2: // group k's row y is image row 2k+y
+			emit("\tVMOVUPS %d(SI), Z%d", y*w, dst0)
+			emit("\tVMOVUPS %d(SI), Z%d", (2+y)*w, dst1)
+		case 4: // groups 0, 1 in the first half vector, 2, 3 in the second
+			for h, d := range [2]int{dst0, dst1} {
+				emit("\tVMOVUPS %d(SI), Y%d", (4*h+y)*w, d)
+				emit("\tVINSERTF64X4 $1, %d(SI), Z%d, Z%d", (4*h+2+y)*w, d, d)
+			}
+		}
+	}
+	load(0, 0, 1)
+	load(1, 3, 4)
+	deinterleave(s, 0, 1, 0, 2) // y00, y01
+	deinterleave(s, 3, 4, 3, 5) // y10, y11
+	// Rows of A dY: (Z0, Z2), (Z6, Z7), (Z8, Z9), (Z10, Z11).
+	emit("\tVADDPS Z3, Z0, Z6")
+	emit("\tVADDPS Z5, Z2, Z7")
+	emit("\tVSUBPS Z3, Z0, Z8")
+	emit("\tVSUBPS Z5, Z2, Z9")
+	emit("\tVPXORD Z27, Z3, Z10")
+	emit("\tVPXORD Z27, Z5, Z11")
+	emit("\tMOVQ DI, BX")
+	for i, ab := range [4][2]int{{0, 2}, {6, 7}, {8, 9}, {10, 11}} {
+		a, b := ab[0], ab[1]
+		emit("\tVADDPS Z%d, Z%d, Z12", b, a)
+		emit("\tVSUBPS Z%d, Z%d, Z13", b, a)
+		emit("\tVPXORD Z27, Z%d, Z14", b)
+		emit("\tVMOVUPS Z%d, (BX)", a)
+		emit("\tVMOVUPS Z12, (BX)(R12*1)")
+		emit("\tVMOVUPS Z13, (BX)(R12*2)")
+		emit("\tVMOVUPS Z14, (BX)(R13*1)")
+		if i < 3 {
+			emit("\tLEAQ (BX)(R12*4), BX")
+		}
+	}
+	if g == 1 {
+		emit("\tADDQ $128, SI")
+	} else {
+		emit("\tADDQ $256, SI")
+	}
+	emit("\tADDQ $64, DI")
+	emit("\tDECQ CX")
+	emit("\tJNZ %svec", name)
+	emit("%snext:", name)
+	emit("\tADDQ R9, AX")
+	emit("\tADDQ R10, R14")
+	channelLoopEnd(name)
+}
+
+// dot4x4 emits winoDot4x4AVX512 (see winograd_amd64.go): per block of 4
+// rows of a and 4 of b, 16 accumulators of 16 lanes along k (one FMA per
+// pair and step), then the lanes of the 16 summed in a tree of unpacks and
+// 128-bit shuffles into one vector whose 128-bit lane r holds the block's
+// row r (columns 0-3), added to c.
+//
+// Registers: AX the row block of a, BX the column block (rows) of b, SI/DI
+// their k pointers, R8/R9 the row strides of a and b and R13/R14 three of
+// them (bytes), R10 c's row stride (bytes), DX the block's c, CX the steps
+// left, R11 the row block, R12 the column blocks left; Z0-Z15 the
+// accumulators (row r, column s in Z(4r+s)), Z16-Z19 a, Z20-Z23 b.
+func dot4x4() {
+	name := "winoDot4x4AVX512"
+	header(name, "a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int", 72)
+	emit("\tMOVQ a+0(FP), AX")
+	emit("\tMOVQ lda+8(FP), R8")
+	emit("\tSHLQ $2, R8")
+	emit("\tLEAQ (R8)(R8*2), R13")
+	emit("\tMOVQ ldb+24(FP), R9")
+	emit("\tSHLQ $2, R9")
+	emit("\tLEAQ (R9)(R9*2), R14")
+	emit("\tMOVQ ldc+48(FP), R10")
+	emit("\tSHLQ $2, R10")
+	emit("\tXORQ R11, R11")
+	emit("\tCMPQ mb+56(FP), $0")
+	emit("\tJLE %sdone", name)
+	emit("%srow:", name)
+	emit("\tMOVQ R11, DX")
+	emit("\tIMULQ R10, DX")
+	emit("\tSHLQ $2, DX")
+	emit("\tADDQ c+40(FP), DX")
+	emit("\tMOVQ b+16(FP), BX")
+	emit("\tMOVQ nb+64(FP), R12")
+	emit("\tTESTQ R12, R12")
+	emit("\tJLE %snextrow", name)
+	emit("%scol:", name)
+	for i := range 16 {
+		emit("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ BX, DI")
+	emit("\tMOVQ nk+32(FP), CX")
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %sreduce", name)
+	emit("%sk:", name)
+	rows := [4]string{"(%s)", "(%s)(%s*1)", "(%s)(%s*2)", "(%s)(%s*1)"}
+	addr := func(base, stride, stride3 string, r int) string {
+		switch r {
+		case 0:
+			return fmt.Sprintf(rows[0], base)
+		case 3:
+			return fmt.Sprintf(rows[3], base, stride3)
+		}
+		return fmt.Sprintf(rows[r], base, stride)
+	}
+	for r := range 4 {
+		emit("\tVMOVUPS %s, Z%d", addr("SI", "R8", "R13", r), 16+r)
+	}
+	for q := range 4 {
+		emit("\tVMOVUPS %s, Z%d", addr("DI", "R9", "R14", q), 20+q)
+	}
+	for r := range 4 {
+		for q := range 4 {
+			emit("\tVFMADD231PS Z%d, Z%d, Z%d", 20+q, 16+r, 4*r+q)
+		}
+	}
+	emit("\tADDQ $64, SI")
+	emit("\tADDQ $64, DI")
+	emit("\tDECQ CX")
+	emit("\tJNZ %sk", name)
+	emit("%sreduce:", name)
+	// Pairs of accumulators: per 128-bit lane (x0+x2, y0+y2, x1+x3,
+	// y1+y3), into Z(p).
+	for p := range 8 {
+		emit("\tVUNPCKLPS Z%d, Z%d, Z24", 2*p+1, 2*p)
+		emit("\tVUNPCKHPS Z%d, Z%d, Z25", 2*p+1, 2*p)
+		emit("\tVADDPS Z25, Z24, Z%d", p)
+	}
+	// Quads: per 128-bit lane the partial sums of 4 accumulators, into Z(q).
+	for q := range 4 {
+		emit("\tVUNPCKLPD Z%d, Z%d, Z24", 2*q+1, 2*q)
+		emit("\tVUNPCKHPD Z%d, Z%d, Z25", 2*q+1, 2*q)
+		emit("\tVADDPS Z25, Z24, Z%d", q)
+	}
+	// Twice: the 128-bit lanes of pairs of vectors added in pairs.
+	for _, n := range []int{2, 1} {
+		for q := range n {
+			emit("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z24", 2*q+1, 2*q)
+			emit("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z25", 2*q+1, 2*q)
+			emit("\tVADDPS Z25, Z24, Z%d", q)
+		}
+	}
+	// c's rows r += 128-bit lane r of Z0.
+	emit("\tVADDPS (DX), X0, X1")
+	emit("\tVMOVUPS X1, (DX)")
+	emit("\tVEXTRACTF32X4 $1, Z0, X1")
+	emit("\tVADDPS (DX)(R10*1), X1, X1")
+	emit("\tVMOVUPS X1, (DX)(R10*1)")
+	emit("\tVEXTRACTF32X4 $2, Z0, X1")
+	emit("\tVADDPS (DX)(R10*2), X1, X1")
+	emit("\tVMOVUPS X1, (DX)(R10*2)")
+	emit("\tLEAQ (DX)(R10*2), SI")
+	emit("\tVEXTRACTF32X4 $3, Z0, X1")
+	emit("\tVADDPS (SI)(R10*1), X1, X1")
+	emit("\tVMOVUPS X1, (SI)(R10*1)")
+	emit("\tADDQ $16, DX")
+	emit("\tLEAQ (BX)(R9*4), BX")
+	emit("\tDECQ R12")
+	emit("\tJNZ %scol", name)
+	emit("%snextrow:", name)
+	emit("\tLEAQ (AX)(R8*4), AX")
+	emit("\tINCQ R11")
+	emit("\tCMPQ R11, mb+56(FP)")
+	emit("\tJLT %srow", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// channelLoopEnd emits the end of the channel loop of the transform name
+// (DX channels left, the loop at label <name>ch) and its return.
+func channelLoopEnd(name string) {
+	emit("\tDECQ DX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// header emits the blank line, the Go signature comment and the TEXT line
+// of the function name with the arguments args and frame bytes of them.
+func header(name, args string, frame int) {
+	emit("")
+	emit("// func %s(%s)", name, args)
+	emit("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sync"
 )
@@ -47,10 +48,13 @@ type Winograd2x2 struct {
 	m, c, h, w int
 	th, tw     int       // tiles per column and per row of an image
 	rb         int       // tile rows per block
+	a          []float32 // the weights of the latest Prepare
 	u          []float32 // transformed weights U [16][m][c]
+	urow       []float32 // Prepare's scratch: U of one output channel [16][c]
 	up         []float32 // U packed for the micro-kernel: per position, panels of mr rows
 	upKernel   *microKernel
-	masks      winoRows // the column masks of the input transforms
+	masks      winoRows     // the column masks of the input transforms
+	gmasks     [4][6]uint16 // the masks of the group input transforms (winoGroupMasks)
 }
 
 // winoBudget bounds the scratch of one block, V [c][16][ldv] and M
@@ -62,7 +66,9 @@ const winoBudget = 128 << 10
 // with the weights a [m, c, 3, 3] (row-major, the layout of a PyTorch weight
 // and of Conv3x3.Prepare's a): it stores U = G g Gᵀ of every kernel g,
 // computed in float64 and rounded once. It copies what it needs from a, and
-// reuses p's storage, allocating only when a size grows.
+// reuses p's storage, allocating only when a size grows. Called again with
+// the same sizes and weights (the same bits: an inference-mode network's
+// every step), it only compares a with its copy.
 func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	if m < 1 || c < 1 || h < 1 || w < 1 {
 		panic("kernels: Winograd2x2.Prepare: sizes must be positive")
@@ -70,22 +76,75 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	if len(a) < m*c*9 {
 		panic("kernels: Winograd2x2.Prepare: weights too short")
 	}
-	p.m, p.c, p.h, p.w = m, c, h, w
-	p.th, p.tw = ceilDiv(h, 2), ceilDiv(w, 2)
-	p.rb = max(1, winoBudget/(16*(c+m))/p.tw)
-	p.masks = winoRows{}
-	p.setMasks(16)
-	p.setMasks(8)
+	a = a[:m*c*9]
+	if p.u != nil && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
+		return
+	}
+	p.a = append(p.a[:0], a...)
+	p.setSizes(m, c, h, w)
 	p.u = grow(p.u, 16*m*c)
+	p.urow = grow(p.urow, 16*c)
 	for o := range m {
+		// U of the output channel's c kernels, then its 16 rows of U at
+		// once: stores to 16 rows m·c floats apart, kernel by kernel,
+		// fall into one set of the L1 cache when m·c is a multiple of
+		// 1024 floats (4 KiB), as with 32 and 64 channels.
 		for ch := range c {
 			u := winoWeight((*[9]float32)(a[(o*c+ch)*9:]))
 			for e, v := range u {
-				p.u[(e*m+o)*c+ch] = v
+				p.urow[e*c+ch] = v
+			}
+		}
+		for e := range 16 {
+			copy(p.u[(e*m+o)*c:][:c], p.urow[e*c:])
+		}
+	}
+	p.packU(activeKernel())
+}
+
+// PrepareFlipped sets p as Prepare would for the weights of q flipped and
+// transposed, Wf [c, m, 3, 3] with Wf[ch, o, i, j] = a[o, ch, 2-i, 2-j] (the
+// input gradient's convolution, m channels into c), from q's U instead of
+// the weights: G·flip(g)·Gᵀ is U with its rows and columns 0 and 3
+// swapped, since G with its columns reversed is G with rows 0 and 3
+// swapped. That equals Prepare(Wf) bit for bit whenever the float64 sums of
+// three weights in Prepare are exact (their exponents less than 29 apart),
+// and is otherwise as close to the exact U. q must be prepared; p's next
+// Prepare transforms its weights anew.
+func (p *Winograd2x2) PrepareFlipped(q *Winograd2x2) {
+	if q.u == nil {
+		panic("kernels: Winograd2x2.PrepareFlipped of an unprepared plan")
+	}
+	m, c := q.c, q.m // p's output and input channels
+	p.a = p.a[:0]
+	p.setSizes(m, c, q.h, q.w)
+	p.u = grow(p.u, 16*m*c)
+	swap := [4]int{3, 1, 2, 0}
+	for e := range 16 {
+		src := q.u[(4*swap[e/4]+swap[e%4])*c*m:][:c*m] // [c][m]: q's output channels are p's inputs
+		dst := p.u[e*m*c:][:m*c]
+		for o := range m {
+			for ch := range c {
+				dst[o*c+ch] = src[ch*m+o]
 			}
 		}
 	}
 	p.packU(activeKernel())
+}
+
+// setSizes sets the sizes of p and what follows from them: the tiles, the
+// block and the column masks.
+func (p *Winograd2x2) setSizes(m, c, h, w int) {
+	p.m, p.c, p.h, p.w = m, c, h, w
+	p.th, p.tw = ceilDiv(h, 2), ceilDiv(w, 2)
+	p.rb = max(1, winoBudget/(16*(c+m))/p.tw)
+	if g := p.groupRows(); g > 1 {
+		p.rb = max(g, p.rb/g*g) // whole vectors of g tile rows in every block
+	}
+	p.masks = winoRows{}
+	p.setMasks(16)
+	p.setMasks(8)
+	p.gmasks = winoGroupMasks(p.tw)
 }
 
 // packU packs U for the micro-kernel kr: for each position e, the m×c
@@ -97,6 +156,19 @@ func (p *Winograd2x2) packU(kr *microKernel) {
 		packA(p.up[e*mpad*p.c:], p.u[e*p.m*p.c:], p.c, false, 0, p.m, 0, p.c, kr.mr)
 	}
 	p.upKernel = kr
+}
+
+// equalBits reports whether a and b hold the same float32 bit patterns.
+func equalBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, v := range a {
+		if math.Float32bits(v) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // winoWeight returns U = G g Gᵀ of one 3×3 kernel g (row-major), with
@@ -180,15 +252,28 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	if (l.rb*p.tw)%maxNR != 0 || (total%l.rb*p.tw)%maxNR != 0 {
 		clear(v) // the columns past a block's tiles that its GEMM panels read
 	}
+	g := p.groups(kind)
+	if l.rb%g != 0 {
+		g = 1
+	}
 	for r0 := 0; r0 < total; r0 += l.rb {
 		nr := min(l.rb, total-r0)
 		nt := nr * p.tw
-		for k := range nr {
+		for k := 0; k < nr; k += g {
 			img, ty := (r0+k)/p.th, (r0+k)%p.th
-			p.inputRow(kind, v[k*p.tw:], l.ldv, 16*l.ldv, x[img*p.c*hw:][:p.c*hw], ty, zero)
+			xi := x[img*p.c*hw:][:p.c*hw]
+			if g > 1 {
+				p.inputGroup(g, v[k*p.tw:], l.ldv, 16*l.ldv, xi, ty)
+				continue
+			}
+			p.inputRow(kind, v[k*p.tw:], l.ldv, 16*l.ldv, xi, ty, zero)
 		}
 		p.gemms(kr, v, mo, l.ldv, nt, tile)
-		p.outputBlock(kind, l, out, mo, r0, nr)
+		if g > 1 {
+			p.outputGroups(g, l, out, mo, r0, nr)
+		} else {
+			p.outputBlock(kind, l, out, mo, r0, nr)
+		}
 		for r := r0; r < r0+nr && done != nil; r++ {
 			if r%p.th == p.th-1 {
 				done(first + r/p.th)
@@ -228,6 +313,91 @@ func (p *Winograd2x2) gemms(kr *microKernel, v, mo []float32, ldv, nt int, tile 
 				mergeTile(c, ld, tile, nr, p.m-i, nr, 0)
 			}
 		}
+	}
+}
+
+// groupRows returns g > 1 if the shape lets the AVX-512 transforms fill
+// their 16-tile vectors with g whole tile rows: images 16 (g = 2) or 8 (g =
+// 4) floats wide, of an even height that is a multiple of 2g (so that the
+// vectors of an image hold whole tile rows of it only); else 1.
+func (p *Winograd2x2) groupRows() int {
+	if p.w != 2*p.tw || p.h%2 != 0 || (p.tw != 8 && p.tw != 4) {
+		return 1
+	}
+	if g := 16 / p.tw; p.th%g == 0 {
+		return g
+	}
+	return 1
+}
+
+// groups returns how many tile rows one vector of the transforms for the
+// kernel kind holds: groupRows with AVX-512, else 1.
+func (p *Winograd2x2) groups(kind convKind) int {
+	if kind != convAVX512 {
+		return 1
+	}
+	return p.groupRows()
+}
+
+// winoGroupMasks returns the load masks of the group input transforms for
+// tile rows of tw tiles (2tw floats a group load), indexed by edge: bit 0
+// set if the vector's first row lies above the image, bit 1 if its last
+// lies below. Each holds the masks of offset -1 (column -1 off) and 1
+// (column 2tw off) for the middle rows, then the first row, then the last,
+// all zero for a row outside the image.
+func winoGroupMasks(tw int) (m [4][6]uint16) {
+	full := uint16(1)<<(2*tw) - 1
+	left, right := full&^1, full>>1
+	for edge := range m {
+		m[edge] = [6]uint16{left, right, left, right, left, right}
+		if edge&1 != 0 {
+			m[edge][2], m[edge][3] = 0, 0
+		}
+		if edge&2 != 0 {
+			m[edge][4], m[edge][5] = 0, 0
+		}
+	}
+	return m
+}
+
+// inputGroup is inputRow for the g tile rows from ty0 of the image x [c,
+// h, w] at once (g = groups), with winoInputG2AVX512 or winoInputG4AVX512:
+// the tiles of tile row ty0+r go to dst[e*lde+ch*lddch+r*tw+k].
+func (p *Winograd2x2) inputGroup(g int, dst []float32, lde, lddch int, x []float32, ty0 int) {
+	hw := p.h * p.w
+	edge := 0
+	if ty0 == 0 {
+		edge |= 1
+	}
+	if ty0+g == p.th {
+		edge |= 2
+	}
+	_ = x[(p.c-1)*hw+min(p.h, 2*ty0+2*g+1)*p.w-1] // the last row the vector reads
+	_ = dst[15*lde+(p.c-1)*lddch+15]
+	if g == 2 {
+		winoInputG2AVX512(&x[2*ty0*p.w], &dst[0], lde, lddch, p.c, hw, &p.gmasks[edge])
+		return
+	}
+	winoInputG4AVX512(&x[2*ty0*p.w], &dst[0], lde, lddch, p.c, hw, &p.gmasks[edge])
+}
+
+// outputGroups is outputBlock with the group output transforms of g tile
+// rows a vector (g = groups), one call per image of the block.
+func (p *Winograd2x2) outputGroups(g int, l winoLayout, out, mo []float32, r0, nr int) {
+	hw := p.h * p.w
+	for k := 0; k < nr; {
+		img, ty := (r0+k)/p.th, (r0+k)%p.th
+		n := min(nr-k, p.th-ty) // tile rows of this image in the block
+		src := mo[k*p.tw:]
+		dst := out[img*p.m*hw+2*ty*p.w:]
+		_ = src[15*l.ldv+(p.m-1)*16*l.ldv+n*p.tw-1]
+		_ = dst[(p.m-1)*hw+2*n*p.w-1]
+		if g == 2 {
+			winoOutputG2AVX512(&src[0], l.ldv, 16*l.ldv, &dst[0], hw, p.m, n/g)
+		} else {
+			winoOutputG4AVX512(&src[0], l.ldv, 16*l.ldv, &dst[0], hw, p.m, n/g)
+		}
+		k += n
 	}
 }
 

@@ -36,3 +36,70 @@ func winoOutputAVX512(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch
 //
 //go:noescape
 func winoOutputAVX2(src *float32, lde, ldch int, dst *float32, ldo, ldoch, nch, nvec, rows int, mask *int32)
+
+// winoInputG2AVX512 is the input transform of Winograd2x2 for g = 2 whole
+// tile rows of 8 tiles (images 16 floats wide) in each of nch channels, one
+// 16-tile vector: tile k of tile row ty0+r (r < g) goes to lane 8r+k, its
+// patch the floats src[(2r+i-1)·16+2k+j-1] (i, j < 4) of the channel,
+// where src is row 2·ty0 of channel 0 and channels are hw floats apart;
+// V = Bᵀ d B goes to dst[e*lde+lane], e = 4i+j, channel ch's at
+// dst+ch*lddch (the order of winoInputGo, so the same bits). The loads are
+// masked by masks (winoGroupMasks): columns -1 and 16 and the image rows
+// above and below read as zero, and are not read.
+//
+//go:noescape
+func winoInputG2AVX512(src, dst *float32, lde, lddch, nch, hw int, masks *[6]uint16)
+
+// winoInputG4AVX512 is winoInputG2AVX512 for g = 4 tile rows of 4 tiles
+// (images 8 floats wide): tile k of tile row ty0+r goes to lane 4r+k.
+//
+//go:noescape
+func winoInputG4AVX512(src, dst *float32, lde, lddch, nch, hw int, masks *[6]uint16)
+
+// winoOutputG2AVX512 is the output transform of Winograd2x2 for nvec
+// vectors of g = 2 whole tile rows of 8 tiles (images 16 floats wide) in
+// each of nch channels: lane 8r+k of vector v is tile k of the vector's
+// tile row r, its M at src[e*lde+16v+8r+k] (e < 16), and Y = Aᵀ M A (the
+// order of winoOutputGo) goes to dst[(4v+2r+y)·16+2k+x] (y, x < 2).
+// Channel ch reads from src+ch*ldch and writes to dst+ch*ldoch.
+//
+//go:noescape
+func winoOutputG2AVX512(src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int)
+
+// winoOutputG4AVX512 is winoOutputG2AVX512 for g = 4 tile rows of 4 tiles
+// (images 8 floats wide): lane 4r+k is tile k of tile row r, its output at
+// dst[(8v+2r+y)·8+2k+x].
+//
+//go:noescape
+func winoOutputG4AVX512(src *float32, lde, ldch int, dst *float32, ldoch, nch, nvec int)
+
+// winoGradOutAVX512 is dM = A dY Aᵀ (winoGradOutGo's order) for nvec
+// vectors of 16 tiles of one tile row, rows = 2, in each of nch channels:
+// tile 16v+k's dY is src[y*ldo+2(16v+k)+x] (y, x < 2) and its dM goes to
+// dst[e*lde+16v+k]; channel ch reads from src+ch*ldch and writes to
+// dst+ch*lddch. All 32·nvec floats of both rows are read.
+//
+//go:noescape
+func winoGradOutAVX512(src *float32, ldo, ldch int, dst *float32, lde, lddch, nch, nvec int)
+
+// winoGradOutG2AVX512 is winoGradOutAVX512 for nvec vectors of g = 2 whole
+// tile rows of 8 tiles (images 16 floats wide): lane 8r+k of vector v is
+// tile k of its tile row r, whose dY is src[(4v+2r+y)·16+2k+x].
+//
+//go:noescape
+func winoGradOutG2AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)
+
+// winoGradOutG4AVX512 is winoGradOutG2AVX512 for g = 4 tile rows of 4
+// tiles (images 8 floats wide): lane 4r+k, dY at src[(8v+2r+y)·8+2k+x].
+//
+//go:noescape
+func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, nvec int)
+
+// winoDot4x4AVX512 adds to c[(4i+r)*ldc+4j+s] (i < mb, j < nb, r, s < 4)
+// the dot product of rows 4i+r of a and 4j+s of b (rows lda and ldb floats
+// apart) over nk steps of 16 floats: for each block, one 16-lane sum per
+// pair along k, then the lanes summed in a fixed tree (Winograd2x2.GradU's
+// dM_e · V_eᵀ, row blocks of output and column blocks of input channels).
+//
+//go:noescape
+func winoDot4x4AVX512(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int)

@@ -248,10 +248,12 @@ func TestConvEnv(t *testing.T) {
 // Run, as the layers do) for the output (fwd: weights W) and for the data
 // gradient (dx: the convolution of dout with the flipped, transposed kernel
 // Wf, OC → C channels; the first layer, 3 → 16, has no dx in the nets and
-// none here). Everything runs on one goroutine. GFLOP/s counts the
+// none here), and where GradOK the weight gradient (dw: the layers' direct
+// WeightGradImages against GradU and GradWeights, per chunk of 16 images).
+// Everything runs on one goroutine. GFLOP/s counts the
 // direct-equivalent work, 2·9·C·OC·H·W per image, for both, so the rates
 // compare times; GFLOP/cpu-s divides by the process's CPU time, fairer on a
-// loaded machine. WinogradPays follows its results (BENCH.md).
+// loaded machine. WinogradPays and GradPays follow its results (BENCH.md).
 func BenchmarkWinograd(b *testing.B) {
 	const batch = 128
 	for _, s := range benchWinoShapes(batch) {
@@ -273,7 +275,69 @@ func BenchmarkWinograd(b *testing.B) {
 			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
 			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
 		}
+		var p Winograd2x2
+		p.Prepare(a, s.m, s.c, s.h, s.w)
+		if s.m == s.c && p.GradOK() {
+			dy := randSlice(r, s.n*s.m*s.h*s.w)
+			b.Run(stage+"/dw/direct", func(b *testing.B) { benchGradDirect(b, x, dy, s, flops) })
+			b.Run(stage+"/dw/winograd", func(b *testing.B) { benchGradWino(b, x, dy, s, flops) })
+		}
 	}
+}
+
+// benchGradChunk is the number of images of one GradU call in
+// BenchmarkWinograd's dw/winograd: a layer's chunk at batch 128 (the batch
+// in 8 chunks, nn.Chunks).
+const benchGradChunk = 16
+
+// benchGradDirect times the direct weight gradient as the layers run it:
+// GradGroup images padded, then WeightGradImages, the batch in chunks of
+// benchGradChunk with a partial each.
+func benchGradDirect(b *testing.B, x, dy []float32, s winoShape, flops float64) {
+	var p Conv3x3
+	p.Prepare(make([]float32, s.m*s.c*9), s.m, s.c, s.h, s.w)
+	hw, plen, group := s.h*s.w, p.PaddedSize(), p.GradGroup()
+	g, xp := make([]float32, s.m*s.c*9), make([]float32, group*plen)
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		for lo := 0; lo < s.n; lo += benchGradChunk {
+			clear(g)
+			for n0 := lo; n0 < lo+benchGradChunk; n0 += group {
+				for i := range group {
+					p.Pad(xp[i*plen:], x[(n0+i)*s.c*hw:(n0+i+1)*s.c*hw])
+				}
+				p.WeightGradImages(g, dy[n0*s.m*hw:], s.m*hw, xp, plen, group)
+			}
+		}
+	}
+	reportFlops(b, flops, cpu0, okCPU)
+}
+
+// benchGradWino times Winograd2x2.GradU, a call per chunk of
+// benchGradChunk images, then the sum of the chunks' dU and GradWeights,
+// as the layers do.
+func benchGradWino(b *testing.B, x, dy []float32, s winoShape, flops float64) {
+	var p Winograd2x2
+	p.Prepare(make([]float32, s.m*s.c*9), s.m, s.c, s.h, s.w)
+	hw, gs := s.h*s.w, p.GradSize()
+	g, scratch := make([]float32, s.m*s.c*9), make([]float32, p.GradScratchSize(benchGradChunk))
+	du, sum := make([]float32, gs*s.n/benchGradChunk), make([]float32, gs)
+	b.ReportAllocs()
+	cpu0, okCPU := processCPU()
+	for b.Loop() {
+		for lo := 0; lo < s.n; lo += benchGradChunk {
+			p.GradU(du[lo/benchGradChunk*gs:], dy[lo*s.m*hw:], x[lo*s.c*hw:], benchGradChunk, scratch)
+		}
+		copy(sum, du)
+		for c := 1; c < s.n/benchGradChunk; c++ {
+			for i, v := range du[c*gs : (c+1)*gs] {
+				sum[i] += v
+			}
+		}
+		p.GradWeights(g, sum)
+	}
+	reportFlops(b, flops, cpu0, okCPU)
 }
 
 // benchWinoShapes are the stride-1 3×3 layers of the nets at batch n: the
@@ -381,6 +445,68 @@ func TestWinogradTransforms(t *testing.T) {
 	}
 }
 
+// TestWinogradGroupTransforms checks that the AVX-512 transforms of
+// several whole tile rows a vector (inputGroup, outputGroups) give the
+// same bits as the Go ones, row by row, on images 16 and 8 floats wide with
+// one and several vectors an image, in every channel: V for every tile,
+// with NaN everywhere else in the input's slice around the image (it must
+// not be read), and the output of a block of two images written into
+// NaN-filled outputs, with nothing outside the image written.
+func TestWinogradGroupTransforms(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512 on this machine")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range []winoShape{{2, 3, 2, 16, 16}, {2, 2, 3, 4, 16}, {2, 3, 2, 8, 8}, {2, 2, 3, 16, 8}} {
+		var p Winograd2x2
+		p.Prepare(randSlice(r, s.m*s.c*9), s.m, s.c, s.h, s.w)
+		g := p.groups(convAVX512)
+		if g != 32/s.w {
+			t.Fatalf("%v: groups %d, want %d", s, g, 32/s.w)
+		}
+		hw := s.h * s.w
+		// The image between NaN guards of one image size on either side.
+		buf := nanSlice(3 * s.c * hw)
+		x := buf[s.c*hw : 2*s.c*hw]
+		copy(x, randSlice(r, s.c*hw))
+		ldv := p.th*p.tw + 16
+		want, got := nanSlice(16*s.c*ldv), nanSlice(16*s.c*ldv)
+		for ty := range p.th {
+			p.inputRowGo(want[ty*p.tw:], s.c*ldv, ldv, x, ty)
+		}
+		for ty := 0; ty < p.th; ty += g {
+			p.inputGroup(g, got[ty*p.tw:], s.c*ldv, ldv, x, ty)
+		}
+		for i := range want {
+			if k := i % ldv; k < p.th*p.tw && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%v: V[%d][%d][%d] = %g, want %g", s, i/ldv/s.c, i/ldv%s.c, k, got[i], want[i])
+			}
+		}
+		// Output: a block of two images, M [m][16][ldm].
+		ldm := 2*p.th*p.tw + 16
+		l := winoLayout{rb: 2 * p.th, ldv: ldm}
+		m := randSlice(r, 16*s.m*ldm)
+		ohw := s.m * hw
+		wantY, gotY := nanSlice(2*ohw), nanSlice(2*ohw+7)
+		for k := range 2 * p.th {
+			img, ty := k/p.th, k%p.th
+			winoOutputGo(m[k*p.tw:], ldm, 16*ldm, wantY[img*ohw+2*ty*s.w:], s.w, hw, s.m, p.tw, 2)
+		}
+		p.outputGroups(g, l, gotY, m, 0, 2*p.th)
+		for i, v := range gotY {
+			if i >= len(wantY) {
+				if !math.IsNaN(float64(v)) {
+					t.Fatalf("%v: output written past the images at %d", s, i)
+				}
+				continue
+			}
+			if math.Float32bits(v) != math.Float32bits(wantY[i]) {
+				t.Fatalf("%v: output %d = %g, want %g", s, i, v, wantY[i])
+			}
+		}
+	}
+}
+
 // BenchmarkWinoTransforms times the input and the output transforms alone
 // (active kernel) for one image at each CIFAR stage, in CPU ns per image.
 func BenchmarkWinoTransforms(b *testing.B) {
@@ -439,7 +565,75 @@ func TestWinoAVX2NoAVX512(t *testing.T) {
 			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
 		}
 	}
-	if seen[true] != 2 || seen[false] != 2 {
-		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 2", seen[true], seen[false])
+	if seen[true] != 2 || seen[false] != 10 {
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 10", seen[true], seen[false])
 	}
+}
+
+// TestWinogradPrepareAgain checks that Prepare with the weights of the
+// previous call keeps its transformed weights, and that a change of one
+// weight (the last, or a sign) or of the sizes transforms them anew: U
+// equals a fresh Prepare's every time.
+func TestWinogradPrepareAgain(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const m, c = 5, 3
+	a := randSlice(r, m*c*9)
+	var p Winograd2x2
+	check := func(what string, a []float32, m, c, h, w int) {
+		t.Helper()
+		p.Prepare(a, m, c, h, w)
+		var fresh Winograd2x2
+		fresh.Prepare(a, m, c, h, w)
+		if p.m != m || p.c != c || p.h != h || p.w != w || len(p.u) < 16*m*c {
+			t.Fatalf("%s: sizes %d %d %d %d, want %d %d %d %d", what, p.m, p.c, p.h, p.w, m, c, h, w)
+		}
+		for i, v := range fresh.u[:16*m*c] {
+			if math.Float32bits(p.u[i]) != math.Float32bits(v) {
+				t.Fatalf("%s: U[%d] = %g, want %g", what, i, p.u[i], v)
+			}
+		}
+	}
+	check("first", a, m, c, 8, 8)
+	check("same weights", a, m, c, 8, 8)
+	a[len(a)-1] += 1
+	check("last weight changed", a, m, c, 8, 8)
+	a[0] = -a[0]
+	check("first weight's sign changed", a, m, c, 8, 8)
+	check("other image size", a, m, c, 6, 10)
+	check("fewer output channels", a[:4*c*9], 4, c, 6, 10)
+}
+
+// TestWinogradPrepareFlipped checks that PrepareFlipped gives the U (and
+// the packed U) of Prepare with the flipped, transposed weights, bit for
+// bit, for weights whose float64 sums in Prepare are exact (uniform in
+// [-1, 1)), with m ≠ c; and that a later Prepare of p with the weights p
+// had before transforms them anew.
+func TestWinogradPrepareFlipped(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const m, c = 24, 16 // q: c channels into m; p: m into c
+	a, b := randSlice(r, m*c*9), randSlice(r, m*c*9)
+	var q, p, want, wantB Winograd2x2
+	p.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
+	q.Prepare(a, m, c, 16, 16)
+	p.PrepareFlipped(&q)
+	want.Prepare(flipTransposed(a, m, c), c, m, 16, 16)
+	if p.m != c || p.c != m || p.h != 16 || p.w != 16 || p.rb != want.rb {
+		t.Fatalf("sizes %d %d %d %d rb %d, want %d %d 16 16 rb %d", p.m, p.c, p.h, p.w, p.rb, c, m, want.rb)
+	}
+	same := func(what string, got, want []float32) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: length %d, want %d", what, len(got), len(want))
+		}
+		for i, v := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(v) {
+				t.Fatalf("%s: element %d = %g, want %g", what, i, got[i], v)
+			}
+		}
+	}
+	same("U", p.u[:16*m*c], want.u[:16*m*c])
+	same("packed U", p.up, want.up)
+	p.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
+	wantB.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
+	same("U of Prepare after PrepareFlipped", p.u[:16*m*c], wantB.u[:16*m*c])
 }

@@ -46,7 +46,7 @@ func BenchmarkWinogradStep(b *testing.B) {
 // benchStep returns one training (SGD) or evaluation step of the net s at
 // batch 128 on random inputs, its convolutions run as algo says, after one
 // warm-up step.
-func benchStep(b *testing.B, s Spec, algo nn.ConvAlgo, mode string) func() {
+func benchStep(b testing.TB, s Spec, algo nn.ConvAlgo, mode string) func() {
 	m, err := Build(s)
 	if err != nil {
 		b.Fatal(err)
