@@ -8,9 +8,20 @@ var hasAVX2 = cpu.X86.HasAVX2
 // reluOfAsm: see ReLUOfFast.
 var reluOfAsm = hasAVX2
 
+// elemAVX512 reports whether the AVX-512 kernels (elem_avx512_amd64.s) run
+// instead of the AVX2 ones: when Sgemm's kernel is avx512, so that
+// RESEXP_KERNEL=avx2 runs no AVX-512 instruction here either. Both give
+// the same bits.
+func elemAVX512() bool { return activeKernel() == avx512Kernel }
+
+// wide reports whether a bulk function runs the AVX-512 kernel on all n
+// elements (tail included, under a k-register mask).
+func wide(n int) bool { return n > 0 && elemAVX512() }
+
 // The bulk functions run the assembly on the first len&^7 elements (len&^15
-// for the sums, which the callers guarantee) and return how many they did;
-// the callers finish the tail with the Go reference.
+// for the sums, which the callers guarantee), or the AVX-512 kernel on all
+// of them (the sums: len&^15 still), and return how many they did; the
+// callers finish the tail with the Go reference.
 
 func reluBulk(dst, x []float32) int {
 	n := len(dst) &^ 7
@@ -33,6 +44,11 @@ func reluBackwardBulk(dx, y, dout []float32) int {
 }
 
 func addBulk(dst, a, b []float32, relu bool) int {
+	if wide(len(dst)) {
+		_, _ = a[len(dst)-1], b[len(dst)-1]
+		addAVX512(&dst[0], &a[0], &b[0], len(dst), relu)
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -43,6 +59,11 @@ func addBulk(dst, a, b []float32, relu bool) int {
 }
 
 func scaleShiftBulk(dst, x []float32, mu, s, t float32, relu bool) int {
+	if wide(len(dst)) {
+		_ = x[len(dst)-1]
+		scaleShiftAVX512(&dst[0], &x[0], len(dst), mu, s, t, relu)
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -53,6 +74,11 @@ func scaleShiftBulk(dst, x []float32, mu, s, t float32, relu bool) int {
 }
 
 func scaleShiftAddBulk(dst, x, a []float32, mu, s, t float32, relu bool) int {
+	if wide(len(dst)) {
+		_, _ = x[len(dst)-1], a[len(dst)-1]
+		scaleShiftAddAVX512(&dst[0], &x[0], &a[0], len(dst), mu, s, t, relu)
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -63,6 +89,11 @@ func scaleShiftAddBulk(dst, x, a []float32, mu, s, t float32, relu bool) int {
 }
 
 func addReLUBackwardBulk(dst, a, y, dout []float32) int {
+	if wide(len(dst)) {
+		_, _, _ = a[len(dst)-1], y[len(dst)-1], dout[len(dst)-1]
+		addReLUBackwardAVX512(&dst[0], &a[0], &y[0], &dout[0], len(dst))
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -73,6 +104,11 @@ func addReLUBackwardBulk(dst, a, y, dout []float32) int {
 }
 
 func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
+	if wide(len(dst)) {
+		_, _ = d[len(dst)-1], x[len(dst)-1]
+		bnBackwardAVX512(&dst[0], &d[0], &x[0], len(dst), mu, a, b, c)
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -83,6 +119,11 @@ func bnBackwardBulk(dst, d, x []float32, mu, a, b, c float32) int {
 }
 
 func bnBackwardReLUBulk(dst, d, y, x []float32, mu, a, b, c float32) int {
+	if wide(len(dst)) {
+		_, _, _ = d[len(dst)-1], y[len(dst)-1], x[len(dst)-1]
+		bnBackwardReLUAVX512(&dst[0], &d[0], &y[0], &x[0], len(dst), mu, a, b, c)
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -97,10 +138,18 @@ func dotDev64ReLUBulk(d, y, x []float32, mu float64) (float64, float64) {
 		return dotDev64ReLUGo(d, y, x, mu)
 	}
 	_, _ = y[len(d)-1], x[len(d)-1]
+	if elemAVX512() {
+		return dotDev64ReLUAVX512(&d[0], &y[0], &x[0], len(d), mu)
+	}
 	return dotDev64ReLUAVX2(&d[0], &y[0], &x[0], len(d), mu)
 }
 
 func bnBackwardReLUOfBulk(dst, d, x []float32, mu, s, t, a, b, c float32) int {
+	if wide(len(dst)) {
+		_, _ = d[len(dst)-1], x[len(dst)-1]
+		bnBackwardReLUOfAVX512(&dst[0], &d[0], &x[0], len(dst), mu, s, t, a, b, c)
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if !hasAVX2 || n == 0 {
 		return 0
@@ -115,6 +164,9 @@ func dotDev64ReLUOfBulk(d, x []float32, mu float64, m, s, t float32) (float64, f
 		return dotDev64ReLUOfGo(d, x, mu, m, s, t)
 	}
 	_ = x[len(d)-1]
+	if elemAVX512() {
+		return dotDev64ReLUOfAVX512(&d[0], &x[0], len(d), mu, m, s, t)
+	}
 	return dotDev64ReLUOfAVX2(&d[0], &x[0], len(d), mu, m, s, t)
 }
 
@@ -122,12 +174,18 @@ func sum64Bulk(x []float32) float64 {
 	if !hasAVX2 {
 		return sum64Go(x)
 	}
+	if elemAVX512() {
+		return sum64AVX512(&x[0], len(x))
+	}
 	return sum64AVX2(&x[0], len(x))
 }
 
 func sqDev64Bulk(x []float32, mu float64) float64 {
 	if !hasAVX2 {
 		return sqDev64Go(x, mu)
+	}
+	if elemAVX512() {
+		return sqDev64AVX512(&x[0], len(x), mu)
 	}
 	return sqDev64AVX2(&x[0], len(x), mu)
 }
@@ -137,6 +195,9 @@ func dotDev64Bulk(d, x []float32, mu float64) (float64, float64) {
 		return dotDev64Go(d, x, mu)
 	}
 	_ = x[len(d)-1]
+	if elemAVX512() {
+		return dotDev64AVX512(&d[0], &x[0], len(d), mu)
+	}
 	return dotDev64AVX2(&d[0], &x[0], len(d), mu)
 }
 
@@ -184,3 +245,43 @@ func bnBackwardReLUOfAVX2(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
 
 //go:noescape
 func dotDev64ReLUOfAVX2(d, x *float32, n int, mu float64, m, s, t float32) (sd, sdx float64)
+
+// The AVX-512 kernels (AVX512F): the AVX2 kernels above for any n > 0
+// (the sums: a multiple of 16), the same bits; the last n%16 elements run
+// under a k-register mask, which neither reads nor writes past n.
+
+//go:noescape
+func addAVX512(dst, a, b *float32, n int, relu bool)
+
+//go:noescape
+func scaleShiftAVX512(dst, x *float32, n int, mu, s, t float32, relu bool)
+
+//go:noescape
+func scaleShiftAddAVX512(dst, x, a *float32, n int, mu, s, t float32, relu bool)
+
+//go:noescape
+func addReLUBackwardAVX512(dst, a, y, dout *float32, n int)
+
+//go:noescape
+func bnBackwardAVX512(dst, d, x *float32, n int, mu, a, b, c float32)
+
+//go:noescape
+func bnBackwardReLUAVX512(dst, d, y, x *float32, n int, mu, a, b, c float32)
+
+//go:noescape
+func bnBackwardReLUOfAVX512(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
+
+//go:noescape
+func sum64AVX512(x *float32, n int) float64
+
+//go:noescape
+func sqDev64AVX512(x *float32, n int, mu float64) float64
+
+//go:noescape
+func dotDev64AVX512(d, x *float32, n int, mu float64) (sd, sdx float64)
+
+//go:noescape
+func dotDev64ReLUAVX512(d, y, x *float32, n int, mu float64) (sd, sdx float64)
+
+//go:noescape
+func dotDev64ReLUOfAVX512(d, x *float32, n int, mu float64, m, s, t float32) (sd, sdx float64)
