@@ -61,7 +61,11 @@
 // a pure-Go reference beside it; on amd64 with AVX2 the bulk runs in
 // hand-written assembly (elem_amd64.s), on arm64 in NEON assembly generated
 // by neon_gen.go (elem_arm64.s), and either equals the reference bit for bit,
-// whatever RESEXP_KERNEL says.
+// whatever RESEXP_KERNEL says. With the avx512 kernel the batch-norm and
+// residual ones run hand-written AVX-512 versions instead
+// (elem_avx512_amd64.s: 16 lanes, the tail under a k-register mask), the
+// same bits again; Sum64, SqDev64 and DotDev64, latency-bound float64 sums
+// in a fixed order, keep their AVX2 kernels.
 //
 // act.go holds tanh and sigmoid and their gradients in float32 (within 2.5
 // ulps; expm1/exp with range reduction and minimax polynomials), again with

@@ -4,7 +4,9 @@ package kernels
 // residual addition). Each exported function has a pure-Go reference
 // (suffix Go) that states its contract; on amd64 with AVX2 (and on arm64
 // with NEON) the bulk of the slice runs in assembly (elem_amd64.s,
-// elem_arm64.s) and the tail in the Go reference.
+// elem_arm64.s) and the tail in the Go reference. When Sgemm's kernel is
+// avx512, the batch-norm and residual kernels run in AVX-512 assembly
+// (elem_avx512_amd64.s), tail included, under a k-register mask.
 // The assembly performs the same float32 operations in the same order,
 // without fused multiply-adds, so its results equal the reference's bit for
 // bit; the float64 sums (Sum64, SqDev64, DotDev64) add in a fixed order that

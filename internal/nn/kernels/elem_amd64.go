@@ -20,7 +20,7 @@ func wide(n int) bool { return n > 0 && elemAVX512() }
 
 // The bulk functions run the assembly on the first len&^7 elements (len&^15
 // for the sums, which the callers guarantee), or the AVX-512 kernel on all
-// of them (the sums: len&^15 still), and return how many they did; the
+// of them (the masked sums: len&^15 still), and return how many they did; the
 // callers finish the tail with the Go reference.
 
 func reluBulk(dst, x []float32) int {
@@ -174,18 +174,12 @@ func sum64Bulk(x []float32) float64 {
 	if !hasAVX2 {
 		return sum64Go(x)
 	}
-	if elemAVX512() {
-		return sum64AVX512(&x[0], len(x))
-	}
 	return sum64AVX2(&x[0], len(x))
 }
 
 func sqDev64Bulk(x []float32, mu float64) float64 {
 	if !hasAVX2 {
 		return sqDev64Go(x, mu)
-	}
-	if elemAVX512() {
-		return sqDev64AVX512(&x[0], len(x), mu)
 	}
 	return sqDev64AVX2(&x[0], len(x), mu)
 }
@@ -195,9 +189,6 @@ func dotDev64Bulk(d, x []float32, mu float64) (float64, float64) {
 		return dotDev64Go(d, x, mu)
 	}
 	_ = x[len(d)-1]
-	if elemAVX512() {
-		return dotDev64AVX512(&d[0], &x[0], len(d), mu)
-	}
 	return dotDev64AVX2(&d[0], &x[0], len(d), mu)
 }
 
@@ -247,8 +238,10 @@ func bnBackwardReLUOfAVX2(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
 func dotDev64ReLUOfAVX2(d, x *float32, n int, mu float64, m, s, t float32) (sd, sdx float64)
 
 // The AVX-512 kernels (AVX512F): the AVX2 kernels above for any n > 0
-// (the sums: a multiple of 16), the same bits; the last n%16 elements run
-// under a k-register mask, which neither reads nor writes past n.
+// (the DotDev64ReLU sums: a multiple of 16), the same bits; the last n%16
+// elements run under a k-register mask, which neither reads nor writes
+// past n. Sum64, SqDev64 and DotDev64 keep their AVX2 kernels, which
+// measured faster (elem_avx512_amd64.s says why).
 
 //go:noescape
 func addAVX512(dst, a, b *float32, n int, relu bool)
@@ -270,15 +263,6 @@ func bnBackwardReLUAVX512(dst, d, y, x *float32, n int, mu, a, b, c float32)
 
 //go:noescape
 func bnBackwardReLUOfAVX512(dst, d, x *float32, n int, mu, s, t, a, b, c float32)
-
-//go:noescape
-func sum64AVX512(x *float32, n int) float64
-
-//go:noescape
-func sqDev64AVX512(x *float32, n int, mu float64) float64
-
-//go:noescape
-func dotDev64AVX512(d, x *float32, n int, mu float64) (sd, sdx float64)
 
 //go:noescape
 func dotDev64ReLUAVX512(d, y, x *float32, n int, mu float64) (sd, sdx float64)

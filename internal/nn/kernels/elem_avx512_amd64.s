@@ -3,9 +3,13 @@
 // with a k-register mask instead of the Go reference. The contracts are the
 // Go references in elem.go; every float32 operation is the AVX2 kernel's,
 // with the same operand order (NaN payloads), so the results are the same
-// bits. The float64 sums keep the AVX2 kernels' 16 lanes (lane i%16 adds
-// x[i]) in two zmm registers instead of four ymm ones, and reduce them in
-// lanes16's order, so they are the same bits too.
+// bits. The float64 sums of the ReLU-masked DotDev64 keep the AVX2 kernels'
+// 16 lanes (lane i%16 adds x[i]) in two zmm registers instead of four ymm
+// ones, and reduce them in lanes16's order, so they are the same bits too.
+// Sum64, SqDev64 and DotDev64 have no AVX-512 kernel: with that order each
+// lane adds once per 16 floats, a chain of dependent float64 additions that
+// zmm registers do not shorten, and their AVX-512 versions measured slower
+// (BENCH.md, AVX-512 elementwise kernels).
 // Go's operand order is Intel's reversed: VCMPPS $0x1e, Z0, Z1, K2 is
 // vcmpps k2, zmm1, zmm0, 30 (zmm1 > zmm0, ordered: false for NaN).
 
@@ -373,49 +377,6 @@ bnbroDone:
 	VPERMILPD $1, x0, X14 \
 	VADDSD X14, x0, x0
 
-// func sum64AVX512(x *float32, n int) float64
-TEXT ·sum64AVX512(SB), NOSPLIT, $0-24
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	VPXORQ Z0, Z0, Z0
-	VPXORQ Z1, Z1, Z1
-sumLoop:
-	VCVTPS2PD (SI), Z4
-	VCVTPS2PD 32(SI), Z5
-	VADDPD Z4, Z0, Z0
-	VADDPD Z5, Z1, Z1
-	ADDQ $64, SI
-	SUBQ $16, CX
-	JNZ sumLoop
-	REDUCE2(Z0, Z1, Y0, Y1, X0)
-	VZEROUPPER
-	MOVSD X0, ret+16(FP)
-	RET
-
-// func sqDev64AVX512(x *float32, n int, mu float64) float64
-TEXT ·sqDev64AVX512(SB), NOSPLIT, $0-32
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	VBROADCASTSD mu+16(FP), Z8
-	VPXORQ Z0, Z0, Z0
-	VPXORQ Z1, Z1, Z1
-sqLoop:
-	VCVTPS2PD (SI), Z4
-	VCVTPS2PD 32(SI), Z5
-	VSUBPD Z8, Z4, Z4
-	VSUBPD Z8, Z5, Z5
-	VMULPD Z4, Z4, Z4
-	VMULPD Z5, Z5, Z5
-	VADDPD Z4, Z0, Z0
-	VADDPD Z5, Z1, Z1
-	ADDQ $64, SI
-	SUBQ $16, CX
-	JNZ sqLoop
-	REDUCE2(Z0, Z1, Y0, Y1, X0)
-	VZEROUPPER
-	MOVSD X0, ret+24(FP)
-	RET
-
 // DD adds the doubles Z9 (lanes 0-7) and Z10 (8-15) of d to Z0 and Z1,
 // and d*(x-mu) to Z4 and Z5, with x's floats at off(DX): Z8 = mu; Z11,
 // Z12 are scratch.
@@ -446,24 +407,6 @@ sqLoop:
 	VPXORQ Z1, Z1, Z1 \
 	VPXORQ Z4, Z4, Z4 \
 	VPXORQ Z5, Z5, Z5
-
-// func dotDev64AVX512(d, x *float32, n int, mu float64) (sd, sdx float64)
-TEXT ·dotDev64AVX512(SB), NOSPLIT, $0-48
-	MOVQ d+0(FP), SI
-	MOVQ x+8(FP), DX
-	MOVQ n+16(FP), CX
-	VBROADCASTSD mu+24(FP), Z8
-	ZERO4Z
-ddLoop:
-	VCVTPS2PD (SI), Z9
-	VCVTPS2PD 32(SI), Z10
-	DD(0)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JNZ ddLoop
-	END2Z(sd+32(FP), sdx+40(FP))
-	RET
 
 // MASKED16 converts the 16 floats of d at (SI), zeroed where K2 is clear,
 // to doubles in Z9 (lanes 0-7) and Z10 (8-15); Z13 is scratch.
