@@ -189,6 +189,8 @@ func BenchmarkElemISA(b *testing.B) {
 		kernels := []pair{
 			{"scaleShift", func() { scaleShiftAVX2(&dst[0], &x[0], n, 0.3, 1.7, -0.2, true) },
 				func() { scaleShiftAVX512(&dst[0], &x[0], n, 0.3, 1.7, -0.2, true) }},
+			{"scaleShiftNoReLU", func() { scaleShiftAVX2(&dst[0], &x[0], n, 0.3, 1.7, -0.2, false) },
+				func() { scaleShiftAVX512(&dst[0], &x[0], n, 0.3, 1.7, -0.2, false) }},
 			{"scaleShiftAdd", func() { scaleShiftAddAVX2(&dst[0], &x[0], &y[0], n, 0.3, 1.7, -0.2, true) },
 				func() { scaleShiftAddAVX512(&dst[0], &x[0], &y[0], n, 0.3, 1.7, -0.2, true) }},
 			{"add", func() { addAVX2(&dst[0], &x[0], &y[0], n, false) },
