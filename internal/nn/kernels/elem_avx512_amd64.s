@@ -29,6 +29,36 @@
 	DECL AX \
 	KMOVW AX, K1
 
+// TAIL jumps to done if CX (the tail's length) is 0, else sets K1 to
+// its mask.
+#define TAIL(done) \
+	TESTQ CX, CX \
+	JZ done \
+	TAILMASK
+
+// RELUIF applies max(·, 0) to Z1 (Z0 = 0) if relu (R8) is set, and
+// continues at next.
+#define RELUIF(next) \
+	TESTQ R8, R8 \
+	JZ next \
+	VMAXPS Z1, Z0, Z1
+
+// NEXT2 to NEXT4 advance their pointers by a vector and loop while BX,
+// the vectors left, is not 0.
+#define NEXT2(a, b, loop) \
+	ADDQ $64, a \
+	ADDQ $64, b \
+	DECQ BX \
+	JNZ loop
+
+#define NEXT3(a, b, c, loop) \
+	ADDQ $64, a \
+	NEXT2(b, c, loop)
+
+#define NEXT4(a, b, c, d, loop) \
+	ADDQ $64, a \
+	NEXT3(b, c, d, loop)
+
 // SS computes the value of ScaleShift in Z1 from x in Z1: Z2 = mu, Z3 = s,
 // Z4 = t.
 #define SS \
@@ -54,29 +84,19 @@ ssLoop:
 	VMOVUPS (SI), Z1
 	SS
 	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ BX
-	JNZ ssLoop
+	NEXT2(SI, DI, ssLoop)
 	JMP ssTail
 ssReluLoop:
 	VMOVUPS (SI), Z1
 	SS
 	VMAXPS Z1, Z0, Z1
 	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ BX
-	JNZ ssReluLoop
+	NEXT2(SI, DI, ssReluLoop)
 ssTail:
-	TESTQ CX, CX
-	JZ ssDone
-	TAILMASK
+	TAIL(ssDone)
 	VMOVUPS.Z (SI), K1, Z1
 	SS
-	TESTQ R8, R8
-	JZ ssStore
-	VMAXPS Z1, Z0, Z1
+	RELUIF(ssStore)
 ssStore:
 	VMOVUPS Z1, K1, (DI)
 ssDone:
@@ -103,11 +123,7 @@ ssaLoop:
 	SS
 	VADDPS (DX), Z1, Z1
 	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ ssaLoop
+	NEXT3(SI, DX, DI, ssaLoop)
 	JMP ssaTail
 ssaReluLoop:
 	VMOVUPS (SI), Z1
@@ -115,22 +131,14 @@ ssaReluLoop:
 	VADDPS (DX), Z1, Z1
 	VMAXPS Z1, Z0, Z1
 	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ ssaReluLoop
+	NEXT3(SI, DX, DI, ssaReluLoop)
 ssaTail:
-	TESTQ CX, CX
-	JZ ssaDone
-	TAILMASK
+	TAIL(ssaDone)
 	VMOVUPS.Z (SI), K1, Z1
 	VMOVUPS.Z (DX), K1, Z5
 	SS
 	VADDPS Z5, Z1, Z1
-	TESTQ R8, R8
-	JZ ssaStore
-	VMAXPS Z1, Z0, Z1
+	RELUIF(ssaStore)
 ssaStore:
 	VMOVUPS Z1, K1, (DI)
 ssaDone:
@@ -153,32 +161,20 @@ addLoop:
 	VMOVUPS (SI), Z1
 	VADDPS (DX), Z1, Z1
 	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ addLoop
+	NEXT3(SI, DX, DI, addLoop)
 	JMP addTail
 addReluLoop:
 	VMOVUPS (SI), Z1
 	VADDPS (DX), Z1, Z1
 	VMAXPS Z1, Z0, Z1
 	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ addReluLoop
+	NEXT3(SI, DX, DI, addReluLoop)
 addTail:
-	TESTQ CX, CX
-	JZ addDone
-	TAILMASK
+	TAIL(addDone)
 	VMOVUPS.Z (SI), K1, Z1
 	VMOVUPS.Z (DX), K1, Z5
 	VADDPS Z5, Z1, Z1
-	TESTQ R8, R8
-	JZ addStore
-	VMAXPS Z1, Z0, Z1
+	RELUIF(addStore)
 addStore:
 	VMOVUPS Z1, K1, (DI)
 addDone:
@@ -208,16 +204,9 @@ arbLoop:
 	VMOVUPS (SI), Z3
 	ARB
 	VMOVUPS Z2, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, R9
-	ADDQ $64, DI
-	DECQ BX
-	JNZ arbLoop
+	NEXT4(SI, DX, R9, DI, arbLoop)
 arbTail:
-	TESTQ CX, CX
-	JZ arbDone
-	TAILMASK
+	TAIL(arbDone)
 	VMOVUPS.Z (DX), K1, Z1 // masked-off lanes: y = 0, so K2 is clear there
 	VMOVUPS.Z (SI), K1, Z3
 	ARB
@@ -252,15 +241,9 @@ bnbLoop:
 	VSUBPS Z1, Z6, Z6
 	BNB
 	VMOVUPS Z5, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ bnbLoop
+	NEXT3(SI, DX, DI, bnbLoop)
 bnbTail:
-	TESTQ CX, CX
-	JZ bnbDone
-	TAILMASK
+	TAIL(bnbDone)
 	VMOVUPS.Z (SI), K1, Z5
 	VMOVUPS.Z (DX), K1, Z6
 	VSUBPS Z1, Z6, Z6
@@ -292,16 +275,9 @@ bnbrLoop:
 	VSUBPS Z1, Z6, Z6
 	BNB
 	VMOVUPS Z5, (DI)
-	ADDQ $64, SI
-	ADDQ $64, R8
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ bnbrLoop
+	NEXT4(SI, R8, DX, DI, bnbrLoop)
 bnbrTail:
-	TESTQ CX, CX
-	JZ bnbrDone
-	TAILMASK
+	TAIL(bnbrDone)
 	VMOVUPS.Z (R8), K1, Z7 // masked-off lanes: y = 0, so K2 is clear there
 	VCMPPS $0x1e, Z0, Z7, K2
 	VMOVUPS.Z (SI), K2, Z5
@@ -343,15 +319,9 @@ bnbroLoop:
 	VMOVUPS.Z (SI), K2, Z5
 	BNB
 	VMOVUPS Z5, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	DECQ BX
-	JNZ bnbroLoop
+	NEXT3(SI, DX, DI, bnbroLoop)
 bnbroTail:
-	TESTQ CX, CX
-	JZ bnbroDone
-	TAILMASK
+	TAIL(bnbroDone)
 	VMOVUPS.Z (DX), K1, Z6
 	BNBRO
 	KANDW K1, K2, K2 // masked-off lanes of d are not read
