@@ -147,15 +147,22 @@ func (p *Winograd2x2) setSizes(m, c, h, w int) {
 	p.gmasks = winoGroupMasks(p.tw)
 }
 
-// packU packs U for the micro-kernel kr: for each position e, the m×c
-// matrix U_e as ceil(m/mr) panels of c×mr floats (packA's layout).
+// packU packs U for the micro-kernel kr (winoPackU).
 func (p *Winograd2x2) packU(kr *microKernel) {
-	mpad := ceilDiv(p.m, kr.mr) * kr.mr
-	p.up = grow(p.up, 16*mpad*p.c)
-	for e := range 16 {
-		packA(p.up[e*mpad*p.c:], p.u[e*p.m*p.c:], p.c, false, 0, p.m, 0, p.c, kr.mr)
-	}
+	p.up = winoPackU(p.up, p.u, 16, p.m, p.c, kr)
 	p.upKernel = kr
+}
+
+// winoPackU packs U [npos][m][c] for the micro-kernel kr into up (grown if
+// short) and returns it: for each position e, the m×c matrix U_e as
+// ceil(m/mr) panels of c×mr floats (packA's layout).
+func winoPackU(up, u []float32, npos, m, c int, kr *microKernel) []float32 {
+	mpad := ceilDiv(m, kr.mr) * kr.mr
+	up = grow(up, npos*mpad*c)
+	for e := range npos {
+		packA(up[e*mpad*c:], u[e*m*c:], c, false, 0, m, 0, c, kr.mr)
+	}
+	return up
 }
 
 // equalBits reports whether a and b hold the same float32 bit patterns.
@@ -283,34 +290,49 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 }
 
 // gemms sets M_e = U_e · V_e for the 16 positions e of a block of nt
-// tiles, V [c][16][ldv] and M [m][16][ldv]: with the micro-kernel kr on
+// tiles (winoGemms).
+func (p *Winograd2x2) gemms(kr *microKernel, v, mo []float32, ldv, nt int, tile []float32) {
+	winoGemms(kr, winoU{npos: 16, m: p.m, c: p.c, u: p.u, up: p.up, upKernel: p.upKernel}, v, mo, ldv, nt, tile)
+}
+
+// winoU is the transformed weights of a Winograd plan as its GEMMs read
+// them: U [npos][m][c], and packed for the micro-kernel upKernel (winoPackU).
+type winoU struct {
+	npos, m, c int
+	u, up      []float32
+	upKernel   *microKernel
+}
+
+// winoGemms sets M_e = U_e · V_e for the npos positions e of a block of nt
+// tiles, V [c][npos][ldv] and M [m][npos][ldv]: with the micro-kernel kr on
 // the packed U, whole panels of nr columns (the columns past nt are
 // computed from whatever V holds there and ignored), the rows past the
 // last whole mr through tile; or through Sgemm if U is packed for another
 // kernel. Either way each output is one micro-kernel sum over the c
 // channels in order, the same bits whatever the block.
-func (p *Winograd2x2) gemms(kr *microKernel, v, mo []float32, ldv, nt int, tile []float32) {
-	ld := 16 * ldv
-	if kr != p.upKernel {
-		for e := range 16 {
-			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*ldv:], ld, 0, mo[e*ldv:], ld)
+func winoGemms(kr *microKernel, w winoU, v, mo []float32, ldv, nt int, tile []float32) {
+	ld := w.npos * ldv
+	m, c := w.m, w.c
+	if kr != w.upKernel {
+		for e := range w.npos {
+			sgemmWith(kr, false, false, m, nt, c, 1, w.u[e*m*c:], c, v[e*ldv:], ld, 0, mo[e*ldv:], ld)
 		}
 		return
 	}
 	mr, nr := kr.mr, kr.nr
-	mpad := ceilDiv(p.m, mr) * mr
-	for e := range 16 {
-		ue := p.up[e*mpad*p.c:]
+	mpad := ceilDiv(m, mr) * mr
+	for e := range w.npos {
+		ue := w.up[e*mpad*c:]
 		for j := 0; j < nt; j += nr {
 			b := v[e*ldv+j:]
-			for i := 0; i < p.m; i += mr {
-				c := mo[i*ld+e*ldv+j:]
-				if i+mr <= p.m {
-					kr.fn(p.c, ue[i*p.c:], b, ld, 0, c, ld, 1, 0)
+			for i := 0; i < m; i += mr {
+				cc := mo[i*ld+e*ldv+j:]
+				if i+mr <= m {
+					kr.fn(c, ue[i*c:], b, ld, 0, cc, ld, 1, 0)
 					continue
 				}
-				kr.fn(p.c, ue[i*p.c:], b, ld, 0, tile, nr, 1, 0)
-				mergeTile(c, ld, tile, nr, p.m-i, nr, 0)
+				kr.fn(c, ue[i*c:], b, ld, 0, tile, nr, 1, 0)
+				mergeTile(cc, ld, tile, nr, m-i, nr, 0)
 			}
 		}
 	}

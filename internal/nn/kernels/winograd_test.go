@@ -92,11 +92,17 @@ func nanSlice(n int) []float32 {
 	return s
 }
 
-// runWino runs Winograd2x2 with the GEMM kernel kr on a NaN-filled output
+// winoPlan is what runWino runs: Winograd2x2 or Winograd4x4.
+type winoPlan interface {
+	runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int))
+	ScratchSize(imgs int) int
+}
+
+// runWino runs a Winograd plan (Winograd2x2 or Winograd4x4) with the GEMM kernel kr on a NaN-filled output
 // with 7 floats to spare and NaN-filled scratch, and fails if it wrote past
 // the output, or if RunEach's done was not called once per image, in
 // order, after the image's output was complete (first image 3).
-func runWino(t *testing.T, kr *microKernel, p *Winograd2x2, x []float32, s winoShape) []float32 {
+func runWino(t *testing.T, kr *microKernel, p winoPlan, x []float32, s winoShape) []float32 {
 	t.Helper()
 	n := s.n * s.m * s.h * s.w
 	out := nanSlice(n + 7)
