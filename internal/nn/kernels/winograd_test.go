@@ -250,7 +250,8 @@ func TestConvEnv(t *testing.T) {
 }
 
 // BenchmarkWinograd compares, at the layer shapes of benchWinoShapes and
-// batch 128, Winograd2x2 with the direct Conv3x3 (padding each image, then
+// batch 128, Winograd2x2 (winograd) and, where Supports4x4, Winograd4x4
+// (winograd4) with the direct Conv3x3 (padding each image, then
 // Run, as the layers do) for the output (fwd: weights W) and for the data
 // gradient (dx: the convolution of dout with the flipped, transposed kernel
 // Wf, OC → C channels; the first layer, 3 → 16, has no dx in the nets and
@@ -279,7 +280,10 @@ func BenchmarkWinograd(b *testing.B) {
 				continue
 			}
 			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
-			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
+			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops, &Winograd2x2{}) })
+			if Supports4x4(s.h, s.w) {
+				b.Run(stage+"/"+pass.name+"/winograd4", func(b *testing.B) { benchWino(b, x, pass.w, s, flops, &Winograd4x4{}) })
+			}
 		}
 		var p Winograd2x2
 		p.Prepare(a, s.m, s.c, s.h, s.w)
@@ -385,8 +389,13 @@ func benchDirect(b *testing.B, x, a []float32, s winoShape, flops float64) {
 	reportFlops(b, flops, cpu0, okCPU)
 }
 
-func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64) {
-	var p Winograd2x2
+// benchWino times the plan p (a new Winograd2x2 or Winograd4x4) on the
+// whole batch at once, as the layers run it on a chunk.
+func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64, p interface {
+	Prepare(a []float32, m, c, h, w int)
+	Run(out, x []float32, imgs int, scratch []float32)
+	ScratchSize(imgs int) int
+}) {
 	p.Prepare(a, s.m, s.c, s.h, s.w)
 	out, scratch := make([]float32, s.n*s.m*s.h*s.w), make([]float32, p.ScratchSize(s.n))
 	b.ReportAllocs()
