@@ -55,10 +55,11 @@ func convNaive(x, dout *Tensor, w []float32, oc, k, s, p int) (out, dx *Tensor, 
 
 // TestConv2DMatchesNaive checks every way a 3x3 stride-1 convolution can
 // run: the implicit GEMM (where kernels.ConvImplicit holds) and im2col,
-// each with the direct output and dx and with Winograd's.
+// each with the direct output and dx and with Winograd's: F(4x4) where
+// the kernels can (ConvWinograd) and F(2x2) (ConvWinograd2).
 func TestConv2DMatchesNaive(t *testing.T) {
 	for _, implicit := range []bool{true, false} {
-		for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+		for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd, ConvWinograd2} {
 			t.Run(fmt.Sprintf("implicit=%v/algo=%v", implicit, algo), func(t *testing.T) {
 				testConv2DMatchesNaive(t, implicit, algo)
 			})
@@ -109,8 +110,11 @@ func testConv2DMatchesNaive(t *testing.T, implicit bool, algo ConvAlgo) {
 			if tc.k == 3 && tc.p == 1 && kernels.StrideOK(tc.h, tc.w, tc.s) && l.implicit != (implicit && kernels.ConvImplicit()) {
 				t.Fatalf("implicit = %v, want %v", l.implicit, implicit && kernels.ConvImplicit())
 			}
-			if wino := algo == ConvWinograd && tc.k == 3 && tc.s == 1 && tc.p == 1; l.wino != wino {
+			if wino := algo != ConvDirect && tc.k == 3 && tc.s == 1 && tc.p == 1; l.wino != wino {
 				t.Fatalf("wino = %v, want %v", l.wino, wino)
+			}
+			if wino4 := l.wino && algo == ConvWinograd && kernels.Winograd4OK(tc.h, tc.w); l.wino4 != wino4 || l.wino4dx != wino4 {
+				t.Fatalf("wino4, wino4dx = %v, %v, want %v", l.wino4, l.wino4dx, wino4)
 			}
 		})
 	}

@@ -77,7 +77,7 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 		panic("kernels: Winograd2x2.Prepare: weights too short")
 	}
 	a = a[:m*c*9]
-	if p.u != nil && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
+	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
 		return
 	}
 	p.a = append(p.a[:0], a...)
@@ -112,7 +112,7 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 // and is otherwise as close to the exact U. q must be prepared; p's next
 // Prepare transforms its weights anew.
 func (p *Winograd2x2) PrepareFlipped(q *Winograd2x2) {
-	if q.u == nil {
+	if len(q.u) == 0 {
 		panic("kernels: Winograd2x2.PrepareFlipped of an unprepared plan")
 	}
 	m, c := q.c, q.m // p's output and input channels
@@ -130,6 +130,18 @@ func (p *Winograd2x2) PrepareFlipped(q *Winograd2x2) {
 		}
 	}
 	p.packU(activeKernel())
+}
+
+// PrepareSizes sets p's sizes only, as Prepare would for m output and c
+// input channels of h×w images, for GradU and GradWeights, which use no
+// weights (a layer whose output runs Winograd4x4). Run and PrepareFlipped
+// panic until the next Prepare, which transforms its weights anew.
+func (p *Winograd2x2) PrepareSizes(m, c, h, w int) {
+	if m < 1 || c < 1 || h < 1 || w < 1 {
+		panic("kernels: Winograd2x2.PrepareSizes: sizes must be positive")
+	}
+	p.a, p.u = p.a[:0], p.u[:0]
+	p.setSizes(m, c, h, w)
 }
 
 // setSizes sets the sizes of p and what follows from them: the tiles, the
@@ -237,7 +249,7 @@ func (p *Winograd2x2) RunEach(out, x []float32, imgs int, scratch []float32, fir
 // runWith is RunEach with the GEMM micro-kernel kr and the transforms that
 // go with it.
 func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
-	if p.u == nil {
+	if len(p.u) == 0 {
 		panic("kernels: Winograd2x2.Run before Prepare")
 	}
 	if imgs < 1 {
@@ -606,19 +618,21 @@ func winoStore(row []float32, x int, a, b float32) {
 
 // The convolution methods RESEXP_CONV selects for the layers' stride-1 3×3
 // convolutions; unset or empty, each layer takes the faster one for its
-// shape (WinogradPays).
+// shape (WinogradPays, Winograd4Pays).
 const (
-	ConvDirect   = "direct"   // Conv3x3 (or im2col and Sgemm)
-	ConvWinograd = "winograd" // Winograd2x2 for the output and the input gradient
+	ConvDirect    = "direct"    // Conv3x3 (or im2col and Sgemm)
+	ConvWinograd  = "winograd"  // Winograd for the output and the input gradient: Winograd4x4 wherever Winograd4OK (training too), else Winograd2x2
+	ConvWinograd2 = "winograd2" // Winograd2x2 for the output and the input gradient
 )
 
 // convChoice is what RESEXP_CONV asks for.
 type convChoice int
 
 const (
-	convChoiceAuto convChoice = iota // unset or empty: WinogradPays decides
+	convChoiceAuto convChoice = iota // unset or empty: WinogradPays and Winograd4Pays decide
 	convChoiceDirect
 	convChoiceWinograd
+	convChoiceWinograd2
 )
 
 var (
@@ -627,8 +641,9 @@ var (
 )
 
 // parseConvEnv returns what want, a value of RESEXP_CONV, asks for: "" the
-// faster method per layer, "direct" or "winograd" that one everywhere;
-// anything else is an error naming the variable and the accepted values.
+// faster method per layer, "direct", "winograd" or "winograd2" that one
+// everywhere; anything else is an error naming the variable and the
+// accepted values.
 func parseConvEnv(want string) (convChoice, error) {
 	switch want {
 	case "":
@@ -637,8 +652,10 @@ func parseConvEnv(want string) (convChoice, error) {
 		return convChoiceDirect, nil
 	case ConvWinograd:
 		return convChoiceWinograd, nil
+	case ConvWinograd2:
+		return convChoiceWinograd2, nil
 	}
-	return convChoiceAuto, fmt.Errorf("RESEXP_CONV=%q is not a convolution method (want %s or %s)", want, ConvDirect, ConvWinograd)
+	return convChoiceAuto, fmt.Errorf("RESEXP_CONV=%q is not a convolution method (want %s, %s or %s)", want, ConvDirect, ConvWinograd, ConvWinograd2)
 }
 
 // CheckConvEnv returns the error of an unknown RESEXP_CONV, nil otherwise.
@@ -650,7 +667,7 @@ func CheckConvEnv() error {
 }
 
 // convEnvChoice reads RESEXP_CONV once, on the first call, and panics if it
-// holds anything but "", "direct" or "winograd".
+// holds anything but "", "direct", "winograd" or "winograd2".
 func convEnvChoice() convChoice {
 	convEnvOnce.Do(func() {
 		c, err := parseConvEnv(os.Getenv("RESEXP_CONV"))
@@ -664,18 +681,59 @@ func convEnvChoice() convChoice {
 
 // UseWinograd reports whether a stride-1 3×3 convolution of c-channel h×w
 // images into m channels (and its input gradient, the same convolution from
-// m channels into c) should run as Winograd2x2 rather than directly:
-// RESEXP_CONV=winograd says yes and RESEXP_CONV=direct no for every shape
-// (direct reproduces runs made before Winograd became a default); unset or
-// empty, WinogradPays decides for the active kernel.
+// m channels into c) should run Winograd rather than directly:
+// RESEXP_CONV=winograd or winograd2 says yes and RESEXP_CONV=direct no for
+// every shape (direct reproduces runs made before Winograd became a
+// default); unset or empty, WinogradPays decides for the active kernel.
+// UseWinograd4 then says which Winograd.
 func UseWinograd(c, m, h, w int) bool {
 	switch convEnvChoice() {
 	case convChoiceDirect:
 		return false
-	case convChoiceWinograd:
+	case convChoiceWinograd, convChoiceWinograd2:
 		return true
 	}
 	return WinogradPays(c, m, h, w)
+}
+
+// UseWinograd4 reports whether a layer that runs Winograd (UseWinograd)
+// should run Winograd4x4 rather than Winograd2x2 for its output (fwd; in a
+// training-mode step if train) and for its input gradient (dx):
+// RESEXP_CONV=winograd2 (or direct) says no to both, RESEXP_CONV=winograd
+// yes to both wherever Winograd4OK; unset or empty, Winograd4Pays decides,
+// except for the output in training, which stays Winograd2x2: F(4×4)'s
+// larger rounding errors in the forward pass of a training step moved
+// the median weight-gradient norm of plain-20 on CIFAR-10 by 2.1·10⁻⁴
+// from PyTorch's (TestProbeMatchesPyTorch, internal/weights, allows 10⁻⁴;
+// F(2×2): 1.3·10⁻⁷), and in the input gradient only by 2·10⁻⁵ (BENCH.md).
+func UseWinograd4(c, m, h, w int, train bool) (fwd, dx bool) {
+	switch convEnvChoice() {
+	case convChoiceDirect, convChoiceWinograd2:
+		return false, false
+	case convChoiceWinograd:
+		ok := Winograd4OK(h, w)
+		return ok, ok
+	}
+	pays := Winograd4Pays(c, m, h, w)
+	return pays && !train, pays
+}
+
+// Winograd4OK reports whether Winograd4x4 runs its assembly transforms for
+// h×w images with the active kernel: AVX-512 and Supports4x4. (Elsewhere
+// its Go transforms run, correct but far slower than Winograd2x2.)
+func Winograd4OK(h, w int) bool {
+	return activeConvKind() == convAVX512 && Supports4x4(h, w)
+}
+
+// Winograd4Pays reports whether Winograd4x4 is faster than Winograd2x2 for
+// both the output (c → m channels) and the input gradient of h×w images
+// with the active kernel: Winograd4OK and at least 16 channels in and out.
+// BenchmarkWinograd (BENCH.md, "Winograd F(4×4,3×3): speed per layer")
+// measured it 1.33–1.76× as fast as Winograd2x2 with AVX-512 at the CIFAR
+// stages (16 channels on 32×32 to 64 on 8×8), forward and input gradient;
+// layers with fewer channels run no Winograd by default (WinogradPays).
+func Winograd4Pays(c, m, h, w int) bool {
+	return Winograd4OK(h, w) && min(c, m) >= 16
 }
 
 // WinogradPays reports whether Winograd2x2 with the active kernel is faster

@@ -46,7 +46,6 @@ type Winograd4x4 struct {
 	th, tw     int       // tiles per column and per row of an image
 	rb         int       // tile rows per block, a multiple of 32/tw
 	a          []float32 // the weights of the latest Prepare
-	af         []float32 // PrepareFlipped's flipped weights
 	u          []float32 // transformed weights U [36][m][c]
 	urow       []float32 // Prepare's scratch: U of one output channel [36][c]
 	up         []float32 // U packed for the micro-kernel (winoPackU)
@@ -73,7 +72,7 @@ func (p *Winograd4x4) Prepare(a []float32, m, c, h, w int) {
 		panic("kernels: Winograd4x4.Prepare: weights too short")
 	}
 	a = a[:m*c*9]
-	if p.u != nil && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
+	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
 		return
 	}
 	p.a = append(p.a[:0], a...)
@@ -99,32 +98,13 @@ func (p *Winograd4x4) Prepare(a []float32, m, c, h, w int) {
 	p.upKernel = kr
 }
 
-// PrepareFlipped sets p as Prepare would for the weights of q flipped and
-// transposed, Wf [c, m, 3, 3] with Wf[ch, o, i, j] = a[o, ch, 2-i, 2-j]
-// (the input gradient's convolution, m channels into c), from q's copy of
-// the weights: F(4×4)'s G reversed is not a permutation of G, so U is
-// transformed anew. q must be prepared.
-func (p *Winograd4x4) PrepareFlipped(q *Winograd4x4) {
-	if q.u == nil {
-		panic("kernels: Winograd4x4.PrepareFlipped of an unprepared plan")
-	}
-	p.af = grow(p.af, len(q.a))
-	for o := range q.m {
-		for ch := range q.c {
-			for t := range 9 {
-				p.af[(ch*q.m+o)*9+t] = q.a[(o*q.c+ch)*9+8-t]
-			}
-		}
-	}
-	p.Prepare(p.af, q.c, q.m, q.h, q.w)
-}
-
 // wino4Weight returns U = G g Gᵀ (6×6, row-major) of one 3×3 kernel g
 // (row-major), in float64 rounded once.
 func wino4Weight(g *[9]float32) [36]float32 {
+	const sixth, twentyFourth = 1.0 / 6, 1.0 / 24
 	gt := func(g0, g1, g2 float64) [6]float64 { // G · (g0, g1, g2)
-		return [6]float64{g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6,
-			(g0 + 2*g1 + 4*g2) / 24, (g0 - 2*g1 + 4*g2) / 24, g2}
+		return [6]float64{g0 / 4, -(g0 + g1 + g2) * sixth, -(g0 - g1 + g2) * sixth,
+			(g0 + 2*g1 + 4*g2) * twentyFourth, (g0 - 2*g1 + 4*g2) * twentyFourth, g2}
 	}
 	var t [6][3]float64 // G g
 	for j := range 3 {
@@ -181,7 +161,7 @@ func (p *Winograd4x4) RunEach(out, x []float32, imgs int, scratch []float32, fir
 // runWith is RunEach with the GEMM micro-kernel kr and the transforms that
 // go with it.
 func (p *Winograd4x4) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
-	if p.u == nil {
+	if len(p.u) == 0 {
 		panic("kernels: Winograd4x4.Run before Prepare")
 	}
 	if imgs < 1 {

@@ -123,18 +123,3 @@ func TestWino4Transforms(t *testing.T) {
 		}
 	}
 }
-
-// TestWinograd4x4PrepareFlipped checks that PrepareFlipped gives the U of
-// Prepare on the flipped, transposed weights, bit for bit.
-func TestWinograd4x4PrepareFlipped(t *testing.T) {
-	const m, c = 5, 3
-	r := rand.New(rand.NewPCG(5, 6))
-	a := randSlice(r, m*c*9)
-	var p, q, want Winograd4x4
-	q.Prepare(a, m, c, 8, 16)
-	p.PrepareFlipped(&q)
-	want.Prepare(flipTransposed(a, m, c), c, m, 8, 16)
-	if !equalBits(p.u, want.u) || p.m != c || p.c != m {
-		t.Fatal("PrepareFlipped's U differs from Prepare's of the flipped weights")
-	}
-}

@@ -202,16 +202,18 @@ func TestWinograd2x2Split(t *testing.T) {
 	}
 }
 
-// TestConvEnv checks the values RESEXP_CONV accepts, what UseWinograd
-// answers under each, and the shapes where winogradPays picks Winograd
-// (those where BenchmarkWinograd measured it faster, BENCH.md).
+// TestConvEnv checks the values RESEXP_CONV accepts, what UseWinograd and
+// UseWinograd4 answer under each, and the shapes where winogradPays picks
+// Winograd and Winograd4Pays F(4×4) (those where BenchmarkWinograd
+// measured them faster, BENCH.md).
 func TestConvEnv(t *testing.T) {
 	defer func(c convChoice) { convEnv = c }(convEnvChoice())
 	for _, c := range []struct {
 		v    string
 		want convChoice
 		ok   bool
-	}{{"", convChoiceAuto, true}, {"direct", convChoiceDirect, true}, {"winograd", convChoiceWinograd, true}, {"Winograd", convChoiceAuto, false}, {"fft", convChoiceAuto, false}} {
+	}{{"", convChoiceAuto, true}, {"direct", convChoiceDirect, true}, {"winograd", convChoiceWinograd, true}, {"winograd2", convChoiceWinograd2, true},
+		{"Winograd", convChoiceAuto, false}, {"winograd4", convChoiceAuto, false}, {"fft", convChoiceAuto, false}} {
 		got, err := parseConvEnv(c.v)
 		if got != c.want || (err == nil) != c.ok {
 			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, got, err, c.want, c.ok)
@@ -239,12 +241,29 @@ func TestConvEnv(t *testing.T) {
 		}
 	}
 	for _, s := range benchWinoShapes(1) {
-		pays := WinogradPays(s.c, s.m, s.h, s.w)
-		for choice, want := range map[convChoice]bool{convChoiceAuto: pays, convChoiceDirect: false, convChoiceWinograd: true} {
+		pays, pays4, ok4 := WinogradPays(s.c, s.m, s.h, s.w), Winograd4Pays(s.c, s.m, s.h, s.w), Winograd4OK(s.h, s.w)
+		// UseWinograd, then UseWinograd4's fwd and dx in training, then
+		// its fwd in inference.
+		for choice, want := range map[convChoice][4]bool{convChoiceAuto: {pays, false, pays4, pays4}, convChoiceDirect: {},
+			convChoiceWinograd: {true, ok4, ok4, ok4}, convChoiceWinograd2: {true, false, false, false}} {
 			convEnv = choice
-			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want {
-				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want)
+			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want[0] {
+				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want[0])
 			}
+			fwd, dx := UseWinograd4(s.c, s.m, s.h, s.w, true)
+			fwdEval, _ := UseWinograd4(s.c, s.m, s.h, s.w, false)
+			if got := [4]bool{want[0], fwd, dx, fwdEval}; got != want {
+				t.Errorf("%v, choice %d: UseWinograd4 fwd, dx (train), fwd (eval) = %v, want %v", s, choice, got[1:], want[1:])
+			}
+		}
+	}
+	// F(4×4) where it measured faster than F(2×2): AVX-512, the CIFAR
+	// stages; not the first layer, not 28×28 (no whole 4×4 tiles in a
+	// 16-tile vector), not without AVX-512.
+	for _, s := range benchWinoShapes(1) {
+		want := hasAVX512 && activeConvKind() == convAVX512 && s.c >= 16 && s.h%8 == 0
+		if got := Winograd4Pays(s.c, s.m, s.h, s.w); got != want {
+			t.Errorf("Winograd4Pays(%v) = %v, want %v", s, got, want)
 		}
 	}
 }
@@ -580,8 +599,8 @@ func TestWinoAVX2NoAVX512(t *testing.T) {
 			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
 		}
 	}
-	if seen[true] != 2 || seen[false] != 10 {
-		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 10", seen[true], seen[false])
+	if seen[true] != 2 || seen[false] != 18 { // 10 of Winograd2x2, 8 of Winograd4x4
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 18", seen[true], seen[false])
 	}
 }
 
