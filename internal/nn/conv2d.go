@@ -44,7 +44,8 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // of an inference-mode Forward only (the output of a training step keeps
 // F(2x2)'s smaller rounding errors); with ConvWinograd wherever
 // kernels.Winograd4OK, training too; F(2x2,3x3) (kernels.Winograd2x2)
-// elsewhere, and everywhere with ConvWinograd2 or RESEXP_CONV=winograd2.
+// elsewhere, on every such layer with ConvWinograd2, and wherever Winograd
+// runs with RESEXP_CONV=winograd2 (the default before F(4x4), bit for bit).
 // Either runs on a chunk's images at once, for dx with Wf, and after a
 // Winograd Forward the weight gradient runs F(2x2)'s GradU, which
 // transforms x itself, where that pays
@@ -498,9 +499,8 @@ func (l *Conv2D) winoGradRows(_, lo, hi int) {
 
 // winogradGrad reports whether a Backward after a Winograd Forward computes
 // the weight gradient with Winograd too (kernels.Winograd2x2.GradU): with
-// Algo ConvWinograd or ConvWinograd2, or RESEXP_CONV=winograd or
-// winograd2, wherever the kernels can
-// (GradOK), else where it measured faster (GradPays).
+// Algo ConvWinograd or ConvWinograd2, or RESEXP_CONV=winograd, wherever
+// the kernels can (GradOK), else where it measured faster (GradPays).
 func (l *Conv2D) winogradGrad() bool {
 	if l.Algo == ConvWinograd || l.Algo == ConvWinograd2 {
 		return l.wplan.GradOK()

@@ -622,7 +622,7 @@ func winoStore(row []float32, x int, a, b float32) {
 const (
 	ConvDirect    = "direct"    // Conv3x3 (or im2col and Sgemm)
 	ConvWinograd  = "winograd"  // Winograd for the output and the input gradient: Winograd4x4 wherever Winograd4OK (training too), else Winograd2x2
-	ConvWinograd2 = "winograd2" // Winograd2x2 for the output and the input gradient
+	ConvWinograd2 = "winograd2" // the default without Winograd4x4: Winograd2x2 where it pays, the bits of runs made before Winograd4x4
 )
 
 // convChoice is what RESEXP_CONV asks for.
@@ -641,9 +641,9 @@ var (
 )
 
 // parseConvEnv returns what want, a value of RESEXP_CONV, asks for: "" the
-// faster method per layer, "direct", "winograd" or "winograd2" that one
-// everywhere; anything else is an error naming the variable and the
-// accepted values.
+// faster method per layer, "direct" or "winograd" that one everywhere,
+// "winograd2" the faster of direct and Winograd2x2 per layer; anything else
+// is an error naming the variable and the accepted values.
 func parseConvEnv(want string) (convChoice, error) {
 	switch want {
 	case "":
@@ -682,15 +682,15 @@ func convEnvChoice() convChoice {
 // UseWinograd reports whether a stride-1 3×3 convolution of c-channel h×w
 // images into m channels (and its input gradient, the same convolution from
 // m channels into c) should run Winograd rather than directly:
-// RESEXP_CONV=winograd or winograd2 says yes and RESEXP_CONV=direct no for
-// every shape (direct reproduces runs made before Winograd became a
-// default); unset or empty, WinogradPays decides for the active kernel.
+// RESEXP_CONV=winograd says yes and RESEXP_CONV=direct no for every shape
+// (direct reproduces runs made before Winograd became a default); unset,
+// empty or winograd2, WinogradPays decides for the active kernel.
 // UseWinograd4 then says which Winograd.
 func UseWinograd(c, m, h, w int) bool {
 	switch convEnvChoice() {
 	case convChoiceDirect:
 		return false
-	case convChoiceWinograd, convChoiceWinograd2:
+	case convChoiceWinograd:
 		return true
 	}
 	return WinogradPays(c, m, h, w)
@@ -699,7 +699,8 @@ func UseWinograd(c, m, h, w int) bool {
 // UseWinograd4 reports whether a layer that runs Winograd (UseWinograd)
 // should run Winograd4x4 rather than Winograd2x2 for its output (fwd; in a
 // training-mode step if train) and for its input gradient (dx):
-// RESEXP_CONV=winograd2 (or direct) says no to both, RESEXP_CONV=winograd
+// RESEXP_CONV=winograd2 (or direct) says no to both (winograd2 reproduces
+// runs made before Winograd4x4), RESEXP_CONV=winograd
 // yes to both wherever Winograd4OK; unset or empty, Winograd4Pays decides,
 // except for the output in training, which stays Winograd2x2: F(4×4)'s
 // larger rounding errors in the forward pass of a training step moved

@@ -37,13 +37,13 @@ func (p *Winograd2x2) GradPays() bool { return p.GradOK() && min(p.m, p.c) >= 16
 
 // UseGrad reports whether the weight gradient of a layer that runs
 // Winograd (Winograd2x2, or Winograd4x4 with p set by PrepareSizes) should
-// run GradU: RESEXP_CONV=winograd or winograd2 says yes wherever GradOK,
-// RESEXP_CONV=direct no; unset or empty, GradPays decides.
+// run GradU: RESEXP_CONV=winograd says yes wherever GradOK,
+// RESEXP_CONV=direct no; unset, empty or winograd2, GradPays decides.
 func (p *Winograd2x2) UseGrad() bool {
 	switch convEnvChoice() {
 	case convChoiceDirect:
 		return false
-	case convChoiceWinograd, convChoiceWinograd2:
+	case convChoiceWinograd:
 		return p.GradOK()
 	}
 	return p.GradPays()

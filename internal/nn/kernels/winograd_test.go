@@ -245,7 +245,7 @@ func TestConvEnv(t *testing.T) {
 		// UseWinograd, then UseWinograd4's fwd and dx in training, then
 		// its fwd in inference.
 		for choice, want := range map[convChoice][4]bool{convChoiceAuto: {pays, false, pays4, pays4}, convChoiceDirect: {},
-			convChoiceWinograd: {true, ok4, ok4, ok4}, convChoiceWinograd2: {true, false, false, false}} {
+			convChoiceWinograd: {true, ok4, ok4, ok4}, convChoiceWinograd2: {pays, false, false, false}} {
 			convEnv = choice
 			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want[0] {
 				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want[0])
