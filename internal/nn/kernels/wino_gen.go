@@ -2,10 +2,13 @@
 
 // wino_gen writes winograd_amd64.s: the AVX-512 and AVX2 input and output
 // transforms of Winograd2x2 (winograd.go), vectorised across the tiles of
-// one tile row. Run it with `go generate` in this directory after editing;
-// the contracts are the Go declarations in winograd_amd64.go, and the
-// operation order is that of winoInputGo and winoOutputGo (winograd.go), so
-// that the results are the same bits.
+// one tile row, its weight gradient's kernels (winograd_grad.go), and the
+// AVX-512 transforms of Winograd4x4 (winograd4.go; wino4Input, wino4Output
+// below). Run it with `go generate` in this directory after editing; the
+// contracts are the Go declarations in winograd_amd64.go, and the
+// operation order is that of winoInputGo and winoOutputGo (winograd.go),
+// and of wino4InputGo and wino4OutputGo (winograd4.go), so that the
+// results are the same bits.
 package main
 
 import (
