@@ -906,6 +906,46 @@ func wino4Pieces(tw, z int, piece func(r, off, half int)) {
 	piece(16*z/w, 16*z%w, -1)
 }
 
+// loadArgs emits the loads of arguments, each "name+offset REG" (MOVQ
+// from the frame), or "name+offset REG bytes" for a count of floats made a
+// count of bytes (SHLQ $2).
+func loadArgs(args ...string) {
+	for _, a := range args {
+		f := strings.Fields(a)
+		emit("\tMOVQ %s(FP), %s", f[0], f[1])
+		if len(f) > 2 {
+			emit("\tSHLQ $2, %s", f[1])
+		}
+	}
+}
+
+// loadConsts emits the loads of constant tables into vector registers,
+// each "table REG" (a whole vector) or "table REG bcast" (one float
+// broadcast).
+func loadConsts(consts ...string) {
+	for _, c := range consts {
+		f := strings.Fields(c)
+		op := "VMOVUPS"
+		if len(f) > 2 {
+			op = "VBROADCASTSS"
+		}
+		emit("\t%s %s<>(SB), %s", op, f[0], f[1])
+	}
+}
+
+// wino4LoopEnd emits the end of the channel loop of the F(4×4) transforms:
+// SI and DI advanced by the byte strides in si and di, the channels left
+// in CX counted down, then the return.
+func wino4LoopEnd(name, si, di string) {
+	emit("\tADDQ %s, SI", si)
+	emit("\tADDQ %s, DI", di)
+	emit("\tDECQ CX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
 // wino4Input emits wino4InputT<tw>AVX512 (see winograd_amd64.go).
 //
 // Per channel, for each of the four column blocks of the vector's 64
@@ -925,23 +965,10 @@ func wino4Input(tw int) {
 	s := avx512
 	name := fmt.Sprintf("wino4InputT%dAVX512", tw)
 	header(name, "x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32", 64)
-	emit("\tMOVQ x+0(FP), SI")
-	emit("\tMOVQ hw+8(FP), R8")
-	emit("\tSHLQ $2, R8")
-	emit("\tMOVQ rows+16(FP), AX")
-	emit("\tMOVQ dst+24(FP), DI")
-	emit("\tMOVQ lde+32(FP), R9")
-	emit("\tSHLQ $2, R9")
-	emit("\tMOVQ lddch+40(FP), R10")
-	emit("\tSHLQ $2, R10")
-	emit("\tMOVQ nch+48(FP), CX")
-	emit("\tMOVQ tmp+56(FP), BX")
-	emit("\tVMOVUPS wino4ShiftR<>(SB), Z26")
-	emit("\tVMOVUPS wino4ShiftL<>(SB), Z27")
-	emit("\tVBROADCASTSS wino4Four<>(SB), Z28")
-	emit("\tVBROADCASTSS wino4Two<>(SB), Z29")
-	emit("\tVMOVUPS winoOdd<>(SB), Z30")
-	emit("\tVMOVUPS winoEven<>(SB), Z31")
+	loadArgs("x+0 SI", "hw+8 R8 bytes", "rows+16 AX", "dst+24 DI", "lde+32 R9 bytes",
+		"lddch+40 R10 bytes", "nch+48 CX", "tmp+56 BX")
+	loadConsts("wino4ShiftR Z26", "wino4ShiftL Z27", "wino4Four Z28 bcast", "wino4Two Z29 bcast",
+		"winoOdd Z30", "winoEven Z31")
 	wino4Masks(tw)
 	emit("\tTESTQ CX, CX")
 	emit("\tJLE %sdone", name)
@@ -992,13 +1019,7 @@ func wino4Input(tw int) {
 			}
 		}
 	}
-	emit("\tADDQ R8, SI")
-	emit("\tADDQ R10, DI")
-	emit("\tDECQ CX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	wino4LoopEnd(name, "R8", "R10")
 }
 
 // wino4Output emits wino4OutputT<tw>AVX512 (see winograd_amd64.go).
@@ -1020,22 +1041,9 @@ func wino4Output(tw int) {
 	w := 4 * tw
 	name := fmt.Sprintf("wino4OutputT%dAVX512", tw)
 	header(name, "src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32", 64)
-	emit("\tMOVQ src+0(FP), SI")
-	emit("\tMOVQ lde+8(FP), R9")
-	emit("\tSHLQ $2, R9")
-	emit("\tMOVQ ldsch+16(FP), R10")
-	emit("\tSHLQ $2, R10")
-	emit("\tMOVQ out+24(FP), DI")
-	emit("\tMOVQ hw+32(FP), R8")
-	emit("\tSHLQ $2, R8")
-	emit("\tMOVQ rows+40(FP), AX")
-	emit("\tMOVQ nch+48(FP), CX")
-	emit("\tMOVQ tmp+56(FP), BX")
-	emit("\tVBROADCASTSS wino4Two<>(SB), Z24")
-	emit("\tVBROADCASTSS wino4Four<>(SB), Z25")
-	emit("\tVBROADCASTSS wino4Eight<>(SB), Z26")
-	emit("\tVMOVUPS winoLo<>(SB), Z28")
-	emit("\tVMOVUPS winoHi<>(SB), Z29")
+	loadArgs("src+0 SI", "lde+8 R9 bytes", "ldsch+16 R10 bytes", "out+24 DI", "hw+32 R8 bytes",
+		"rows+40 AX", "nch+48 CX", "tmp+56 BX")
+	loadConsts("wino4Two Z24 bcast", "wino4Four Z25 bcast", "wino4Eight Z26 bcast", "winoLo Z28", "winoHi Z29")
 	emit("\tTESTQ CX, CX")
 	emit("\tJLE %sdone", name)
 	emit("%sch:", name)
@@ -1088,11 +1096,5 @@ func wino4Output(tw int) {
 			})
 		}
 	}
-	emit("\tADDQ R10, SI")
-	emit("\tADDQ R8, DI")
-	emit("\tDECQ CX")
-	emit("\tJNZ %sch", name)
-	emit("%sdone:", name)
-	emit("\tVZEROUPPER")
-	emit("\tRET")
+	wino4LoopEnd(name, "R10", "R8")
 }

@@ -249,18 +249,9 @@ func (p *Winograd2x2) RunEach(out, x []float32, imgs int, scratch []float32, fir
 // runWith is RunEach with the GEMM micro-kernel kr and the transforms that
 // go with it.
 func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
-	if len(p.u) == 0 {
-		panic("kernels: Winograd2x2.Run before Prepare")
-	}
-	if imgs < 1 {
-		return
-	}
 	hw := p.h * p.w
-	if len(x) < imgs*p.c*hw || len(out) < imgs*p.m*hw {
-		panic("kernels: Winograd2x2.Run: input or output too short")
-	}
-	if len(scratch) < p.ScratchSize(imgs) {
-		panic(fmt.Sprintf("kernels: Winograd2x2.Run: scratch has %d floats, want %d", len(scratch), p.ScratchSize(imgs)))
+	if !winoRunArgs("Winograd2x2", len(p.u) > 0, out, x, imgs, p.c, p.m, hw, scratch, p.ScratchSize(imgs)) {
+		return
 	}
 	l, kind := p.layout(imgs), convKindFor(kr)
 	v, mo := scratch[:16*p.c*l.ldv], scratch[16*p.c*l.ldv:16*(p.c+p.m)*l.ldv]
@@ -299,6 +290,27 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 			}
 		}
 	}
+}
+
+// winoRunArgs checks the arguments of the Run of the Winograd plan named
+// plan: it panics unless the plan is prepared and the images x (c channels
+// of hw floats), the output out (m channels) and the scratch (need floats)
+// are long enough for imgs images, and reports whether there is an image
+// to run.
+func winoRunArgs(plan string, prepared bool, out, x []float32, imgs, c, m, hw int, scratch []float32, need int) bool {
+	if !prepared {
+		panic("kernels: " + plan + ".Run before Prepare")
+	}
+	if imgs < 1 {
+		return false
+	}
+	if len(x) < imgs*c*hw || len(out) < imgs*m*hw {
+		panic("kernels: " + plan + ".Run: input or output too short")
+	}
+	if len(scratch) < need {
+		panic(fmt.Sprintf("kernels: %s.Run: scratch has %d floats, want %d", plan, len(scratch), need))
+	}
+	return true
 }
 
 // gemms sets M_e = U_e · V_e for the 16 positions e of a block of nt

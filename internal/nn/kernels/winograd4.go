@@ -161,18 +161,9 @@ func (p *Winograd4x4) RunEach(out, x []float32, imgs int, scratch []float32, fir
 // runWith is RunEach with the GEMM micro-kernel kr and the transforms that
 // go with it.
 func (p *Winograd4x4) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
-	if len(p.u) == 0 {
-		panic("kernels: Winograd4x4.Run before Prepare")
-	}
-	if imgs < 1 {
-		return
-	}
 	hw := p.h * p.w
-	if len(x) < imgs*p.c*hw || len(out) < imgs*p.m*hw {
-		panic("kernels: Winograd4x4.Run: input or output too short")
-	}
-	if len(scratch) < p.ScratchSize(imgs) {
-		panic(fmt.Sprintf("kernels: Winograd4x4.Run: scratch has %d floats, want %d", len(scratch), p.ScratchSize(imgs)))
+	if !winoRunArgs("Winograd4x4", len(p.u) > 0, out, x, imgs, p.c, p.m, hw, scratch, p.ScratchSize(imgs)) {
+		return
 	}
 	l, asm := p.layout(imgs), convKindFor(kr) == convAVX512
 	nv, nm := 36*p.c*l.ldv, 36*p.m*l.ldv

@@ -22,22 +22,14 @@ var wino4Shapes = []winoShape{
 // written; with -v it prints BENCH.md's table for the active kernel,
 // Winograd2x2's error on the same inputs beside it.
 func TestWinograd4x4(t *testing.T) {
-	const u = 1.0 / (1 << 24)
 	t.Logf("kernel %s; errors against the float64 reference: max abs, max abs / max|out|", Kernel())
 	t.Logf("| layer | F(4×4) abs | F(4×4) rel | F(2×2) abs | direct abs | F(4×4) / bound | F(2×2) / bound |")
 	for _, s := range wino4Shapes {
-		r := rand.New(rand.NewPCG(uint64(s.m*s.c), uint64(s.h*s.w+s.n)))
-		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
-		want, absSum := convRef64(x, a, s)
-		bound := float64(9*s.c+4) * u * absSum
+		x, a, want, bound := winoErrCase(s)
 		var p Winograd4x4
 		p.Prepare(a, s.m, s.c, s.h, s.w)
 		for _, kr := range kernelsUnderTest(t) {
-			got := runWino(t, kr, &p, x, s)
-			e, scale := maxErr(got, want)
-			if !(e <= winoBoundTol*bound) {
-				t.Errorf("%v, kernel %s: max error %.3g > %g × bound %.3g", s, kr.name, e, winoBoundTol, bound)
-			}
+			e, scale := checkWinoBound(t, kr, &p, x, s, want, bound)
 			if kr == activeKernel() {
 				var p2 Winograd2x2
 				p2.Prepare(a, s.m, s.c, s.h, s.w)

@@ -153,28 +153,44 @@ func runDirect(x, a []float32, s winoShape) []float32 {
 // error over max|out|, for Winograd and for the direct kernel on the same
 // inputs.
 func TestWinograd2x2(t *testing.T) {
-	const u = 1.0 / (1 << 24)
 	t.Logf("kernel %s; errors against the float64 reference: max abs, max abs / max|out|", Kernel())
 	t.Logf("| layer | winograd abs | winograd rel | direct abs | direct rel | winograd / bound |")
 	for _, s := range winoShapes {
-		r := rand.New(rand.NewPCG(uint64(s.m*s.c), uint64(s.h*s.w+s.n)))
-		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
-		want, absSum := convRef64(x, a, s)
-		bound := float64(9*s.c+4) * u * absSum
+		x, a, want, bound := winoErrCase(s)
 		var p Winograd2x2
 		p.Prepare(a, s.m, s.c, s.h, s.w)
 		for _, kr := range kernelsUnderTest(t) {
-			got := runWino(t, kr, &p, x, s)
-			e, scale := maxErr(got, want)
-			if !(e <= winoBoundTol*bound) {
-				t.Errorf("%v, kernel %s: max error %.3g > %g × bound %.3g", s, kr.name, e, winoBoundTol, bound)
-			}
+			e, scale := checkWinoBound(t, kr, &p, x, s, want, bound)
 			if kr == activeKernel() {
 				d, _ := maxErr(runDirect(x, a, s), want)
 				t.Logf("| %v | %.2e | %.2e | %.2e | %.2e | %.3f |", s, e, e/scale, d, d/scale, e/bound)
 			}
 		}
 	}
+}
+
+// winoErrCase returns the random inputs x and weights a of TestWinograd2x2
+// and TestWinograd4x4 for the shape s (uniform in [-1, 1), seeded by the
+// shape), their float64 convolution, and the worst-case float32 error
+// bound of the direct sum, (9c+4)·u·max Σ|terms|.
+func winoErrCase(s winoShape) (x, a []float32, want []float64, bound float64) {
+	const u = 1.0 / (1 << 24)
+	r := rand.New(rand.NewPCG(uint64(s.m*s.c), uint64(s.h*s.w+s.n)))
+	x, a = randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
+	want, absSum := convRef64(x, a, s)
+	return x, a, want, float64(9*s.c+4) * u * absSum
+}
+
+// checkWinoBound runs p with the kernel kr on the images x of shape s
+// (runWino), fails unless its largest error from want is within
+// winoBoundTol times bound, and returns that error and max|want|.
+func checkWinoBound(t *testing.T, kr *microKernel, p winoPlan, x []float32, s winoShape, want []float64, bound float64) (e, scale float64) {
+	t.Helper()
+	e, scale = maxErr(runWino(t, kr, p, x, s), want)
+	if !(e <= winoBoundTol*bound) {
+		t.Errorf("%v, kernel %s: max error %.3g > %g × bound %.3g", s, kr.name, e, winoBoundTol, bound)
+	}
+	return e, scale
 }
 
 // TestWinograd2x2Split checks that splitting a batch changes no bit: a
