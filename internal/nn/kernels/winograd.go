@@ -732,19 +732,21 @@ func UseWinograd4(c, m, h, w int, train bool) (fwd, dx bool) {
 }
 
 // Winograd4OK reports whether Winograd4x4 runs its assembly transforms for
-// h×w images with the active kernel: AVX-512 and Supports4x4. (Elsewhere
-// its Go transforms run, correct but far slower than Winograd2x2.)
+// h×w images with the active kernel: Supports4x4, and AVX-512, or AVX2 for
+// rows of at most 8 tiles (w ≤ 32; wino4Kind). (Elsewhere its Go
+// transforms run, correct but far slower than Winograd2x2.)
 func Winograd4OK(h, w int) bool {
-	return activeConvKind() == convAVX512 && Supports4x4(h, w)
+	return Supports4x4(h, w) && wino4Kind(activeConvKind(), w/4) != convGo
 }
 
 // Winograd4Pays reports whether Winograd4x4 is faster than Winograd2x2 for
 // both the output (c → m channels) and the input gradient of h×w images
 // with the active kernel: Winograd4OK and at least 16 channels in and out.
 // BenchmarkWinograd (BENCH.md, "Winograd F(4×4,3×3): speed per layer")
-// measured it 1.33–1.76× as fast as Winograd2x2 with AVX-512 at the CIFAR
-// stages (16 channels on 32×32 to 64 on 8×8), forward and input gradient;
-// layers with fewer channels run no Winograd by default (WinogradPays).
+// measured it 1.33–1.76× as fast as Winograd2x2 with AVX-512 and 1.37–2.2×
+// with AVX2 at the CIFAR stages (16 channels on 32×32 to 64 on 8×8),
+// forward and input gradient; layers with fewer channels run no Winograd
+// by default (WinogradPays).
 func Winograd4Pays(c, m, h, w int) bool {
 	return Winograd4OK(h, w) && min(c, m) >= 16
 }

@@ -31,10 +31,11 @@ import "fmt"
 // whole rows), splits the 64 floats of each result into the four column
 // phases of the tiles (and the neighbours' columns 4k-1 and 4k+4), and
 // combines those (· B); the output transform is the reverse. Both run in
-// assembly with AVX-512 (winograd4_amd64.s, from wino_gen.go) and in Go
-// otherwise (wino4InputGo, wino4OutputGo), with the same operations in the
-// same order, so the same bits; the multiplications are by powers of two
-// only (5x is 4x + x), exact, so fused or not they round alike.
+// assembly (winograd_amd64.s, from wino_gen.go) with AVX-512, and with
+// AVX2 for rows of at most 8 tiles (the 16 lanes in two halves of 8), and
+// in Go otherwise (wino4InputGo, wino4OutputGo), with the same operations
+// in the same order, so the same bits; the multiplications are by powers
+// of two only (5x is 4x + x), exact, so fused or not they round alike.
 //
 // As with Winograd2x2, V and M are [channel][position][tile], blocks are
 // whole tile rows across the batch sized for the L2 cache, each output
@@ -165,7 +166,7 @@ func (p *Winograd4x4) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	if !winoRunArgs("Winograd4x4", len(p.u) > 0, out, x, imgs, p.c, p.m, hw, scratch, p.ScratchSize(imgs)) {
 		return
 	}
-	l, asm := p.layout(imgs), convKindFor(kr) == convAVX512
+	l, kind := p.layout(imgs), wino4Kind(convKindFor(kr), p.tw)
 	nv, nm := 36*p.c*l.ldv, 36*p.m*l.ldv
 	v, mo := scratch[:nv], scratch[nv:nv+nm]
 	tmp := scratch[nv+nm:][:wino4Tmp]
@@ -180,12 +181,12 @@ func (p *Winograd4x4) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 		nr := min(l.rb, total-r0)
 		for k := 0; k < nr; k += q {
 			rows := p.inputRows(r0+k, total)
-			wino4Input(asm, p.tw, x, hw, &rows, v[16*k/q:], l.ldv, 36*l.ldv, p.c, tmp)
+			wino4Input(kind, p.tw, x, hw, &rows, v[16*k/q:], l.ldv, 36*l.ldv, p.c, tmp)
 		}
 		winoGemms(kr, w, v, mo, l.ldv, nr*p.tw, tile)
 		for k := 0; k < nr; k += q {
 			rows := p.outputRows(r0+k, total)
-			wino4Output(asm, p.tw, mo[16*k/q:], l.ldv, 36*l.ldv, out, hw, &rows, p.m, tmp)
+			wino4Output(kind, p.tw, mo[16*k/q:], l.ldv, 36*l.ldv, out, hw, &rows, p.m, tmp)
 		}
 		for r := r0; r < r0+nr && done != nil; r++ {
 			if r%p.th == p.th-1 {
@@ -232,14 +233,28 @@ func (p *Winograd4x4) outputRows(r0, total int) (rows wino4Rows) {
 	return rows
 }
 
+// wino4Kind returns the kind of the transforms of Winograd4x4 for tile rows
+// of tw tiles with the GEMM kernel kind: AVX-512 with it, AVX2 with the
+// AVX2 kernel for rows of at most 8 tiles (whole tile rows in an 8-lane
+// half), else the Go transforms (convGo).
+func wino4Kind(kind convKind, tw int) convKind {
+	switch {
+	case kind == convAVX512:
+		return convAVX512
+	case kind == convAVX2 && hasConvAVX2 && tw <= 8:
+		return convAVX2
+	}
+	return convGo
+}
+
 // wino4Input sets V = Bᵀ d B of the 16 tiles of one vector of 16/tw tile
 // rows (rows, inputRows) in nch channels of the images x (channels hw
 // floats apart): tile l's (lane l: tile l%tw of tile row l/tw) V_e at
-// dst[e*lde+ch*lddch+l], e = 6i+j. With asm the AVX-512 transform runs,
-// else wino4InputGo; tmp is a staging area of wino4Tmp floats.
-func wino4Input(asm bool, tw int, x []float32, hw int, rows *wino4Rows, dst []float32, lde, lddch, nch int, tmp []float32) {
+// dst[e*lde+ch*lddch+l], e = 6i+j. The transforms of kind (wino4Kind) run:
+// AVX-512, AVX2 or wino4InputGo; tmp is a staging area of wino4Tmp floats.
+func wino4Input(kind convKind, tw int, x []float32, hw int, rows *wino4Rows, dst []float32, lde, lddch, nch int, tmp []float32) {
 	_ = dst[35*lde+(nch-1)*lddch+15]
-	if !asm {
+	if kind == convGo {
 		wino4InputGo(tw, x, hw, rows, dst, lde, lddch, nch)
 		return
 	}
@@ -250,17 +265,21 @@ func wino4Input(asm bool, tw int, x []float32, hw int, rows *wino4Rows, dst []fl
 			}
 		}
 	}
-	wino4InputAVX512(tw, &x[0], hw, rows, &dst[0], lde, lddch, nch, &tmp[0])
+	if kind == convAVX512 {
+		wino4InputAVX512(tw, &x[0], hw, rows, &dst[0], lde, lddch, nch, &tmp[0])
+		return
+	}
+	wino4InputAVX2(tw, &x[0], hw, rows, &dst[0], lde, lddch, nch, &tmp[0])
 }
 
 // wino4Output writes Y = Aᵀ M A of the 16 tiles of one vector (lanes as in
 // wino4Input) in nch channels, M_e of lane l at src[e*lde+ch*ldsch+l], to
 // out at rows[0][r] + ch*hw + y*4tw + 4k + x (tile k of tile row r), the
-// tile rows whose offset is not -1. With asm the AVX-512 transform runs,
-// else wino4OutputGo.
-func wino4Output(asm bool, tw int, src []float32, lde, ldsch int, out []float32, hw int, rows *wino4Rows, nch int, tmp []float32) {
+// tile rows whose offset is not -1. The transforms of kind (wino4Kind)
+// run: AVX-512, AVX2 or wino4OutputGo.
+func wino4Output(kind convKind, tw int, src []float32, lde, ldsch int, out []float32, hw int, rows *wino4Rows, nch int, tmp []float32) {
 	_ = src[35*lde+(nch-1)*ldsch+15]
-	if !asm {
+	if kind == convGo {
 		wino4OutputGo(tw, src, lde, ldsch, out, hw, rows, nch)
 		return
 	}
@@ -269,7 +288,11 @@ func wino4Output(asm bool, tw int, src []float32, lde, ldsch int, out []float32,
 			_ = out[o+(nch-1)*hw+16*tw-1]
 		}
 	}
-	wino4OutputAVX512(tw, &src[0], lde, ldsch, &out[0], hw, rows, nch, &tmp[0])
+	if kind == convAVX512 {
+		wino4OutputAVX512(tw, &src[0], lde, ldsch, &out[0], hw, rows, nch, &tmp[0])
+		return
+	}
+	wino4OutputAVX2(tw, &src[0], lde, ldsch, &out[0], hw, rows, nch, &tmp[0])
 }
 
 // wino4Bt returns Bᵀ d of a column d of six floats, in the order of the

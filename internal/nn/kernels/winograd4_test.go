@@ -71,18 +71,36 @@ func TestWinograd4x4Split(t *testing.T) {
 	}
 }
 
-// TestWino4Transforms checks that the AVX-512 transforms of Winograd4x4
-// give the same bits as the Go ones (wino4InputGo, wino4OutputGo) for every
-// tile row width, on vectors whose tile rows lie at the top, in the middle
+// TestWino4Transforms checks that the AVX-512 and the AVX2 transforms of
+// Winograd4x4 (those this machine runs) give the same bits as the Go ones
+// (wino4InputGo, wino4OutputGo) for every tile row width they take, on
+// vectors whose tile rows lie at the top, in the middle
 // and at the bottom of the image and past the batch: V of every lane and
 // channel, and the output written into a NaN-filled image, including that
 // nothing but the vector's tile rows' outputs is written.
 func TestWino4Transforms(t *testing.T) {
-	if !hasAVX512 {
-		t.Skip("no AVX-512")
+	var kinds []convKind
+	if hasAVX512 {
+		kinds = append(kinds, convAVX512)
+	}
+	if hasConvAVX2 {
+		kinds = append(kinds, convAVX2)
+	}
+	if len(kinds) == 0 {
+		t.Skip("no assembly transforms")
 	}
 	const nch = 3
+	for _, kind := range kinds {
+		testWino4Transforms(t, kind, nch)
+	}
+}
+
+// testWino4Transforms is TestWino4Transforms for the transforms of kind.
+func testWino4Transforms(t *testing.T, kind convKind, nch int) {
 	for _, tw := range []int{2, 4, 8, 16} {
+		if wino4Kind(kind, tw) != kind {
+			continue
+		}
 		w := 4 * tw
 		h := 4 * max(2, 32/tw) // room for two vectors and a partial one
 		var p Winograd4x4
@@ -95,21 +113,21 @@ func TestWino4Transforms(t *testing.T) {
 			const lde, lddch = 21, 36 * 21
 			got, want := nanSlice(nch*lddch), nanSlice(nch*lddch)
 			tmp := make([]float32, wino4Tmp)
-			wino4Input(true, tw, x, h*w, &rows, got, lde, lddch, nch, tmp)
-			wino4Input(false, tw, x, h*w, &rows, want, lde, lddch, nch, tmp)
+			wino4Input(kind, tw, x, h*w, &rows, got, lde, lddch, nch, tmp)
+			wino4Input(convGo, tw, x, h*w, &rows, want, lde, lddch, nch, tmp)
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("tw %d, tile row %d: input V[%d] = %g, Go %g", tw, r0, i, got[i], want[i])
+					t.Fatalf("kind %d, tw %d, tile row %d: input V[%d] = %g, Go %g", kind, tw, r0, i, got[i], want[i])
 				}
 			}
 			orows := p.outputRows(r0, total)
 			m := randSlice(r, nch*lddch)
 			gy, wy := nanSlice(2*nch*h*w), nanSlice(2*nch*h*w)
-			wino4Output(true, tw, m, lde, lddch, gy, h*w, &orows, nch, tmp)
-			wino4Output(false, tw, m, lde, lddch, wy, h*w, &orows, nch, tmp)
+			wino4Output(kind, tw, m, lde, lddch, gy, h*w, &orows, nch, tmp)
+			wino4Output(convGo, tw, m, lde, lddch, wy, h*w, &orows, nch, tmp)
 			for i := range gy {
 				if math.Float32bits(gy[i]) != math.Float32bits(wy[i]) {
-					t.Fatalf("tw %d, tile row %d: output %d = %g, Go %g", tw, r0, i, gy[i], wy[i])
+					t.Fatalf("kind %d, tw %d, tile row %d: output %d = %g, Go %g", kind, tw, r0, i, gy[i], wy[i])
 				}
 			}
 		}

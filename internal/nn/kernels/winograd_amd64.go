@@ -156,15 +156,52 @@ func wino4OutputT8AVX512(src *float32, lde, ldsch int, out *float32, hw int, row
 //go:noescape
 func wino4OutputT16AVX512(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
 
+// wino4InputT2AVX2 is wino4InputT2AVX512 with AVX2 (no AVX-512
+// instruction), the same operations in the same order; the 16 lanes in
+// two halves of 8.
+//
+//go:noescape
+func wino4InputT2AVX2(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT4AVX2 is wino4InputT2AVX2 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4InputT4AVX2(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT8AVX2 is wino4InputT2AVX2 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4InputT8AVX2(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4OutputT2AVX2 is wino4OutputT2AVX512 with AVX2 (no AVX-512
+// instruction), the same operations in the same order; the 16 lanes in
+// two halves of 8.
+//
+//go:noescape
+func wino4OutputT2AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT4AVX2 is wino4OutputT2AVX2 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4OutputT4AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT8AVX2 is wino4OutputT2AVX2 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4OutputT8AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
 // wino4Inputs and wino4Outputs are the wino4Input and wino4Output kernels
 // for tile rows of 2, 4, 8 and 16 tiles, in that order (wino4Kernel).
 var (
 	wino4Inputs  = [...]func(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32){wino4InputT2AVX512, wino4InputT4AVX512, wino4InputT8AVX512, wino4InputT16AVX512}
 	wino4Outputs = [...]func(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32){wino4OutputT2AVX512, wino4OutputT4AVX512, wino4OutputT8AVX512, wino4OutputT16AVX512}
+
+	wino4InputsAVX2  = [...]func(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32){wino4InputT2AVX2, wino4InputT4AVX2, wino4InputT8AVX2}
+	wino4OutputsAVX2 = [...]func(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32){wino4OutputT2AVX2, wino4OutputT4AVX2, wino4OutputT8AVX2}
 )
 
-// wino4Kernel returns the index in wino4Inputs and wino4Outputs of the
-// kernels for tile rows of tw tiles (2, 4, 8 or 16).
+// wino4Kernel returns the index in wino4Inputs and wino4Outputs (and their
+// AVX2 versions) of the kernels for tile rows of tw tiles (2, 4, 8 or 16).
 func wino4Kernel(tw int) int { return bits.TrailingZeros(uint(tw)) - 1 }
 
 // wino4InputAVX512 calls the wino4Input kernel for tile rows of tw tiles.
@@ -175,4 +212,16 @@ func wino4InputAVX512(tw int, x *float32, hw int, rows *wino4Rows, dst *float32,
 // wino4OutputAVX512 calls the wino4Output kernel for tile rows of tw tiles.
 func wino4OutputAVX512(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
 	wino4Outputs[wino4Kernel(tw)](src, lde, ldsch, out, hw, rows, nch, tmp)
+}
+
+// wino4InputAVX2 calls the AVX2 wino4Input kernel for tile rows of tw ≤ 8
+// tiles.
+func wino4InputAVX2(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	wino4InputsAVX2[wino4Kernel(tw)](x, hw, rows, dst, lde, lddch, nch, tmp)
+}
+
+// wino4OutputAVX2 calls the AVX2 wino4Output kernel for tile rows of tw ≤
+// 8 tiles.
+func wino4OutputAVX2(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
+	wino4OutputsAVX2[wino4Kernel(tw)](src, lde, ldsch, out, hw, rows, nch, tmp)
 }
