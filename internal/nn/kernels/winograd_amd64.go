@@ -1,7 +1,5 @@
 package kernels
 
-import "math/bits"
-
 // winoInputAVX512 is the input transform of Winograd2x2 for nvec vectors of
 // 16 tiles of one tile row in each of nch channels: for vector v and tile k
 // < 16, with q = 2(16v+k), the 4×4 patch d of tile 16v+k is the floats
@@ -190,38 +188,60 @@ func wino4OutputT4AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows 
 //go:noescape
 func wino4OutputT8AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
 
-// wino4Inputs and wino4Outputs are the wino4Input and wino4Output kernels
-// for tile rows of 2, 4, 8 and 16 tiles, in that order (wino4Kernel).
-var (
-	wino4Inputs  = [...]func(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32){wino4InputT2AVX512, wino4InputT4AVX512, wino4InputT8AVX512, wino4InputT16AVX512}
-	wino4Outputs = [...]func(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32){wino4OutputT2AVX512, wino4OutputT4AVX512, wino4OutputT8AVX512, wino4OutputT16AVX512}
-
-	wino4InputsAVX2  = [...]func(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32){wino4InputT2AVX2, wino4InputT4AVX2, wino4InputT8AVX2}
-	wino4OutputsAVX2 = [...]func(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32){wino4OutputT2AVX2, wino4OutputT4AVX2, wino4OutputT8AVX2}
-)
-
-// wino4Kernel returns the index in wino4Inputs and wino4Outputs (and their
-// AVX2 versions) of the kernels for tile rows of tw tiles (2, 4, 8 or 16).
-func wino4Kernel(tw int) int { return bits.TrailingZeros(uint(tw)) - 1 }
-
 // wino4InputAVX512 calls the wino4Input kernel for tile rows of tw tiles.
+// The kernels are called directly, not through a table of func values:
+// through one, rows would escape to the heap (go:noescape holds for direct
+// calls only), an allocation per vector.
 func wino4InputAVX512(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
-	wino4Inputs[wino4Kernel(tw)](x, hw, rows, dst, lde, lddch, nch, tmp)
+	switch tw {
+	case 2:
+		wino4InputT2AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	case 4:
+		wino4InputT4AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	case 8:
+		wino4InputT8AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	default:
+		wino4InputT16AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	}
 }
 
-// wino4OutputAVX512 calls the wino4Output kernel for tile rows of tw tiles.
+// wino4OutputAVX512 calls the wino4Output kernel for tile rows of tw tiles
+// (directly, as wino4InputAVX512).
 func wino4OutputAVX512(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
-	wino4Outputs[wino4Kernel(tw)](src, lde, ldsch, out, hw, rows, nch, tmp)
+	switch tw {
+	case 2:
+		wino4OutputT2AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	case 4:
+		wino4OutputT4AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	case 8:
+		wino4OutputT8AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	default:
+		wino4OutputT16AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	}
 }
 
 // wino4InputAVX2 calls the AVX2 wino4Input kernel for tile rows of tw ≤ 8
-// tiles.
+// tiles (directly, as wino4InputAVX512).
 func wino4InputAVX2(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
-	wino4InputsAVX2[wino4Kernel(tw)](x, hw, rows, dst, lde, lddch, nch, tmp)
+	switch tw {
+	case 2:
+		wino4InputT2AVX2(x, hw, rows, dst, lde, lddch, nch, tmp)
+	case 4:
+		wino4InputT4AVX2(x, hw, rows, dst, lde, lddch, nch, tmp)
+	default:
+		wino4InputT8AVX2(x, hw, rows, dst, lde, lddch, nch, tmp)
+	}
 }
 
 // wino4OutputAVX2 calls the AVX2 wino4Output kernel for tile rows of tw ≤
-// 8 tiles.
+// 8 tiles (directly, as wino4InputAVX512).
 func wino4OutputAVX2(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
-	wino4OutputsAVX2[wino4Kernel(tw)](src, lde, ldsch, out, hw, rows, nch, tmp)
+	switch tw {
+	case 2:
+		wino4OutputT2AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	case 4:
+		wino4OutputT4AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	default:
+		wino4OutputT8AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	}
 }
