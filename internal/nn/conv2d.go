@@ -40,7 +40,7 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
 // everything stays direct. Winograd runs F(4x4,3x3) (kernels.Winograd4x4)
 // where that is faster than F(2x2,3x3) (kernels.UseWinograd4,
-// Winograd4Pays: AVX-512 and the CIFAR stages) for dx, and for the output
+// Winograd4Pays: AVX-512 or AVX2, the CIFAR stages) for dx, and for the output
 // of an inference-mode Forward only (the output of a training step keeps
 // F(2x2)'s smaller rounding errors); with ConvWinograd wherever
 // kernels.Winograd4OK, training too; F(2x2,3x3) (kernels.Winograd2x2)

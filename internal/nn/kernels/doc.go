@@ -50,11 +50,12 @@
 // transformed position, output channels × tiles × input channels) and the
 // output transform. Winograd4x4 (winograd4.go) is F(4×4,3×3) the same way
 // (36 GEMMs, 4×4 tiles from 6×6 patches, whole tile rows of 2 to 16 tiles in
-// a 16-tile vector; AVX-512 transforms from wino_gen.go, Go elsewhere).
+// a 16-tile vector; AVX-512 and AVX2 transforms from wino_gen.go, Go
+// elsewhere).
 // UseWinograd decides per layer shape: RESEXP_CONV=direct or winograd
 // forces one method, and unset (or winograd2), WinogradPays picks Winograd
 // where BenchmarkWinograd measured it faster; UseWinograd4 then picks
-// F(4×4) where Winograd4Pays (AVX-512, the CIFAR stages), for the input
+// F(4×4) where Winograd4Pays (AVX-512 or AVX2, the CIFAR stages), for the input
 // gradient and the inference-mode output. The weight gradient by the
 // same algorithm (winograd_grad.go: GradU per chunk of images, 16 GEMMs of
 // the transformed output gradient dM = A dY Aᵀ with V, then GradWeights)

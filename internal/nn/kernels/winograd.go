@@ -743,7 +743,7 @@ func Winograd4OK(h, w int) bool {
 // both the output (c → m channels) and the input gradient of h×w images
 // with the active kernel: Winograd4OK and at least 16 channels in and out.
 // BenchmarkWinograd (BENCH.md, "Winograd F(4×4,3×3): speed per layer")
-// measured it 1.33–1.76× as fast as Winograd2x2 with AVX-512 and 1.37–2.2×
+// measured it 1.33–1.76× as fast as Winograd2x2 with AVX-512 and 1.37–2.3×
 // with AVX2 at the CIFAR stages (16 channels on 32×32 to 64 on 8×8),
 // forward and input gradient; layers with fewer channels run no Winograd
 // by default (WinogradPays).
