@@ -134,8 +134,8 @@ func (p *Winograd4x4) layout(imgs int) wino4Layout {
 	return wino4Layout{rb: rb, ldv: ceilDiv(rb*p.tw, maxNR) * maxNR}
 }
 
-// wino4Tmp is the length of the transforms' staging area (winoIn4/Out4):
-// 24 vectors of 16 floats.
+// wino4Tmp is the length of the transforms' staging area (wino4Input,
+// wino4Output): 24 vectors of 16 floats.
 const wino4Tmp = 24 * 16
 
 // ScratchSize returns the length of the scratch Run needs for imgs images:
@@ -202,7 +202,7 @@ func (p *Winograd4x4) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 // image or the tile row past the batch.
 type wino4Rows [6][8]int
 
-// inputRows returns the input rows of the vector of tile rows from R0 of
+// inputRows returns the input rows of the vector of tile rows from r0 of
 // total (counted across the batch).
 func (p *Winograd4x4) inputRows(r0, total int) (rows wino4Rows) {
 	for i := range rows {
