@@ -953,6 +953,20 @@ func wino4Pieces(s isa, tw, z int, piece func(r, off, half int)) {
 	piece(f0/w, f0%w, -1)
 }
 
+// wino4Stage emits the moves between the n registers from reg and the
+// staging area at BX (vectors of s's width): register reg+k from or to
+// vector slot(k), loading if load.
+func wino4Stage(s isa, load bool, reg, n int, slot func(k int) int) {
+	for k := range n {
+		at := fmt.Sprintf("%d(BX)", 4*s.lanes*slot(k))
+		if load {
+			emit("\tVMOVUPS %s, %s", at, s.r(reg+k))
+		} else {
+			emit("\tVMOVUPS %s, %s", s.r(reg+k), at)
+		}
+	}
+}
+
 // loadArgs emits the loads of arguments, each "name+offset REG" (MOVQ
 // from the frame), or "name+offset REG bytes" for a count of floats made a
 // count of bytes (SHLQ $2).
@@ -1051,14 +1065,10 @@ func wino4Input(s isa, tw int) {
 				})
 			}
 			wino4Bt(s, [6]int{0, 1, 2, 3, 4, 5}, [6]int{6, 7, 8, 9, 10, 11}, 12, 13, f[1], f[0])
-			for i := range 6 {
-				emit("\tVMOVUPS %s, %d(BX)", s.r(6+i), vb*(4*i+z))
-			}
+			wino4Stage(s, false, 6, 6, func(k int) int { return 4*k + z })
 		}
 		for i := range 6 {
-			for z := range 4 {
-				emit("\tVMOVUPS %d(BX), %s", vb*(4*i+z), s.r(z))
-			}
+			wino4Stage(s, true, 0, 4, func(k int) int { return 4*i + k })
 			deinterleave(s, 0, 1, 0, 4)
 			deinterleave(s, 2, 3, 2, 5)
 			deinterleave(s, 0, 2, 6, 7) // P0, P2
@@ -1117,23 +1127,15 @@ func wino4Output(s isa, tw int) {
 				emit("\tADDQ R9, R11")
 			}
 			wino4At(s, [6]int{0, 1, 2, 3, 4, 5}, [4]int{6, 7, 8, 9}, [4]int{10, 11, 12, 13}, f)
-			for x := range 4 {
-				emit("\tVMOVUPS %s, %d(BX)", s.r(6+x), vb*(4*i+x))
-			}
+			wino4Stage(s, false, 6, 4, func(x int) int { return 4*i + x })
 		}
 		for x := range 4 {
-			for i := range 6 {
-				emit("\tVMOVUPS %d(BX), %s", vb*(4*i+x), s.r(i))
-			}
+			wino4Stage(s, true, 0, 6, func(i int) int { return 4*i + x })
 			wino4At(s, [6]int{0, 1, 2, 3, 4, 5}, [4]int{6, 7, 8, 9}, [4]int{10, 11, 12, 13}, f)
-			for y := range 4 {
-				emit("\tVMOVUPS %s, %d(BX)", s.r(6+y), vb*(4*y+x))
-			}
+			wino4Stage(s, false, 6, 4, func(y int) int { return 4*y + x })
 		}
 		for y := range 4 {
-			for x := range 4 {
-				emit("\tVMOVUPS %d(BX), %s", vb*(4*y+x), s.r(x))
-			}
+			wino4Stage(s, true, 0, 4, func(x int) int { return 4*y + x })
 			interleave(s, 0, 2, 0, 4)
 			interleave(s, 1, 3, 1, 5)
 			interleave(s, 0, 1, 0, 6)

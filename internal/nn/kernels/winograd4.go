@@ -259,17 +259,25 @@ func wino4Input(kind convKind, tw int, x []float32, hw int, rows *wino4Rows, dst
 		return
 	}
 	for i := range rows {
-		for _, o := range rows[i] {
-			if o >= 0 {
-				_ = x[o+(nch-1)*hw+4*tw-1]
-			}
-		}
+		wino4CheckRows(x, rows[i][:], (nch-1)*hw+4*tw, tmp)
 	}
 	if kind == convAVX512 {
 		wino4InputAVX512(tw, &x[0], hw, rows, &dst[0], lde, lddch, nch, &tmp[0])
 		return
 	}
 	wino4InputAVX2(tw, &x[0], hw, rows, &dst[0], lde, lddch, nch, &tmp[0])
+}
+
+// wino4CheckRows panics (index out of range) before the assembly
+// transforms read or write past img or tmp: unless img holds span floats
+// from each offset in offs that is not -1, and tmp wino4Tmp floats.
+func wino4CheckRows(img []float32, offs []int, span int, tmp []float32) {
+	_ = tmp[wino4Tmp-1]
+	for _, o := range offs {
+		if o >= 0 {
+			_ = img[o+span-1]
+		}
+	}
 }
 
 // wino4Output writes Y = Aᵀ M A of the 16 tiles of one vector (lanes as in
@@ -283,11 +291,7 @@ func wino4Output(kind convKind, tw int, src []float32, lde, ldsch int, out []flo
 		wino4OutputGo(tw, src, lde, ldsch, out, hw, rows, nch)
 		return
 	}
-	for _, o := range rows[0] {
-		if o >= 0 {
-			_ = out[o+(nch-1)*hw+16*tw-1]
-		}
-	}
+	wino4CheckRows(out, rows[0][:], (nch-1)*hw+16*tw, tmp)
 	if kind == convAVX512 {
 		wino4OutputAVX512(tw, &src[0], lde, ldsch, &out[0], hw, rows, nch, &tmp[0])
 		return
