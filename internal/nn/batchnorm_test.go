@@ -192,7 +192,7 @@ func TestConvBNTrainingFusionIsExact(t *testing.T) {
 		name   string
 		algo   ConvAlgo
 		im2col bool
-	}{{"direct", ConvDirect, false}, {"winograd", ConvWinograd, false}, {"im2col", ConvDirect, true}} {
+	}{{"direct", ConvDirect, false}, {"winograd", ConvWinograd, false}, {"winograd2", ConvWinograd2, false}, {"im2col", ConvDirect, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			fused, plain := build(tc.algo, tc.im2col), build(tc.algo, tc.im2col)
 			if n := fused.Layers[0].(*Conv2D).fuses(fused.Layers[1:], true); n != 2 {

@@ -32,15 +32,23 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // RESEXP_CONV, and when it is unset takes the method that is faster for the
 // layer's shape with the active kernel (kernels.UseWinograd and
 // WinogradPays: Winograd where BenchmarkWinograd measured it faster);
-// ConvDirect and ConvWinograd force one. With the defaults that makes
+// ConvDirect, ConvWinograd and ConvWinograd2 force one. With the defaults that makes
 // every 3x3 stride-1 layer of the CIFAR nets with 16 or more input and
 // output channels Winograd, on AVX-512 and AVX2 alike, and the first layer
 // (3 input channels) direct; in the MNIST nets the 14x14 and 7x7 stages
 // run Winograd, the 28x28 stage and the first layer (1 channel) direct
 // (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
-// everything stays direct. Winograd runs F(2x2,3x3)
-// (kernels.Winograd2x2) on a chunk's images at once, for dx with Wf, and
-// after a Winograd Forward the weight gradient too where that pays
+// everything stays direct. Winograd runs F(4x4,3x3) (kernels.Winograd4x4)
+// where that is faster than F(2x2,3x3) (kernels.UseWinograd4,
+// Winograd4Pays: AVX-512 or AVX2, the CIFAR stages) for dx, and for the output
+// of an inference-mode Forward only (the output of a training step keeps
+// F(2x2)'s smaller rounding errors); with ConvWinograd wherever
+// kernels.Winograd4OK, training too; F(2x2,3x3) (kernels.Winograd2x2)
+// elsewhere, on every such layer with ConvWinograd2, and wherever Winograd
+// runs with RESEXP_CONV=winograd2 (the default before F(4x4), bit for bit).
+// Either runs on a chunk's images at once, for dx with Wf, and after a
+// Winograd Forward the weight gradient runs F(2x2)'s GradU, which
+// transforms x itself, where that pays
 // (winogradGrad: AVX-512, 16 or more channels, rows of 8, 16 or a multiple
 // of 32 pixels: the CIFAR stages). Its results differ from the direct ones by float32 rounding
 // only (kernels' BENCH.md has the measured errors).
@@ -78,8 +86,10 @@ type Conv2D struct {
 	dpro               *BatchNorm2D        // if not nil, the next Backward writes each image of dout with dpro's dxImage first
 	im2col             bool                // never run as an implicit GEMM (for tests of the im2col path)
 	wino               bool                // this Forward (and its dx) runs Winograd
+	wino4, wino4dx     bool                // ... and that Winograd is F(4x4) (wplan4), and its dx's (wplan4T)
 	winoGrad           bool                // the running Backward's weight gradient runs Winograd
 	wplan, wplanT      kernels.Winograd2x2
+	wplan4, wplan4T    kernels.Winograd4x4
 }
 
 // ConvAlgo selects a Conv2D's method for 3x3, padding-1, stride-1
@@ -87,18 +97,21 @@ type Conv2D struct {
 type ConvAlgo int
 
 const (
-	ConvAuto     ConvAlgo = iota // RESEXP_CONV's choice, else the faster for the shape (kernels.UseWinograd)
-	ConvDirect                   // implicit GEMM or im2col and GEMM
-	ConvWinograd                 // kernels.Winograd2x2 for the output and dx
+	ConvAuto      ConvAlgo = iota // RESEXP_CONV's choice, else the faster for the shape (kernels.UseWinograd)
+	ConvDirect                    // implicit GEMM or im2col and GEMM
+	ConvWinograd                  // Winograd for the output and dx: kernels.Winograd4x4 wherever kernels.Winograd4OK (training too), else Winograd2x2
+	ConvWinograd2                 // kernels.Winograd2x2 for the output and dx
 )
 
-// String returns "auto", "direct" or "winograd".
+// String returns "auto", "direct", "winograd" or "winograd2".
 func (a ConvAlgo) String() string {
 	switch a {
 	case ConvDirect:
 		return kernels.ConvDirect
 	case ConvWinograd:
 		return kernels.ConvWinograd
+	case ConvWinograd2:
+		return kernels.ConvWinograd2
 	}
 	return "auto"
 }
@@ -113,10 +126,49 @@ func (l *Conv2D) winograd() bool {
 	switch l.Algo {
 	case ConvDirect:
 		return false
-	case ConvWinograd:
+	case ConvWinograd, ConvWinograd2:
 		return true
 	}
 	return kernels.UseWinograd(l.C, l.OC, l.g.h, l.g.w)
+}
+
+// winograd4 reports whether a layer that runs Winograd runs F(4x4)
+// (kernels.Winograd4x4) rather than F(2x2) for the output of a Forward
+// (training-mode if train) and for dx: never with ConvWinograd2, wherever
+// the kernels can with ConvWinograd, else as RESEXP_CONV or the measured
+// speed and error say (kernels.UseWinograd4).
+func (l *Conv2D) winograd4(train bool) (fwd, dx bool) {
+	switch l.Algo {
+	case ConvWinograd2:
+		return false, false
+	case ConvWinograd:
+		ok := kernels.Winograd4OK(l.g.h, l.g.w)
+		return ok, ok
+	}
+	return kernels.UseWinograd4(l.C, l.OC, l.g.h, l.g.w, train)
+}
+
+// winoPlan is a prepared Winograd plan, kernels.Winograd2x2 or
+// Winograd4x4.
+type winoPlan interface {
+	ScratchSize(imgs int) int
+	Run(out, x []float32, imgs int, scratch []float32)
+	RunEach(out, x []float32, imgs int, scratch []float32, first int, done func(int))
+}
+
+// fwdPlan returns the Winograd plan of the output, dxPlan that of dx.
+func (l *Conv2D) fwdPlan() winoPlan {
+	if l.wino4 {
+		return &l.wplan4
+	}
+	return &l.wplan
+}
+
+func (l *Conv2D) dxPlan() winoPlan {
+	if l.wino4dx {
+		return &l.wplan4T
+	}
+	return &l.wplanT
 }
 
 // NewConv2D returns a k×k convolution from c to oc channels with the given
@@ -149,7 +201,7 @@ func (l *Conv2D) flipDx() bool { return !l.pointwise() && l.g.same() }
 // Forward returns the convolution of x [N, C, H, W]: [N, OC, OH, OW].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	t0 := layerStart()
-	l.prepare(x)
+	l.prepare(x, train)
 	parallelFor(x.N, l.fwdChunk)
 	layerEnd(l, "fwd", t0)
 	l.endPro()
@@ -210,7 +262,7 @@ func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tenso
 		act = next[1].(*Activation)
 	}
 	t0 := layerStart()
-	l.prepare(x)
+	l.prepare(x, train)
 	y := bn.beginEpilogue(l.out, train, act, addend)
 	l.epi = bn
 	parallelFor(x.N, l.fwdChunk)
@@ -221,8 +273,9 @@ func (l *Conv2D) forwardFused(x *Tensor, train bool, next []Layer, addend *Tenso
 	return y
 }
 
-// prepare sets the geometry, x and the output buffer for a Forward of x.
-func (l *Conv2D) prepare(x *Tensor) {
+// prepare sets the geometry, x, the output buffer and the methods for a
+// Forward of x (training-mode if train).
+func (l *Conv2D) prepare(x *Tensor, train bool) {
 	if x.C != l.C {
 		panic("nn: Conv2D: input channels differ from C")
 	}
@@ -240,10 +293,18 @@ func (l *Conv2D) prepare(x *Tensor) {
 	l.implicit = !l.im2col && l.KH == 3 && l.KW == 3 && l.Pad == 1 &&
 		kernels.StrideOK(x.H, x.W, l.Stride) && kernels.ConvImplicit()
 	l.wino = l.winograd()
+	l.wino4, l.wino4dx = false, false
+	if l.wino {
+		l.wino4, l.wino4dx = l.winograd4(train)
+	}
 	if l.implicit && !l.wino { // with Winograd, only Backward needs plan (see backwardInto)
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, x.H, x.W, l.Stride)
 	}
-	if l.wino {
+	switch {
+	case l.wino4:
+		l.wplan4.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
+		l.wplan.PrepareSizes(l.OC, l.C, x.H, x.W) // for the weight gradient's GradU
+	case l.wino:
 		l.wplan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
 	}
 }
@@ -292,12 +353,13 @@ func (l *Conv2D) forwardImplicitChunk(_, lo, hi int) {
 func (l *Conv2D) forwardWinogradChunk(lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
 	l.produce(lo, hi)
-	buf := getScratch(l.wplan.ScratchSize(hi - lo))
+	p := l.fwdPlan()
+	buf := getScratch(p.ScratchSize(hi - lo))
 	var done func(int)
 	if l.epi != nil {
 		done = l.epiImage
 	}
-	l.wplan.RunEach(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf, lo, done)
+	p.RunEach(l.out.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf, lo, done)
 	putScratch(buf)
 }
 
@@ -309,8 +371,9 @@ func (l *Conv2D) epilogueEpi(n int) { l.epi.epilogueImage(n) }
 // their dout with Wf.
 func (l *Conv2D) dxWinogradChunk(lo, hi int) {
 	xsz, osz := l.x.Size(), l.OC*l.g.oh*l.g.ow
-	buf := getScratch(l.wplanT.ScratchSize(hi - lo))
-	l.wplanT.Run(l.dx.Data[lo*xsz:hi*xsz], l.dout.Data[lo*osz:hi*osz], hi-lo, *buf)
+	p := l.dxPlan()
+	buf := getScratch(p.ScratchSize(hi - lo))
+	p.Run(l.dx.Data[lo*xsz:hi*xsz], l.dout.Data[lo*osz:hi*osz], hi-lo, *buf)
 	putScratch(buf)
 }
 
@@ -363,6 +426,11 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()
 		switch {
+		case l.wino4dx:
+			// U of Wf (F(4x4)'s G reversed is not a permutation of G, so
+			// from Wf itself): Prepare finds it current unless Weight
+			// changed since the last Backward.
+			l.wplan4T.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
 		case l.wino:
 			// U of Wf from that of Weight: Prepare finds it current unless
 			// Weight changed since the Forward.
@@ -431,10 +499,10 @@ func (l *Conv2D) winoGradRows(_, lo, hi int) {
 
 // winogradGrad reports whether a Backward after a Winograd Forward computes
 // the weight gradient with Winograd too (kernels.Winograd2x2.GradU): with
-// Algo ConvWinograd or RESEXP_CONV=winograd wherever the kernels can
-// (GradOK), else where it measured faster (GradPays).
+// Algo ConvWinograd or ConvWinograd2, or RESEXP_CONV=winograd, wherever
+// the kernels can (GradOK), else where it measured faster (GradPays).
 func (l *Conv2D) winogradGrad() bool {
-	if l.Algo == ConvWinograd {
+	if l.Algo == ConvWinograd || l.Algo == ConvWinograd2 {
 		return l.wplan.GradOK()
 	}
 	return l.wplan.UseGrad()

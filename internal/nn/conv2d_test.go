@@ -2,8 +2,10 @@ package nn
 
 import (
 	"fmt"
-	"github.com/resexp/resexp/internal/nn/kernels"
+	"os"
 	"testing"
+
+	"github.com/resexp/resexp/internal/nn/kernels"
 )
 
 // convNaive is the oracle for Conv2D: the direct loops of the convolution
@@ -55,10 +57,11 @@ func convNaive(x, dout *Tensor, w []float32, oc, k, s, p int) (out, dx *Tensor, 
 
 // TestConv2DMatchesNaive checks every way a 3x3 stride-1 convolution can
 // run: the implicit GEMM (where kernels.ConvImplicit holds) and im2col,
-// each with the direct output and dx and with Winograd's.
+// each with the direct output and dx and with Winograd's: F(4x4) where
+// the kernels can (ConvWinograd) and F(2x2) (ConvWinograd2).
 func TestConv2DMatchesNaive(t *testing.T) {
 	for _, implicit := range []bool{true, false} {
-		for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+		for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd, ConvWinograd2} {
 			t.Run(fmt.Sprintf("implicit=%v/algo=%v", implicit, algo), func(t *testing.T) {
 				testConv2DMatchesNaive(t, implicit, algo)
 			})
@@ -109,8 +112,11 @@ func testConv2DMatchesNaive(t *testing.T, implicit bool, algo ConvAlgo) {
 			if tc.k == 3 && tc.p == 1 && kernels.StrideOK(tc.h, tc.w, tc.s) && l.implicit != (implicit && kernels.ConvImplicit()) {
 				t.Fatalf("implicit = %v, want %v", l.implicit, implicit && kernels.ConvImplicit())
 			}
-			if wino := algo == ConvWinograd && tc.k == 3 && tc.s == 1 && tc.p == 1; l.wino != wino {
+			if wino := algo != ConvDirect && tc.k == 3 && tc.s == 1 && tc.p == 1; l.wino != wino {
 				t.Fatalf("wino = %v, want %v", l.wino, wino)
+			}
+			if wino4 := l.wino && algo == ConvWinograd && kernels.Winograd4OK(tc.h, tc.w); l.wino4 != wino4 || l.wino4dx != wino4 {
+				t.Fatalf("wino4, wino4dx = %v, %v, want %v", l.wino4, l.wino4dx, wino4)
 			}
 		})
 	}
@@ -191,5 +197,48 @@ func BenchmarkConv2D(b *testing.B) {
 			}
 			b.ReportMetric(2*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// TestConv2DWinograd4Default checks the default (ConvAuto, RESEXP_CONV
+// unset) where F(4x4) pays (AVX-512, 16 channels on 8x8): a training-mode
+// Forward runs F(2x2) and its Backward F(4x4) for dx, an inference-mode
+// Forward F(4x4); all three against the naive convolution, and the
+// inference-mode output of conv, batch norm and ReLU fused (the
+// convolution's RunEach calling the batch norm's epilogue per image) the
+// same bits as unfused.
+func TestConv2DWinograd4Default(t *testing.T) {
+	if os.Getenv("RESEXP_CONV") != "" || !kernels.Winograd4Pays(16, 16, 8, 8) {
+		t.Skip("F(4x4) is not the default here")
+	}
+	rng := newRand(21)
+	build := func(fusion bool) *Sequential {
+		s := NewSequential(NewConv2D("conv", 16, 16, 3, 1, 1), NewBatchNorm2D("bn", 16), NewActivation(ReLU))
+		randomize(s, newRand(22))
+		s.SetInferenceFusion(fusion)
+		return s
+	}
+	fused, plain := build(true), build(false)
+	l := fused.Layers[0].(*Conv2D)
+	x := randTensor(rng, 5, 16, 8, 8)
+	out := l.Forward(x, true)
+	if !l.wino || l.wino4 || !l.wino4dx {
+		t.Fatalf("training: wino, wino4, wino4dx = %v, %v, %v, want true, false, true", l.wino, l.wino4, l.wino4dx)
+	}
+	dout := randTensor(rng, out.N, out.C, out.H, out.W)
+	dx := l.Backward(dout)
+	wantOut, wantDx, wantDw := convNaive(x, dout, l.Weight.Data, 16, 3, 1, 1)
+	expectClose(t, "train out", out.Data, wantOut.Data, 1e-5)
+	expectClose(t, "dx", dx.Data, wantDx.Data, 1e-5)
+	expectClose(t, "dW", l.Weight.Grad, wantDw, 1e-5)
+	evalOut := l.Forward(x, false)
+	if !l.wino4 {
+		t.Fatal("inference: wino4 = false, want true")
+	}
+	expectClose(t, "eval out", evalOut.Data, wantOut.Data, 1e-5)
+	yf, yp := fused.Forward(x, false), plain.Forward(x, false)
+	expectClose(t, "fused eval", yf.Data, yp.Data, 0)
+	if !fused.Layers[0].(*Conv2D).wino4 || !plain.Layers[0].(*Conv2D).wino4 {
+		t.Fatal("the nets' inference-mode Forward did not run F(4x4)")
 	}
 }

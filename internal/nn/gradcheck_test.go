@@ -32,9 +32,10 @@ const (
 )
 
 // TestGradients checks every gradCase with direct convolutions, and those
-// with a 3x3 stride-1 convolution again with Winograd's.
+// with a 3x3 stride-1 convolution again with Winograd's: F(2x2)
+// (ConvWinograd2), and F(4x4) where the kernels can (ConvWinograd).
 func TestGradients(t *testing.T) {
-	for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+	for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd, ConvWinograd2} {
 		for _, tc := range gradCases(newRand(1)) {
 			if setConvAlgo(tc.layer, algo) == 0 {
 				continue
@@ -46,14 +47,14 @@ func TestGradients(t *testing.T) {
 
 // setConvAlgo sets Algo of every Conv2D in l and returns how many of them
 // run it: all for ConvDirect, the 3x3 stride-1 padding-1 ones for
-// ConvWinograd (and 1 for a layer without any under ConvDirect, so that
-// every case runs once).
+// ConvWinograd and ConvWinograd2 (and 1 for a layer without any under
+// ConvDirect, so that every case runs once).
 func setConvAlgo(l Layer, a ConvAlgo) int {
 	n := 0
 	eachLayer(l, func(l Layer) {
 		if c, ok := l.(*Conv2D); ok {
 			c.Algo = a
-			if a != ConvWinograd || c.winograd() {
+			if a == ConvDirect || c.winograd() {
 				n++
 			}
 		}
@@ -98,6 +99,11 @@ func gradCases(rng *rand.Rand) []gradCase {
 		{"Net/residual/relu", layer(tinyNet(true, ReLU)), x(3, 3, 5, 5), []uint8{0, 2, 1}, false},
 		{"Net/plain/tanh", layer(tinyNet(false, Tanh)), x(3, 3, 5, 5), []uint8{0, 2, 1}, false},
 		{"Net/residual/sigmoid", layer(tinyNet(true, Sigmoid)), x(3, 3, 5, 5), []uint8{0, 2, 1}, false},
+		// Whole 4x4 tiles in rows of 2 and 4 (kernels.Supports4x4): F(4x4)
+		// under ConvWinograd where the kernels run it (last, so the cases
+		// above draw the same numbers).
+		{"Conv2D/3x3s1p1/4x8", layer(NewConv2D("conv", 3, 4, 3, 1, 1)), x(2, 3, 4, 8), nil, false},
+		{"Residual/identity/8x16", layer(NewResidual(tinyBody(4, 4, 1, ReLU), nil, NewActivation(ReLU))), x(2, 4, 8, 16), nil, false},
 	}
 }
 

@@ -84,9 +84,10 @@ func toBits(v []float32) []uint32 {
 
 // TestDeterministicAcrossGOMAXPROCS checks that one training step gives the
 // same bits whether one goroutine or several run the chunks (batch 13 makes
-// the chunks unequal), with direct convolutions and with Winograd's.
+// the chunks unequal), with direct convolutions and with Winograd's (F(4x4)
+// where the kernels can, and F(2x2)).
 func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
-	for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd} {
+	for _, algo := range []ConvAlgo{ConvDirect, ConvWinograd, ConvWinograd2} {
 		want := stepBits(1, algo)
 		for _, procs := range []int{2, 3, 8} {
 			got := stepBits(procs, algo)

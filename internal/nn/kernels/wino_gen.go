@@ -2,10 +2,13 @@
 
 // wino_gen writes winograd_amd64.s: the AVX-512 and AVX2 input and output
 // transforms of Winograd2x2 (winograd.go), vectorised across the tiles of
-// one tile row. Run it with `go generate` in this directory after editing;
-// the contracts are the Go declarations in winograd_amd64.go, and the
-// operation order is that of winoInputGo and winoOutputGo (winograd.go), so
-// that the results are the same bits.
+// one tile row, its weight gradient's kernels (winograd_grad.go), and the
+// AVX-512 transforms of Winograd4x4 (winograd4.go; wino4Input, wino4Output
+// below). Run it with `go generate` in this directory after editing; the
+// contracts are the Go declarations in winograd_amd64.go, and the
+// operation order is that of winoInputGo and winoOutputGo (winograd.go),
+// and of wino4InputGo and wino4OutputGo (winograd4.go), so that the
+// results are the same bits.
 package main
 
 import (
@@ -49,6 +52,15 @@ func main() {
 		gradOut(g)
 	}
 	dot4x4()
+	wino4Tables()
+	for _, tw := range []int{2, 4, 8, 16} {
+		wino4Input(avx512, tw)
+		wino4Output(avx512, tw)
+	}
+	for _, tw := range []int{2, 4, 8} {
+		wino4Input(avx2, tw)
+		wino4Output(avx2, tw)
+	}
 	if err := os.WriteFile("winograd_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -794,4 +806,360 @@ func header(name, args string, frame int) {
 	emit("")
 	emit("// func %s(%s)", name, args)
 	emit("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+}
+
+// wino4Tables emits the constants of the F(4×4) transforms: the factors 2,
+// 4 and 8 (one float, broadcast by the AVX-512 code, and 8 of each, memory
+// operands of the AVX2 code), the zero vector the AVX2 code blends in, and
+// the VPERMPS indices that move every lane up (wino4ShiftR: lane l takes
+// lane l-1) or down (wino4ShiftL: l+1) by one, 16 lanes (the AVX2 code
+// reads the first 8 of wino4ShiftR, and of wino4ShiftL8).
+func wino4Tables() {
+	emit("")
+	for _, c := range []struct {
+		name string
+		bits uint32
+	}{{"wino4Two", 0x40000000}, {"wino4Four", 0x40800000}, {"wino4Eight", 0x41000000}, {"wino4Zero", 0}} {
+		for i := range 8 {
+			emit("DATA %s<>+%d(SB)/4, $0x%08x", c.name, 4*i, c.bits)
+		}
+		emit("GLOBL %s<>(SB), RODATA|NOPTR, $32", c.name)
+	}
+	shift := func(name string, n, by int) {
+		emit("")
+		for i := range n {
+			emit("DATA %s<>+%d(SB)/4, $%d", name, 4*i, min(max(i+by, 0), n-1))
+		}
+		emit("GLOBL %s<>(SB), RODATA|NOPTR, $%d", name, 4*n)
+	}
+	shift("wino4ShiftR", 16, -1)
+	shift("wino4ShiftL", 16, 1)
+	shift("wino4ShiftL8", 8, 1)
+}
+
+// wino4Regs are the operands of the factors 2, 4 and 8 in the F(4×4)
+// transforms: registers filled once with AVX-512, memory with AVX2 (16
+// registers leave none to spare).
+func wino4Factors(s isa, two, four, eight string) [3]string {
+	if s == avx512 {
+		return [3]string{two, four, eight}
+	}
+	return [3]string{"wino4Two<>(SB)", "wino4Four<>(SB)", "wino4Eight<>(SB)"}
+}
+
+// wino4Bt emits o = Bᵀ d of F(4×4) on six vectors (winograd4.go's wino4Bt,
+// the same operations in the same order), with t0 and t1 temporaries and
+// the factors 4 and 2 at the operands f4 and f2; o must not overlap d.
+func wino4Bt(s isa, d, o [6]int, t0, t1 int, f4, f2 string) {
+	z := s.r
+	emit("\tVSUBPS %s, %s, %s", z(d[2]), z(d[4]), z(t0)) // s = d4 - d2
+	emit("\tVSUBPS %s, %s, %s", z(d[2]), z(d[0]), z(t1))
+	emit("\tVMOVAPS %s, %s", z(t0), z(o[0]))
+	emit("\tVFMADD231PS %s, %s, %s", f4, z(t1), z(o[0])) // s + 4(d0-d2)
+	emit("\tVADDPS %s, %s, %s", z(d[2]), z(d[1]), z(t1))
+	emit("\tVADDPS %s, %s, %s", z(d[4]), z(d[3]), z(o[1]))
+	emit("\tVFNMADD231PS %s, %s, %s", f4, z(t1), z(o[1])) // (d3+d4) - 4(d1+d2)
+	emit("\tVSUBPS %s, %s, %s", z(d[2]), z(d[1]), z(t1))
+	emit("\tVSUBPS %s, %s, %s", z(d[3]), z(d[4]), z(o[2]))
+	emit("\tVFMADD231PS %s, %s, %s", f4, z(t1), z(o[2])) // (d4-d3) + 4(d1-d2)
+	emit("\tVSUBPS %s, %s, %s", z(d[3]), z(d[1]), z(t1)) // u = d1 - d3
+	emit("\tVMOVAPS %s, %s", z(t0), z(o[3]))
+	emit("\tVFNMADD231PS %s, %s, %s", f2, z(t1), z(o[3])) // s - 2u
+	emit("\tVMOVAPS %s, %s", z(t0), z(o[4]))
+	emit("\tVFMADD231PS %s, %s, %s", f2, z(t1), z(o[4])) // s + 2u
+	emit("\tVSUBPS %s, %s, %s", z(d[3]), z(d[5]), z(o[5]))
+	emit("\tVFMADD231PS %s, %s, %s", f4, z(t1), z(o[5])) // (d5-d3) + 4u
+}
+
+// wino4At emits o = Aᵀ m of F(4×4) on six vectors (winograd4.go's wino4At,
+// the same operations in the same order), with t0-t3 temporaries and the
+// factors 2, 4 and 8 at the operands f; o must not overlap m.
+func wino4At(s isa, m [6]int, o [4]int, t [4]int, f [3]string) {
+	z := s.r
+	emit("\tVADDPS %s, %s, %s", z(m[2]), z(m[1]), z(t[0])) // a
+	emit("\tVSUBPS %s, %s, %s", z(m[2]), z(m[1]), z(t[1])) // b
+	emit("\tVADDPS %s, %s, %s", z(m[4]), z(m[3]), z(t[2])) // c
+	emit("\tVSUBPS %s, %s, %s", z(m[4]), z(m[3]), z(t[3])) // d
+	emit("\tVADDPS %s, %s, %s", z(t[0]), z(m[0]), z(o[0]))
+	emit("\tVADDPS %s, %s, %s", z(t[2]), z(o[0]), z(o[0])) // (m0+a)+c
+	emit("\tVMOVAPS %s, %s", z(t[1]), z(o[1]))
+	emit("\tVFMADD231PS %s, %s, %s", f[0], z(t[3]), z(o[1])) // b + 2d
+	emit("\tVMOVAPS %s, %s", z(t[0]), z(o[2]))
+	emit("\tVFMADD231PS %s, %s, %s", f[1], z(t[2]), z(o[2])) // a + 4c
+	emit("\tVMOVAPS %s, %s", z(t[1]), z(o[3]))
+	emit("\tVFMADD231PS %s, %s, %s", f[2], z(t[3]), z(o[3]))
+	emit("\tVADDPS %s, %s, %s", z(m[5]), z(o[3]), z(o[3])) // (b+8d)+m5
+}
+
+// wino4LaneMasks returns the lanes of a vector of tile rows of tw tiles
+// (lanes of them) that are not first in their tile row, and those that are
+// not last, as bits.
+func wino4LaneMasks(tw, lanes int) (first, last uint16) {
+	for l := range lanes {
+		if l%tw != 0 {
+			first |= 1 << l
+		}
+		if l%tw != tw-1 {
+			last |= 1 << l
+		}
+	}
+	return first, last
+}
+
+// wino4Shifts emits the columns 4k-1 (dst0: the phase P3 in p3 one lane up)
+// and 4k+4 (dst5: P0 in p0 one lane down) of the tiles of a vector of tile
+// rows of tw tiles, zero at a tile row's first and last lane: with AVX-512
+// VPERMPS under the zeroing masks K1 and K2 (wino4Masks) with the indices
+// in Z26 and Z27; with AVX2 VPERMPS with the indices loaded into the
+// destination, then the zero vector blended into the lanes to clear.
+func wino4Shifts(s isa, tw, p3, p0, dst0, dst5 int) {
+	z := s.r
+	if s == avx512 {
+		emit("\tVPERMPS.Z %s, Z26, K1, %s", z(p3), z(dst0))
+		emit("\tVPERMPS.Z %s, Z27, K2, %s", z(p0), z(dst5))
+		return
+	}
+	first, last := wino4LaneMasks(tw, 8)
+	emit("\tVMOVUPS wino4ShiftR<>(SB), %s", z(dst0))
+	emit("\tVPERMPS %s, %s, %s", z(p3), z(dst0), z(dst0))
+	emit("\tVBLENDPS $%d, wino4Zero<>(SB), %s, %s", ^first&0xff, z(dst0), z(dst0))
+	emit("\tVMOVUPS wino4ShiftL8<>(SB), %s", z(dst5))
+	emit("\tVPERMPS %s, %s, %s", z(p0), z(dst5), z(dst5))
+	emit("\tVBLENDPS $%d, wino4Zero<>(SB), %s, %s", ^last&0xff, z(dst5), z(dst5))
+}
+
+// wino4Masks emits the lane masks of a 16-lane vector of tile rows of tw
+// tiles into K1 (the lanes not first in their tile row) and K2 (not last).
+func wino4Masks(tw int) {
+	first, last := wino4LaneMasks(tw, 16)
+	emit("\tMOVL $%d, DX", first)
+	emit("\tKMOVW DX, K1")
+	emit("\tMOVL $%d, DX", last)
+	emit("\tKMOVW DX, K2")
+}
+
+// wino4Pieces calls piece(r, off, half) for each image row piece of the
+// vector register z of a 16-lane vector of tile rows of tw tiles (floats
+// lanes·z.. of the 64, lanes·4 a register of s): row r at float offset off
+// in it; half is -1 for a whole register, else 0 or 1 for the low or high
+// 8 floats (AVX-512, rows of 8 floats).
+func wino4Pieces(s isa, tw, z int, piece func(r, off, half int)) {
+	w, f0 := 4*tw, s.lanes*z
+	if w < s.lanes {
+		piece(f0/w, 0, 0)
+		piece(f0/w+1, 0, 1)
+		return
+	}
+	piece(f0/w, f0%w, -1)
+}
+
+// wino4Stage emits the moves between the n registers from reg and the
+// staging area at BX (vectors of s's width): register reg+k from or to
+// vector slot(k), loading if load.
+func wino4Stage(s isa, load bool, reg, n int, slot func(k int) int) {
+	for k := range n {
+		at := fmt.Sprintf("%d(BX)", 4*s.lanes*slot(k))
+		if load {
+			emit("\tVMOVUPS %s, %s", at, s.r(reg+k))
+		} else {
+			emit("\tVMOVUPS %s, %s", s.r(reg+k), at)
+		}
+	}
+}
+
+// loadArgs emits the loads of arguments, each "name+offset REG" (MOVQ
+// from the frame), or "name+offset REG bytes" for a count of floats made a
+// count of bytes (SHLQ $2).
+func loadArgs(args ...string) {
+	for _, a := range args {
+		f := strings.Fields(a)
+		emit("\tMOVQ %s(FP), %s", f[0], f[1])
+		if len(f) > 2 {
+			emit("\tSHLQ $2, %s", f[1])
+		}
+	}
+}
+
+// loadConsts emits the loads of constant tables into vector registers,
+// each "table REG" (a whole vector) or "table REG bcast" (one float
+// broadcast).
+func loadConsts(consts ...string) {
+	for _, c := range consts {
+		f := strings.Fields(c)
+		op := "VMOVUPS"
+		if len(f) > 2 {
+			op = "VBROADCASTSS"
+		}
+		emit("\t%s %s<>(SB), %s", op, f[0], f[1])
+	}
+}
+
+// wino4LoopEnd emits the end of the channel loop of the F(4×4) transforms:
+// SI and DI advanced by the byte strides in si and di, the channels left
+// in CX counted down, then the return.
+func wino4LoopEnd(name, si, di string) {
+	emit("\tADDQ %s, SI", si)
+	emit("\tADDQ %s, DI", di)
+	emit("\tDECQ CX")
+	emit("\tJNZ %sch", name)
+	emit("%sdone:", name)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// wino4Input emits wino4InputT<tw><ISA> (see winograd_amd64.go).
+//
+// Per channel and per part of the 16-lane vector (all of it with AVX-512,
+// each 8-lane half with AVX2, its 32 floats): for each of its four vector
+// registers' worth of floats, the six input rows' pieces (zero where the
+// row is -1) are loaded and combined (Bᵀ d) and the six results staged at
+// tmp; then for each row of Bᵀ d its four registers are split into the
+// column phases P0-P3 (lane k: float 4k+p, the 4-way deinterleave), the
+// tile's columns 4k-1 and 4k+4 joined to them (wino4Shifts), combined
+// (· B) and stored.
+//
+// Registers: AX the rows, SI the channel's input, R8 the channel stride,
+// DI the channel's destination, R9 the position stride, R10 the channel
+// stride of the destination (bytes), R11 the store pointer, BX tmp, CX the
+// channels left, DX a row's offset. AVX-512: Z26/Z27 the shift indices,
+// Z28/Z29 the factors 4 and 2, Z30/Z31 the deinterleave indices, K1/K2 the
+// lane masks. AVX2: the factors and shift indices from memory.
+func wino4Input(s isa, tw int) {
+	name := fmt.Sprintf("wino4InputT%d%s", tw, s.suffix)
+	vb := 4 * s.lanes
+	header(name, "x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32", 64)
+	loadArgs("x+0 SI", "hw+8 R8 bytes", "rows+16 AX", "dst+24 DI", "lde+32 R9 bytes",
+		"lddch+40 R10 bytes", "nch+48 CX", "tmp+56 BX")
+	f := wino4Factors(s, "Z29", "Z28", "")
+	if s == avx512 {
+		loadConsts("wino4ShiftR Z26", "wino4ShiftL Z27", "wino4Four Z28 bcast", "wino4Two Z29 bcast",
+			"winoOdd Z30", "winoEven Z31")
+		wino4Masks(tw)
+	}
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	label := 0
+	for part := range 16 / s.lanes {
+		for z := range 4 {
+			for i := range 6 {
+				if s == avx512 { // VXORPS of Z registers is AVX512DQ
+					emit("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+				} else {
+					emit("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
+				}
+				wino4Pieces(s, tw, 4*part+z, func(r, off, half int) {
+					label++
+					emit("\tMOVQ %d(AX), DX", 8*(8*i+r))
+					emit("\tTESTQ DX, DX")
+					emit("\tJS %sskip%d", name, label)
+					switch half {
+					case -1:
+						emit("\tVMOVUPS %d(SI)(DX*4), %s", 4*off, s.r(i))
+					case 0:
+						emit("\tVMOVUPS (SI)(DX*4), Y%d", i)
+					default:
+						emit("\tVINSERTF64X4 $1, (SI)(DX*4), Z%d, Z%d", i, i)
+					}
+					emit("%sskip%d:", name, label)
+				})
+			}
+			wino4Bt(s, [6]int{0, 1, 2, 3, 4, 5}, [6]int{6, 7, 8, 9, 10, 11}, 12, 13, f[1], f[0])
+			wino4Stage(s, false, 6, 6, func(k int) int { return 4*k + z })
+		}
+		for i := range 6 {
+			wino4Stage(s, true, 0, 4, func(k int) int { return 4*i + k })
+			deinterleave(s, 0, 1, 0, 4)
+			deinterleave(s, 2, 3, 2, 5)
+			deinterleave(s, 0, 2, 6, 7) // P0, P2
+			deinterleave(s, 4, 5, 8, 9) // P1, P3
+			wino4Shifts(s, tw, 9, 6, 10, 11)
+			wino4Bt(s, [6]int{10, 6, 8, 7, 9, 11}, [6]int{0, 1, 2, 3, 4, 5}, 12, 13, f[1], f[0])
+			emit("\tMOVQ R9, DX")
+			emit("\tIMULQ $%d, DX", 6*i)
+			emit("\tLEAQ %d(DI)(DX*1), R11", vb*part)
+			for j := range 6 {
+				emit("\tVMOVUPS %s, (R11)", s.r(j))
+				if j < 5 {
+					emit("\tADDQ R9, R11")
+				}
+			}
+		}
+	}
+	wino4LoopEnd(name, "R8", "R10")
+}
+
+// wino4Output emits wino4OutputT<tw><ISA> (see winograd_amd64.go).
+//
+// Per channel and per part of the 16-lane vector (as in wino4Input): each
+// row i of M combined (· A) into S[i][x], staged at tmp (vector 4i+x);
+// each column x of S combined (Aᵀ) into Y[y][x], staged at vector 4y+x
+// (over S[y][x], already read); then for each output row y of the tiles,
+// Y[y][0..3] interleaved into the part's floats of the vector's tile rows
+// (lane k's four floats at 4k) and stored to the tile rows whose offset is
+// not -1.
+//
+// Registers: SI the channel's M, R9 the position stride, R10 the channel
+// stride of M, DI the channel's output, R8 its channel stride (bytes),
+// R11 the load pointer, AX the rows, BX tmp, CX the channels left, DX a
+// row's offset. AVX-512: Z24-Z26 the factors 2, 4, 8, Z28/Z29 the
+// interleave indices; AVX2: the factors from memory, Y12/Y13 the
+// interleave's temporaries.
+func wino4Output(s isa, tw int) {
+	w, vb := 4*tw, 4*s.lanes
+	name := fmt.Sprintf("wino4OutputT%d%s", tw, s.suffix)
+	header(name, "src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32", 64)
+	loadArgs("src+0 SI", "lde+8 R9 bytes", "ldsch+16 R10 bytes", "out+24 DI", "hw+32 R8 bytes",
+		"rows+40 AX", "nch+48 CX", "tmp+56 BX")
+	f := wino4Factors(s, "Z24", "Z25", "Z26")
+	if s == avx512 {
+		loadConsts("wino4Two Z24 bcast", "wino4Four Z25 bcast", "wino4Eight Z26 bcast", "winoLo Z28", "winoHi Z29")
+	}
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	label := 0
+	for part := range 16 / s.lanes {
+		emit("\tLEAQ %d(SI), R11", vb*part)
+		for i := range 6 {
+			for j := range 6 {
+				emit("\tVMOVUPS (R11), %s", s.r(j))
+				emit("\tADDQ R9, R11")
+			}
+			wino4At(s, [6]int{0, 1, 2, 3, 4, 5}, [4]int{6, 7, 8, 9}, [4]int{10, 11, 12, 13}, f)
+			wino4Stage(s, false, 6, 4, func(x int) int { return 4*i + x })
+		}
+		for x := range 4 {
+			wino4Stage(s, true, 0, 6, func(i int) int { return 4*i + x })
+			wino4At(s, [6]int{0, 1, 2, 3, 4, 5}, [4]int{6, 7, 8, 9}, [4]int{10, 11, 12, 13}, f)
+			wino4Stage(s, false, 6, 4, func(y int) int { return 4*y + x })
+		}
+		for y := range 4 {
+			wino4Stage(s, true, 0, 4, func(x int) int { return 4*y + x })
+			interleave(s, 0, 2, 0, 4)
+			interleave(s, 1, 3, 1, 5)
+			interleave(s, 0, 1, 0, 6)
+			interleave(s, 4, 5, 4, 7)
+			for z, reg := range [4]int{0, 6, 4, 7} {
+				wino4Pieces(s, tw, 4*part+z, func(r, off, half int) {
+					label++
+					emit("\tMOVQ %d(AX), DX", 8*r)
+					emit("\tTESTQ DX, DX")
+					emit("\tJS %sskip%d", name, label)
+					at := fmt.Sprintf("%d(DI)(DX*4)", 4*(off+y*w))
+					switch half {
+					case -1:
+						emit("\tVMOVUPS %s, %s", s.r(reg), at)
+					case 0:
+						emit("\tVMOVUPS Y%d, %s", reg, at)
+					default:
+						emit("\tVEXTRACTF64X4 $1, Z%d, Y8", reg)
+						emit("\tVMOVUPS Y8, %s", at)
+					}
+					emit("%sskip%d:", name, label)
+				})
+			}
+		}
+	}
+	wino4LoopEnd(name, "R10", "R8")
 }

@@ -77,7 +77,7 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 		panic("kernels: Winograd2x2.Prepare: weights too short")
 	}
 	a = a[:m*c*9]
-	if p.u != nil && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
+	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
 		return
 	}
 	p.a = append(p.a[:0], a...)
@@ -112,7 +112,7 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 // and is otherwise as close to the exact U. q must be prepared; p's next
 // Prepare transforms its weights anew.
 func (p *Winograd2x2) PrepareFlipped(q *Winograd2x2) {
-	if q.u == nil {
+	if len(q.u) == 0 {
 		panic("kernels: Winograd2x2.PrepareFlipped of an unprepared plan")
 	}
 	m, c := q.c, q.m // p's output and input channels
@@ -132,6 +132,18 @@ func (p *Winograd2x2) PrepareFlipped(q *Winograd2x2) {
 	p.packU(activeKernel())
 }
 
+// PrepareSizes sets p's sizes only, as Prepare would for m output and c
+// input channels of h×w images, for GradU and GradWeights, which use no
+// weights (a layer whose output runs Winograd4x4). Run and PrepareFlipped
+// panic until the next Prepare, which transforms its weights anew.
+func (p *Winograd2x2) PrepareSizes(m, c, h, w int) {
+	if m < 1 || c < 1 || h < 1 || w < 1 {
+		panic("kernels: Winograd2x2.PrepareSizes: sizes must be positive")
+	}
+	p.a, p.u = p.a[:0], p.u[:0]
+	p.setSizes(m, c, h, w)
+}
+
 // setSizes sets the sizes of p and what follows from them: the tiles, the
 // block and the column masks.
 func (p *Winograd2x2) setSizes(m, c, h, w int) {
@@ -147,15 +159,22 @@ func (p *Winograd2x2) setSizes(m, c, h, w int) {
 	p.gmasks = winoGroupMasks(p.tw)
 }
 
-// packU packs U for the micro-kernel kr: for each position e, the m×c
-// matrix U_e as ceil(m/mr) panels of c×mr floats (packA's layout).
+// packU packs U for the micro-kernel kr (winoPackU).
 func (p *Winograd2x2) packU(kr *microKernel) {
-	mpad := ceilDiv(p.m, kr.mr) * kr.mr
-	p.up = grow(p.up, 16*mpad*p.c)
-	for e := range 16 {
-		packA(p.up[e*mpad*p.c:], p.u[e*p.m*p.c:], p.c, false, 0, p.m, 0, p.c, kr.mr)
-	}
+	p.up = winoPackU(p.up, p.u, 16, p.m, p.c, kr)
 	p.upKernel = kr
+}
+
+// winoPackU packs U [npos][m][c] for the micro-kernel kr into up (grown if
+// short) and returns it: for each position e, the m×c matrix U_e as
+// ceil(m/mr) panels of c×mr floats (packA's layout).
+func winoPackU(up, u []float32, npos, m, c int, kr *microKernel) []float32 {
+	mpad := ceilDiv(m, kr.mr) * kr.mr
+	up = grow(up, npos*mpad*c)
+	for e := range npos {
+		packA(up[e*mpad*c:], u[e*m*c:], c, false, 0, m, 0, c, kr.mr)
+	}
+	return up
 }
 
 // equalBits reports whether a and b hold the same float32 bit patterns.
@@ -230,18 +249,9 @@ func (p *Winograd2x2) RunEach(out, x []float32, imgs int, scratch []float32, fir
 // runWith is RunEach with the GEMM micro-kernel kr and the transforms that
 // go with it.
 func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int)) {
-	if p.u == nil {
-		panic("kernels: Winograd2x2.Run before Prepare")
-	}
-	if imgs < 1 {
-		return
-	}
 	hw := p.h * p.w
-	if len(x) < imgs*p.c*hw || len(out) < imgs*p.m*hw {
-		panic("kernels: Winograd2x2.Run: input or output too short")
-	}
-	if len(scratch) < p.ScratchSize(imgs) {
-		panic(fmt.Sprintf("kernels: Winograd2x2.Run: scratch has %d floats, want %d", len(scratch), p.ScratchSize(imgs)))
+	if !winoRunArgs("Winograd2x2", len(p.u) > 0, out, x, imgs, p.c, p.m, hw, scratch, p.ScratchSize(imgs)) {
+		return
 	}
 	l, kind := p.layout(imgs), convKindFor(kr)
 	v, mo := scratch[:16*p.c*l.ldv], scratch[16*p.c*l.ldv:16*(p.c+p.m)*l.ldv]
@@ -282,35 +292,71 @@ func (p *Winograd2x2) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	}
 }
 
+// winoRunArgs checks the arguments of the Run of the Winograd plan named
+// plan: it panics unless the plan is prepared and the images x (c channels
+// of hw floats), the output out (m channels) and the scratch (need floats)
+// are long enough for imgs images, and reports whether there is an image
+// to run.
+func winoRunArgs(plan string, prepared bool, out, x []float32, imgs, c, m, hw int, scratch []float32, need int) bool {
+	if !prepared {
+		panic("kernels: " + plan + ".Run before Prepare")
+	}
+	if imgs < 1 {
+		return false
+	}
+	if len(x) < imgs*c*hw || len(out) < imgs*m*hw {
+		panic("kernels: " + plan + ".Run: input or output too short")
+	}
+	if len(scratch) < need {
+		panic(fmt.Sprintf("kernels: %s.Run: scratch has %d floats, want %d", plan, len(scratch), need))
+	}
+	return true
+}
+
 // gemms sets M_e = U_e · V_e for the 16 positions e of a block of nt
-// tiles, V [c][16][ldv] and M [m][16][ldv]: with the micro-kernel kr on
+// tiles (winoGemms).
+func (p *Winograd2x2) gemms(kr *microKernel, v, mo []float32, ldv, nt int, tile []float32) {
+	winoGemms(kr, winoU{npos: 16, m: p.m, c: p.c, u: p.u, up: p.up, upKernel: p.upKernel}, v, mo, ldv, nt, tile)
+}
+
+// winoU is the transformed weights of a Winograd plan as its GEMMs read
+// them: U [npos][m][c], and packed for the micro-kernel upKernel (winoPackU).
+type winoU struct {
+	npos, m, c int
+	u, up      []float32
+	upKernel   *microKernel
+}
+
+// winoGemms sets M_e = U_e · V_e for the npos positions e of a block of nt
+// tiles, V [c][npos][ldv] and M [m][npos][ldv]: with the micro-kernel kr on
 // the packed U, whole panels of nr columns (the columns past nt are
 // computed from whatever V holds there and ignored), the rows past the
 // last whole mr through tile; or through Sgemm if U is packed for another
 // kernel. Either way each output is one micro-kernel sum over the c
 // channels in order, the same bits whatever the block.
-func (p *Winograd2x2) gemms(kr *microKernel, v, mo []float32, ldv, nt int, tile []float32) {
-	ld := 16 * ldv
-	if kr != p.upKernel {
-		for e := range 16 {
-			sgemmWith(kr, false, false, p.m, nt, p.c, 1, p.u[e*p.m*p.c:], p.c, v[e*ldv:], ld, 0, mo[e*ldv:], ld)
+func winoGemms(kr *microKernel, w winoU, v, mo []float32, ldv, nt int, tile []float32) {
+	ld := w.npos * ldv
+	m, c := w.m, w.c
+	if kr != w.upKernel {
+		for e := range w.npos {
+			sgemmWith(kr, false, false, m, nt, c, 1, w.u[e*m*c:], c, v[e*ldv:], ld, 0, mo[e*ldv:], ld)
 		}
 		return
 	}
 	mr, nr := kr.mr, kr.nr
-	mpad := ceilDiv(p.m, mr) * mr
-	for e := range 16 {
-		ue := p.up[e*mpad*p.c:]
+	mpad := ceilDiv(m, mr) * mr
+	for e := range w.npos {
+		ue := w.up[e*mpad*c:]
 		for j := 0; j < nt; j += nr {
 			b := v[e*ldv+j:]
-			for i := 0; i < p.m; i += mr {
-				c := mo[i*ld+e*ldv+j:]
-				if i+mr <= p.m {
-					kr.fn(p.c, ue[i*p.c:], b, ld, 0, c, ld, 1, 0)
+			for i := 0; i < m; i += mr {
+				cc := mo[i*ld+e*ldv+j:]
+				if i+mr <= m {
+					kr.fn(c, ue[i*c:], b, ld, 0, cc, ld, 1, 0)
 					continue
 				}
-				kr.fn(p.c, ue[i*p.c:], b, ld, 0, tile, nr, 1, 0)
-				mergeTile(c, ld, tile, nr, p.m-i, nr, 0)
+				kr.fn(c, ue[i*c:], b, ld, 0, tile, nr, 1, 0)
+				mergeTile(cc, ld, tile, nr, m-i, nr, 0)
 			}
 		}
 	}
@@ -584,19 +630,21 @@ func winoStore(row []float32, x int, a, b float32) {
 
 // The convolution methods RESEXP_CONV selects for the layers' stride-1 3×3
 // convolutions; unset or empty, each layer takes the faster one for its
-// shape (WinogradPays).
+// shape (WinogradPays, Winograd4Pays).
 const (
-	ConvDirect   = "direct"   // Conv3x3 (or im2col and Sgemm)
-	ConvWinograd = "winograd" // Winograd2x2 for the output and the input gradient
+	ConvDirect    = "direct"    // Conv3x3 (or im2col and Sgemm)
+	ConvWinograd  = "winograd"  // Winograd for the output and the input gradient: Winograd4x4 wherever Winograd4OK (training too), else Winograd2x2
+	ConvWinograd2 = "winograd2" // the default without Winograd4x4: Winograd2x2 where it pays, the bits of runs made before Winograd4x4
 )
 
 // convChoice is what RESEXP_CONV asks for.
 type convChoice int
 
 const (
-	convChoiceAuto convChoice = iota // unset or empty: WinogradPays decides
+	convChoiceAuto convChoice = iota // unset or empty: WinogradPays and Winograd4Pays decide
 	convChoiceDirect
 	convChoiceWinograd
+	convChoiceWinograd2
 )
 
 var (
@@ -605,8 +653,9 @@ var (
 )
 
 // parseConvEnv returns what want, a value of RESEXP_CONV, asks for: "" the
-// faster method per layer, "direct" or "winograd" that one everywhere;
-// anything else is an error naming the variable and the accepted values.
+// faster method per layer, "direct" or "winograd" that one everywhere,
+// "winograd2" the faster of direct and Winograd2x2 per layer; anything else
+// is an error naming the variable and the accepted values.
 func parseConvEnv(want string) (convChoice, error) {
 	switch want {
 	case "":
@@ -615,8 +664,10 @@ func parseConvEnv(want string) (convChoice, error) {
 		return convChoiceDirect, nil
 	case ConvWinograd:
 		return convChoiceWinograd, nil
+	case ConvWinograd2:
+		return convChoiceWinograd2, nil
 	}
-	return convChoiceAuto, fmt.Errorf("RESEXP_CONV=%q is not a convolution method (want %s or %s)", want, ConvDirect, ConvWinograd)
+	return convChoiceAuto, fmt.Errorf("RESEXP_CONV=%q is not a convolution method (want %s, %s or %s)", want, ConvDirect, ConvWinograd, ConvWinograd2)
 }
 
 // CheckConvEnv returns the error of an unknown RESEXP_CONV, nil otherwise.
@@ -628,7 +679,7 @@ func CheckConvEnv() error {
 }
 
 // convEnvChoice reads RESEXP_CONV once, on the first call, and panics if it
-// holds anything but "", "direct" or "winograd".
+// holds anything but "", "direct", "winograd" or "winograd2".
 func convEnvChoice() convChoice {
 	convEnvOnce.Do(func() {
 		c, err := parseConvEnv(os.Getenv("RESEXP_CONV"))
@@ -642,10 +693,11 @@ func convEnvChoice() convChoice {
 
 // UseWinograd reports whether a stride-1 3×3 convolution of c-channel h×w
 // images into m channels (and its input gradient, the same convolution from
-// m channels into c) should run as Winograd2x2 rather than directly:
+// m channels into c) should run Winograd rather than directly:
 // RESEXP_CONV=winograd says yes and RESEXP_CONV=direct no for every shape
-// (direct reproduces runs made before Winograd became a default); unset or
-// empty, WinogradPays decides for the active kernel.
+// (direct reproduces runs made before Winograd became a default); unset,
+// empty or winograd2, WinogradPays decides for the active kernel.
+// UseWinograd4 then says which Winograd.
 func UseWinograd(c, m, h, w int) bool {
 	switch convEnvChoice() {
 	case convChoiceDirect:
@@ -654,6 +706,49 @@ func UseWinograd(c, m, h, w int) bool {
 		return true
 	}
 	return WinogradPays(c, m, h, w)
+}
+
+// UseWinograd4 reports whether a layer that runs Winograd (UseWinograd)
+// should run Winograd4x4 rather than Winograd2x2 for its output (fwd; in a
+// training-mode step if train) and for its input gradient (dx):
+// RESEXP_CONV=winograd2 (or direct) says no to both (winograd2 reproduces
+// runs made before Winograd4x4), RESEXP_CONV=winograd
+// yes to both wherever Winograd4OK; unset or empty, Winograd4Pays decides,
+// except for the output in training, which stays Winograd2x2: F(4×4)'s
+// larger rounding errors in the forward pass of a training step moved
+// the median weight-gradient norm of plain-20 on CIFAR-10 by 2.1·10⁻⁴
+// from PyTorch's (TestProbeMatchesPyTorch, internal/weights, allows 10⁻⁴;
+// F(2×2): 1.3·10⁻⁷), and in the input gradient only by 2·10⁻⁵ (BENCH.md).
+func UseWinograd4(c, m, h, w int, train bool) (fwd, dx bool) {
+	switch convEnvChoice() {
+	case convChoiceDirect, convChoiceWinograd2:
+		return false, false
+	case convChoiceWinograd:
+		ok := Winograd4OK(h, w)
+		return ok, ok
+	}
+	pays := Winograd4Pays(c, m, h, w)
+	return pays && !train, pays
+}
+
+// Winograd4OK reports whether Winograd4x4 runs its assembly transforms for
+// h×w images with the active kernel: Supports4x4, and AVX-512, or AVX2 for
+// rows of at most 8 tiles (w ≤ 32; wino4Kind). (Elsewhere its Go
+// transforms run, correct but far slower than Winograd2x2.)
+func Winograd4OK(h, w int) bool {
+	return Supports4x4(h, w) && wino4Kind(activeConvKind(), w/4) != convGo
+}
+
+// Winograd4Pays reports whether Winograd4x4 is faster than Winograd2x2 for
+// both the output (c → m channels) and the input gradient of h×w images
+// with the active kernel: Winograd4OK and at least 16 channels in and out.
+// BenchmarkWinograd (BENCH.md, "Winograd F(4×4,3×3): speed per layer")
+// measured it 1.33–1.76× as fast as Winograd2x2 with AVX-512 and 1.37–2.3×
+// with AVX2 at the CIFAR stages (16 channels on 32×32 to 64 on 8×8),
+// forward and input gradient; layers with fewer channels run no Winograd
+// by default (WinogradPays).
+func Winograd4Pays(c, m, h, w int) bool {
+	return Winograd4OK(h, w) && min(c, m) >= 16
 }
 
 // WinogradPays reports whether Winograd2x2 with the active kernel is faster

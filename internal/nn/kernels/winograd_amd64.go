@@ -103,3 +103,145 @@ func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, 
 //
 //go:noescape
 func winoDot4x4AVX512(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int)
+
+// wino4InputT2AVX512 is wino4InputGo (winograd4.go) for tile rows of tw =
+// 2 tiles with AVX-512, the same operations in the same order: V = Bᵀ d B
+// of the 16 tiles of one vector (tile l%tw of the vector's tile row l/tw
+// in lane l, the input rows of tile row r at x + rows[i][r] floats, none
+// where -1) in nch channels (hw floats apart), V_e of lane l to
+// dst[e*lde+ch*lddch+l]. tmp is a staging area of wino4Tmp floats.
+//
+//go:noescape
+func wino4InputT2AVX512(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT4AVX512 is wino4InputT2AVX512 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4InputT4AVX512(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT8AVX512 is wino4InputT2AVX512 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4InputT8AVX512(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT16AVX512 is wino4InputT2AVX512 for tile rows of 16 tiles.
+//
+//go:noescape
+func wino4InputT16AVX512(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4OutputT2AVX512 is wino4OutputGo (winograd4.go) for tile rows of tw
+// = 2 tiles with AVX-512, the same operations in the same order: Y = Aᵀ M
+// A of the 16 tiles of one vector (lanes as in wino4InputT2AVX512), M_e of
+// lane l at src[e*lde+ch*ldsch+l], row y of tile k of the vector's tile
+// row r to out[rows[0][r]+ch*hw+y*4tw+4k..] where rows[0][r] is not -1.
+// tmp is a staging area of wino4Tmp floats.
+//
+//go:noescape
+func wino4OutputT2AVX512(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT4AVX512 is wino4OutputT2AVX512 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4OutputT4AVX512(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT8AVX512 is wino4OutputT2AVX512 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4OutputT8AVX512(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT16AVX512 is wino4OutputT2AVX512 for tile rows of 16 tiles.
+//
+//go:noescape
+func wino4OutputT16AVX512(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4InputT2AVX2 is wino4InputT2AVX512 with AVX2 (no AVX-512
+// instruction), the same operations in the same order; the 16 lanes in
+// two halves of 8.
+//
+//go:noescape
+func wino4InputT2AVX2(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT4AVX2 is wino4InputT2AVX2 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4InputT4AVX2(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4InputT8AVX2 is wino4InputT2AVX2 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4InputT8AVX2(x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4OutputT2AVX2 is wino4OutputT2AVX512 with AVX2 (no AVX-512
+// instruction), the same operations in the same order; the 16 lanes in
+// two halves of 8.
+//
+//go:noescape
+func wino4OutputT2AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT4AVX2 is wino4OutputT2AVX2 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4OutputT4AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4OutputT8AVX2 is wino4OutputT2AVX2 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4OutputT8AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
+
+// wino4InputAVX512 calls the wino4Input kernel for tile rows of tw tiles.
+// The kernels are called directly, not through a table of func values:
+// through one, rows would escape to the heap (go:noescape holds for direct
+// calls only), an allocation per vector.
+func wino4InputAVX512(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	switch tw {
+	case 2:
+		wino4InputT2AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	case 4:
+		wino4InputT4AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	case 8:
+		wino4InputT8AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	default:
+		wino4InputT16AVX512(x, hw, rows, dst, lde, lddch, nch, tmp)
+	}
+}
+
+// wino4OutputAVX512 calls the wino4Output kernel for tile rows of tw tiles
+// (directly, as wino4InputAVX512).
+func wino4OutputAVX512(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
+	switch tw {
+	case 2:
+		wino4OutputT2AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	case 4:
+		wino4OutputT4AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	case 8:
+		wino4OutputT8AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	default:
+		wino4OutputT16AVX512(src, lde, ldsch, out, hw, rows, nch, tmp)
+	}
+}
+
+// wino4InputAVX2 calls the AVX2 wino4Input kernel for tile rows of tw ≤ 8
+// tiles (directly, as wino4InputAVX512).
+func wino4InputAVX2(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	switch tw {
+	case 2:
+		wino4InputT2AVX2(x, hw, rows, dst, lde, lddch, nch, tmp)
+	case 4:
+		wino4InputT4AVX2(x, hw, rows, dst, lde, lddch, nch, tmp)
+	default:
+		wino4InputT8AVX2(x, hw, rows, dst, lde, lddch, nch, tmp)
+	}
+}
+
+// wino4OutputAVX2 calls the AVX2 wino4Output kernel for tile rows of tw ≤
+// 8 tiles (directly, as wino4InputAVX512).
+func wino4OutputAVX2(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
+	switch tw {
+	case 2:
+		wino4OutputT2AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	case 4:
+		wino4OutputT4AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	default:
+		wino4OutputT8AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	}
+}

@@ -36,8 +36,9 @@ func (p *Winograd2x2) gradOK(kind convKind) bool {
 func (p *Winograd2x2) GradPays() bool { return p.GradOK() && min(p.m, p.c) >= 16 }
 
 // UseGrad reports whether the weight gradient of a layer that runs
-// Winograd2x2 should too: RESEXP_CONV=winograd says yes wherever GradOK,
-// RESEXP_CONV=direct no; unset or empty, GradPays decides.
+// Winograd (Winograd2x2, or Winograd4x4 with p set by PrepareSizes) should
+// run GradU: RESEXP_CONV=winograd says yes wherever GradOK,
+// RESEXP_CONV=direct no; unset, empty or winograd2, GradPays decides.
 func (p *Winograd2x2) UseGrad() bool {
 	switch convEnvChoice() {
 	case convChoiceDirect:

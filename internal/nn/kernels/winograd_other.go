@@ -52,3 +52,19 @@ func winoGradOutG4AVX512(src *float32, ldch int, dst *float32, lde, lddch, nch, 
 func winoDot4x4AVX512(a *float32, lda int, b *float32, ldb, nk int, c *float32, ldc, mb, nb int) {
 	panic("kernels: winoDot4x4AVX512 called without AVX-512")
 }
+
+func wino4InputAVX512(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	panic("kernels: wino4InputAVX512 called without AVX-512")
+}
+
+func wino4InputAVX2(tw int, x *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	panic("kernels: wino4InputAVX2 called without AVX2")
+}
+
+func wino4OutputAVX2(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
+	panic("kernels: wino4OutputAVX2 called without AVX2")
+}
+
+func wino4OutputAVX512(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
+	panic("kernels: wino4OutputAVX512 called without AVX-512")
+}

@@ -92,11 +92,17 @@ func nanSlice(n int) []float32 {
 	return s
 }
 
-// runWino runs Winograd2x2 with the GEMM kernel kr on a NaN-filled output
+// winoPlan is what runWino runs: Winograd2x2 or Winograd4x4.
+type winoPlan interface {
+	runWith(kr *microKernel, out, x []float32, imgs int, scratch []float32, first int, done func(int))
+	ScratchSize(imgs int) int
+}
+
+// runWino runs a Winograd plan (Winograd2x2 or Winograd4x4) with the GEMM kernel kr on a NaN-filled output
 // with 7 floats to spare and NaN-filled scratch, and fails if it wrote past
 // the output, or if RunEach's done was not called once per image, in
 // order, after the image's output was complete (first image 3).
-func runWino(t *testing.T, kr *microKernel, p *Winograd2x2, x []float32, s winoShape) []float32 {
+func runWino(t *testing.T, kr *microKernel, p winoPlan, x []float32, s winoShape) []float32 {
 	t.Helper()
 	n := s.n * s.m * s.h * s.w
 	out := nanSlice(n + 7)
@@ -147,28 +153,44 @@ func runDirect(x, a []float32, s winoShape) []float32 {
 // error over max|out|, for Winograd and for the direct kernel on the same
 // inputs.
 func TestWinograd2x2(t *testing.T) {
-	const u = 1.0 / (1 << 24)
 	t.Logf("kernel %s; errors against the float64 reference: max abs, max abs / max|out|", Kernel())
 	t.Logf("| layer | winograd abs | winograd rel | direct abs | direct rel | winograd / bound |")
 	for _, s := range winoShapes {
-		r := rand.New(rand.NewPCG(uint64(s.m*s.c), uint64(s.h*s.w+s.n)))
-		x, a := randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
-		want, absSum := convRef64(x, a, s)
-		bound := float64(9*s.c+4) * u * absSum
+		x, a, want, bound := winoErrCase(s)
 		var p Winograd2x2
 		p.Prepare(a, s.m, s.c, s.h, s.w)
 		for _, kr := range kernelsUnderTest(t) {
-			got := runWino(t, kr, &p, x, s)
-			e, scale := maxErr(got, want)
-			if !(e <= winoBoundTol*bound) {
-				t.Errorf("%v, kernel %s: max error %.3g > %g × bound %.3g", s, kr.name, e, winoBoundTol, bound)
-			}
+			e, scale := checkWinoBound(t, kr, &p, x, s, want, bound)
 			if kr == activeKernel() {
 				d, _ := maxErr(runDirect(x, a, s), want)
 				t.Logf("| %v | %.2e | %.2e | %.2e | %.2e | %.3f |", s, e, e/scale, d, d/scale, e/bound)
 			}
 		}
 	}
+}
+
+// winoErrCase returns the random inputs x and weights a of TestWinograd2x2
+// and TestWinograd4x4 for the shape s (uniform in [-1, 1), seeded by the
+// shape), their float64 convolution, and the worst-case float32 error
+// bound of the direct sum, (9c+4)·u·max Σ|terms|.
+func winoErrCase(s winoShape) (x, a []float32, want []float64, bound float64) {
+	const u = 1.0 / (1 << 24)
+	r := rand.New(rand.NewPCG(uint64(s.m*s.c), uint64(s.h*s.w+s.n)))
+	x, a = randSlice(r, s.n*s.c*s.h*s.w), randSlice(r, s.m*s.c*9)
+	want, absSum := convRef64(x, a, s)
+	return x, a, want, float64(9*s.c+4) * u * absSum
+}
+
+// checkWinoBound runs p with the kernel kr on the images x of shape s
+// (runWino), fails unless its largest error from want is within
+// winoBoundTol times bound, and returns that error and max|want|.
+func checkWinoBound(t *testing.T, kr *microKernel, p winoPlan, x []float32, s winoShape, want []float64, bound float64) (e, scale float64) {
+	t.Helper()
+	e, scale = maxErr(runWino(t, kr, p, x, s), want)
+	if !(e <= winoBoundTol*bound) {
+		t.Errorf("%v, kernel %s: max error %.3g > %g × bound %.3g", s, kr.name, e, winoBoundTol, bound)
+	}
+	return e, scale
 }
 
 // TestWinograd2x2Split checks that splitting a batch changes no bit: a
@@ -196,16 +218,18 @@ func TestWinograd2x2Split(t *testing.T) {
 	}
 }
 
-// TestConvEnv checks the values RESEXP_CONV accepts, what UseWinograd
-// answers under each, and the shapes where winogradPays picks Winograd
-// (those where BenchmarkWinograd measured it faster, BENCH.md).
+// TestConvEnv checks the values RESEXP_CONV accepts, what UseWinograd and
+// UseWinograd4 answer under each, and the shapes where winogradPays picks
+// Winograd and Winograd4Pays F(4×4) (those where BenchmarkWinograd
+// measured them faster, BENCH.md).
 func TestConvEnv(t *testing.T) {
 	defer func(c convChoice) { convEnv = c }(convEnvChoice())
 	for _, c := range []struct {
 		v    string
 		want convChoice
 		ok   bool
-	}{{"", convChoiceAuto, true}, {"direct", convChoiceDirect, true}, {"winograd", convChoiceWinograd, true}, {"Winograd", convChoiceAuto, false}, {"fft", convChoiceAuto, false}} {
+	}{{"", convChoiceAuto, true}, {"direct", convChoiceDirect, true}, {"winograd", convChoiceWinograd, true}, {"winograd2", convChoiceWinograd2, true},
+		{"Winograd", convChoiceAuto, false}, {"winograd4", convChoiceAuto, false}, {"fft", convChoiceAuto, false}} {
 		got, err := parseConvEnv(c.v)
 		if got != c.want || (err == nil) != c.ok {
 			t.Errorf("parseConvEnv(%q) = %v, %v; want %v, ok %v", c.v, got, err, c.want, c.ok)
@@ -233,18 +257,37 @@ func TestConvEnv(t *testing.T) {
 		}
 	}
 	for _, s := range benchWinoShapes(1) {
-		pays := WinogradPays(s.c, s.m, s.h, s.w)
-		for choice, want := range map[convChoice]bool{convChoiceAuto: pays, convChoiceDirect: false, convChoiceWinograd: true} {
+		pays, pays4, ok4 := WinogradPays(s.c, s.m, s.h, s.w), Winograd4Pays(s.c, s.m, s.h, s.w), Winograd4OK(s.h, s.w)
+		// UseWinograd, then UseWinograd4's fwd and dx in training, then
+		// its fwd in inference.
+		for choice, want := range map[convChoice][4]bool{convChoiceAuto: {pays, false, pays4, pays4}, convChoiceDirect: {},
+			convChoiceWinograd: {true, ok4, ok4, ok4}, convChoiceWinograd2: {pays, false, false, false}} {
 			convEnv = choice
-			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want {
-				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want)
+			if got := UseWinograd(s.c, s.m, s.h, s.w); got != want[0] {
+				t.Errorf("%v, choice %d: UseWinograd = %v, want %v", s, choice, got, want[0])
 			}
+			fwd, dx := UseWinograd4(s.c, s.m, s.h, s.w, true)
+			fwdEval, _ := UseWinograd4(s.c, s.m, s.h, s.w, false)
+			if got := [4]bool{want[0], fwd, dx, fwdEval}; got != want {
+				t.Errorf("%v, choice %d: UseWinograd4 fwd, dx (train), fwd (eval) = %v, want %v", s, choice, got[1:], want[1:])
+			}
+		}
+	}
+	// F(4×4) where it measured faster than F(2×2): AVX-512 or AVX2, the
+	// CIFAR stages; not the first layer, not 28×28 (no whole 4×4 tiles in
+	// a 16-tile vector), not with the Go kernel.
+	for _, s := range benchWinoShapes(1) {
+		k := activeConvKind()
+		want := (k == convAVX512 || k == convAVX2) && s.c >= 16 && s.h%8 == 0
+		if got := Winograd4Pays(s.c, s.m, s.h, s.w); got != want {
+			t.Errorf("Winograd4Pays(%v) = %v, want %v", s, got, want)
 		}
 	}
 }
 
 // BenchmarkWinograd compares, at the layer shapes of benchWinoShapes and
-// batch 128, Winograd2x2 with the direct Conv3x3 (padding each image, then
+// batch 128, Winograd2x2 (winograd) and, where Supports4x4, Winograd4x4
+// (winograd4) with the direct Conv3x3 (padding each image, then
 // Run, as the layers do) for the output (fwd: weights W) and for the data
 // gradient (dx: the convolution of dout with the flipped, transposed kernel
 // Wf, OC → C channels; the first layer, 3 → 16, has no dx in the nets and
@@ -273,7 +316,10 @@ func BenchmarkWinograd(b *testing.B) {
 				continue
 			}
 			b.Run(stage+"/"+pass.name+"/direct", func(b *testing.B) { benchDirect(b, x, pass.w, s, flops) })
-			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops) })
+			b.Run(stage+"/"+pass.name+"/winograd", func(b *testing.B) { benchWino(b, x, pass.w, s, flops, &Winograd2x2{}) })
+			if Supports4x4(s.h, s.w) {
+				b.Run(stage+"/"+pass.name+"/winograd4", func(b *testing.B) { benchWino(b, x, pass.w, s, flops, &Winograd4x4{}) })
+			}
 		}
 		var p Winograd2x2
 		p.Prepare(a, s.m, s.c, s.h, s.w)
@@ -379,8 +425,13 @@ func benchDirect(b *testing.B, x, a []float32, s winoShape, flops float64) {
 	reportFlops(b, flops, cpu0, okCPU)
 }
 
-func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64) {
-	var p Winograd2x2
+// benchWino times the plan p (a new Winograd2x2 or Winograd4x4) on the
+// whole batch at once, as the layers run it on a chunk.
+func benchWino(b *testing.B, x, a []float32, s winoShape, flops float64, p interface {
+	Prepare(a []float32, m, c, h, w int)
+	Run(out, x []float32, imgs int, scratch []float32)
+	ScratchSize(imgs int) int
+}) {
 	p.Prepare(a, s.m, s.c, s.h, s.w)
 	out, scratch := make([]float32, s.n*s.m*s.h*s.w), make([]float32, p.ScratchSize(s.n))
 	b.ReportAllocs()
@@ -547,7 +598,7 @@ func reportCPUPerOp(b *testing.B, cpu0 time.Duration) {
 }
 
 // TestWinoAVX2NoAVX512 checks that the AVX2 transforms in
-// winograd_amd64.s use no AVX-512 register (Z0-Z31, K1-K7) and no EVEX-only
+// winograd_amd64.s (Winograd2x2's and Winograd4x4's) use no AVX-512 register (Z0-Z31, K1-K7) and no EVEX-only
 // instruction, so that RESEXP_KERNEL=avx2 runs as on a CPU without
 // AVX-512; it fails on the AVX-512 transforms' text, which does.
 func TestWinoAVX2NoAVX512(t *testing.T) {
@@ -559,14 +610,15 @@ func TestWinoAVX2NoAVX512(t *testing.T) {
 	funcs := strings.Split(string(src), "\nTEXT ")
 	seen := map[bool]int{}
 	for _, f := range funcs[1:] {
-		avx2 := strings.HasPrefix(f, "·winoInputAVX2(") || strings.HasPrefix(f, "·winoOutputAVX2(")
+		name := strings.SplitN(f, "(", 2)[0]
+		avx2 := name == "·winoInputAVX2" || name == "·winoOutputAVX2" || strings.HasPrefix(name, "·wino4") && strings.HasSuffix(name, "AVX2")
 		seen[avx2]++
 		if got := evex.FindString(f); avx2 != (got == "") {
 			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
 		}
 	}
-	if seen[true] != 2 || seen[false] != 10 {
-		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 2 and 10", seen[true], seen[false])
+	if seen[true] != 8 || seen[false] != 18 { // Winograd2x2's 2 and 10, Winograd4x4's 6 and 8
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 8 and 18", seen[true], seen[false])
 	}
 }
 
