@@ -14,7 +14,7 @@ func newEvalCmd() *cobra.Command {
 	var weightsFile string
 	c := &cobra.Command{
 		Use:   "eval RUN_DIR [--weights FILE] [--json]",
-		Short: "Print the test loss and error of a run's checkpoint",
+		Short: "Print the test loss and error of a run's final weights (its checkpoint, else its weights.safetensors)",
 		Args:  exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			run, err := experiments.OpenRun(args[0])
@@ -34,6 +34,6 @@ func newEvalCmd() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.Flags().StringVar(&weightsFile, "weights", "", "evaluate the weights of this safetensors file (see resexp export) instead of the run's checkpoint")
+	c.Flags().StringVar(&weightsFile, "weights", "", "evaluate the weights of this safetensors file (see resexp export) instead of the run's own")
 	return c
 }

@@ -48,12 +48,21 @@ func (r *Run) loadFinal(m *models.Model, atInit func(*models.Model) error, file 
 			return "", err
 		}
 	}
+	step, err := r.loadFile(m, file)
 	if file == CheckpointPath(r.Dir) {
-		step, err := r.load(m, "")
 		return fmt.Sprintf("checkpoint at step %d", step), err
 	}
-	step, err := r.load(m, file)
 	return fmt.Sprintf("weights file %s (step %d)", file, step), err
+}
+
+// loadFile loads into m the weights and BatchNorm statistics of file, a
+// name FinalWeights returned: the run's checkpoint or a safetensors weights
+// file. It returns their step.
+func (r *Run) loadFile(m *models.Model, file string) (int, error) {
+	if file == CheckpointPath(r.Dir) {
+		return r.load(m, "")
+	}
+	return r.load(m, file)
 }
 
 // FinalWeights is the file an analysis of the run in dir takes its final
