@@ -124,14 +124,18 @@ func wino4Weight(g *[9]float32) [36]float32 {
 }
 
 // wino4Layout is the scratch layout of Run for some number of images: rb
-// tile rows per block, and V and M rows of ldv floats (a block's tiles
-// rounded up to whole 32-tile GEMM panels).
+// tile rows per block, and V and M rows of ldv floats: a block's tiles
+// rounded up to whole 32-tile GEMM panels, and maxNR floats more, so that
+// the last panel of a micro-kernel whose nr does not divide 32 (NEON's 12)
+// reads and writes inside its row (past it, its writes at the last
+// position would land on the next channel's first position, already
+// computed).
 type wino4Layout struct{ rb, ldv int }
 
 func (p *Winograd4x4) layout(imgs int) wino4Layout {
 	g := 32 / p.tw
 	rb := min(p.rb, ceilDiv(imgs*p.th, g)*g)
-	return wino4Layout{rb: rb, ldv: ceilDiv(rb*p.tw, maxNR) * maxNR}
+	return wino4Layout{rb: rb, ldv: ceilDiv(rb*p.tw, maxNR)*maxNR + maxNR}
 }
 
 // wino4Tmp is the length of the transforms' staging area (wino4Input,
@@ -172,7 +176,7 @@ func (p *Winograd4x4) runWith(kr *microKernel, out, x []float32, imgs int, scrat
 	tmp := scratch[nv+nm:][:wino4Tmp]
 	tile := scratch[nv+nm+wino4Tmp:][:maxMR*maxNR]
 	total := imgs * p.th
-	if total%l.rb*p.tw%maxNR != 0 {
+	if (total%l.rb)*p.tw%maxNR != 0 || maxNR%kr.nr != 0 {
 		clear(v) // the columns past the last block's tiles that its GEMM panels read
 	}
 	w := winoU{npos: 36, m: p.m, c: p.c, u: p.u, up: p.up, upKernel: p.upKernel}
