@@ -82,24 +82,34 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 	}
 	p.a = append(p.a[:0], a...)
 	p.setSizes(m, c, h, w)
-	p.u = grow(p.u, 16*m*c)
-	p.urow = grow(p.urow, 16*c)
+	p.u, p.urow = winoTransformU(p.u, p.urow, a, m, c, winoWeight)
+	p.packU(activeKernel())
+}
+
+// winoTransformU returns u (grown if short) set to U [npos][m][c], the
+// transform tr of every kernel of a [m, c, 3, 3], npos = len of tr's
+// result, and urow, its scratch of npos·c floats (grown if short). It
+// transforms one output channel's c kernels into urow, then copies its npos
+// rows of U at once: stores to npos rows m·c floats apart, kernel by
+// kernel, would fall into one set of the L1 cache when m·c is a multiple of
+// 1024 floats (4 KiB), as with 32 and 64 channels.
+func winoTransformU[U [16]float32 | [36]float32](u, urow, a []float32, m, c int, tr func(*[9]float32) U) ([]float32, []float32) {
+	var zero U
+	npos := len(zero)
+	u = grow(u, npos*m*c)
+	urow = grow(urow, npos*c)
 	for o := range m {
-		// U of the output channel's c kernels, then its 16 rows of U at
-		// once: stores to 16 rows m·c floats apart, kernel by kernel,
-		// fall into one set of the L1 cache when m·c is a multiple of
-		// 1024 floats (4 KiB), as with 32 and 64 channels.
 		for ch := range c {
-			u := winoWeight((*[9]float32)(a[(o*c+ch)*9:]))
-			for e, v := range u {
-				p.urow[e*c+ch] = v
+			t := tr((*[9]float32)(a[(o*c+ch)*9:]))
+			for e := range npos {
+				urow[e*c+ch] = t[e]
 			}
 		}
-		for e := range 16 {
-			copy(p.u[(e*m+o)*c:][:c], p.urow[e*c:])
+		for e := range npos {
+			copy(u[(e*m+o)*c:][:c], urow[e*c:])
 		}
 	}
-	p.packU(activeKernel())
+	return u, urow
 }
 
 // PrepareFlipped sets p as Prepare would for the weights of q flipped and

@@ -81,19 +81,7 @@ func (p *Winograd4x4) Prepare(a []float32, m, c, h, w int) {
 	p.th, p.tw = h/4, w/4
 	g := 32 / p.tw // whole 32-tile GEMM panels
 	p.rb = max(g, winoBudget/(36*(c+m))/p.tw/g*g)
-	p.u = grow(p.u, 36*m*c)
-	p.urow = grow(p.urow, 36*c)
-	for o := range m {
-		for ch := range c {
-			u := wino4Weight((*[9]float32)(a[(o*c+ch)*9:]))
-			for e, v := range u {
-				p.urow[e*c+ch] = v
-			}
-		}
-		for e := range 36 {
-			copy(p.u[(e*m+o)*c:][:c], p.urow[e*c:])
-		}
-	}
+	p.u, p.urow = winoTransformU(p.u, p.urow, a, m, c, wino4Weight)
 	kr := activeKernel()
 	p.up = winoPackU(p.up, p.u, 36, m, c, kr)
 	p.upKernel = kr
