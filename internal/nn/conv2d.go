@@ -74,9 +74,12 @@ type Conv2D struct {
 	dx                 *Tensor   // the running Backward's destination, nil if none
 	ownDx              *Tensor   // the buffer Backward returns
 	wf                 []float32 // the flipped kernel Wf [C, OC*KH*KW]
+	phw                []float32 // the phases' weights of a stride-2 dx (preparePhases)
 	dw                 []float32 // during Backward: per-chunk weight-gradient partials, then their sum
 	fwdChunk, bwdChunk func(c, lo, hi int)
 	gradRows           func(c, lo, hi int) // winoGradRows
+	prepUnits          func(c, lo, hi int) // prepareUnits
+	prep               winoPreparer        // during prepareWino: the plan it prepares
 	epiImage           func(n int)         // epilogueEpi, for Winograd's RunEach
 	implicit           bool                // this Forward runs as an implicit GEMM
 	plan, planT        kernels.Conv3x3     // the implicit GEMMs of Weight and of Wf
@@ -88,8 +91,10 @@ type Conv2D struct {
 	wino               bool                // this Forward (and its dx) runs Winograd
 	wino4, wino4dx     bool                // ... and that Winograd is F(4x4) (wplan4), and its dx's (wplan4T)
 	winoGrad           bool                // the running Backward's weight gradient runs Winograd
+	wino4Grad          bool                // ... and that Winograd is F(4x4) (gplan4)
 	wplan, wplanT      kernels.Winograd2x2
 	wplan4, wplan4T    kernels.Winograd4x4
+	gplan4             kernels.Winograd4x4 // sizes only, for the weight gradient
 }
 
 // ConvAlgo selects a Conv2D's method for 3x3, padding-1, stride-1
@@ -284,7 +289,7 @@ func (l *Conv2D) prepare(x *Tensor, train bool) {
 	}
 	if l.fwdChunk == nil {
 		l.fwdChunk, l.bwdChunk, l.epiImage = l.forwardChunk, l.backwardChunk, l.epilogueEpi
-		l.gradRows = l.winoGradRows
+		l.gradRows, l.prepUnits = l.winoGradRows, l.prepareUnits
 	}
 	oh, ow := l.OutShape(x.H, x.W)
 	l.g = convGeom{c: l.C, h: x.H, w: x.W, kh: l.KH, kw: l.KW, s: l.Stride, p: l.Pad, oh: oh, ow: ow}
@@ -302,12 +307,35 @@ func (l *Conv2D) prepare(x *Tensor, train bool) {
 	}
 	switch {
 	case l.wino4:
-		l.wplan4.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
+		l.prepareWino(&l.wplan4, l.Weight.Data, l.OC, l.C)
 		l.wplan.PrepareSizes(l.OC, l.C, x.H, x.W) // for the weight gradient's GradU
 	case l.wino:
-		l.wplan.Prepare(l.Weight.Data, l.OC, l.C, x.H, x.W)
+		l.prepareWino(&l.wplan, l.Weight.Data, l.OC, l.C)
 	}
 }
+
+// winoPreparer is a Winograd plan whose Prepare runs in parts
+// (kernels.Winograd2x2 and Winograd4x4).
+type winoPreparer interface {
+	PrepareBegin(a []float32, m, c, h, w int) bool
+	Units() int
+	PrepareUnits(u0, u1 int)
+}
+
+// prepareWino is p.Prepare(a, m, c, h, w) for the input size in l.g, its
+// weight transforms spread over the workers (between passes they would
+// run serially: for ResNet-20's dx plans, 3.5 ms of a step's CPU time).
+func (l *Conv2D) prepareWino(p winoPreparer, a []float32, m, c int) {
+	if !p.PrepareBegin(a, m, c, l.g.h, l.g.w) {
+		return
+	}
+	l.prep = p
+	parallelFor(p.Units(), l.prepUnits)
+	l.prep = nil
+}
+
+// prepareUnits runs PrepareUnits of the plan prepareWino prepares.
+func (l *Conv2D) prepareUnits(_, lo, hi int) { l.prep.PrepareUnits(lo, hi) }
 
 func (l *Conv2D) forwardChunk(c, lo, hi int) {
 	if l.wino {
@@ -420,8 +448,12 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 	t0 := layerStart()
 	l.dout, l.dx = dout, dx
 	l.winoGrad = l.wino && l.implicit && l.winogradGrad()
+	l.wino4Grad = l.winoGrad && l.winograd4Grad()
 	if l.implicit && l.wino && !l.winoGrad { // the weight gradient's plan, which a Winograd Forward leaves unset
 		l.plan.PrepareStride(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w, l.Stride)
+	}
+	if l.dx != nil && l.implicit && l.phaseDx() {
+		l.preparePhases()
 	}
 	if l.dx != nil && l.flipDx() {
 		l.prepareFlip()
@@ -430,11 +462,11 @@ func (l *Conv2D) backwardInto(dx, dout *Tensor, _ *gradPool) {
 			// U of Wf (F(4x4)'s G reversed is not a permutation of G, so
 			// from Wf itself): Prepare finds it current unless Weight
 			// changed since the last Backward.
-			l.wplan4T.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
+			l.prepareWino(&l.wplan4T, l.wf, l.C, l.OC)
 		case l.wino:
 			// U of Wf from that of Weight: Prepare finds it current unless
 			// Weight changed since the Forward.
-			l.wplan.Prepare(l.Weight.Data, l.OC, l.C, l.g.h, l.g.w)
+			l.prepareWino(&l.wplan, l.Weight.Data, l.OC, l.C)
 			l.wplanT.PrepareFlipped(&l.wplan)
 		case l.implicit:
 			l.planT.Prepare(l.wf, l.C, l.OC, l.g.h, l.g.w)
@@ -478,23 +510,25 @@ func (l *Conv2D) produceDout(lo, hi int) {
 
 // winoGradRows sets the rows lo..hi (output channels) of Weight.Grad
 // from the chunks' dU partials in dw: their sum, added in chunk order as
-// sumChunks does, into dw's last part, then Winograd's transform back to
-// the kernels (kernels.Winograd2x2.GradWeights). Backward runs it for all
-// rows in parallel: the sums of a deep layer's 16·C·OC entries, and their
-// transforms, would otherwise run serially between the parallel passes.
+// sumChunks does (kernels.Add, vectorised), into dw's last part, then
+// Winograd's transform back to the kernels (GradWeightsRows of
+// kernels.Winograd2x2 or Winograd4x4). Backward runs it for all rows in
+// parallel: the sums of a deep layer's 16·C·OC (or 36·C·OC) entries, and
+// their transforms, would otherwise run serially between the parallel
+// passes.
 func (l *Conv2D) winoGradRows(_, lo, hi int) {
-	k, nw := numChunks(l.x.N), l.wplan.GradSize()
+	gp := l.gradPlan()
+	k, nw := numChunks(l.x.N), gp.GradSize()
 	sum := l.dw[k*nw : (k+1)*nw]
-	for e := range 16 {
-		for i := (e*l.OC + lo) * l.C; i < (e*l.OC+hi)*l.C; i++ {
-			v := l.dw[i]
-			for c := 1; c < k; c++ {
-				v += l.dw[c*nw+i]
-			}
-			sum[i] = v
+	for e := range nw / (l.OC * l.C) {
+		r0, r1 := (e*l.OC+lo)*l.C, (e*l.OC+hi)*l.C
+		dst := sum[r0:r1]
+		copy(dst, l.dw[r0:r1])
+		for c := 1; c < k; c++ {
+			kernels.Add(dst, dst, l.dw[c*nw+r0:c*nw+r1], false)
 		}
 	}
-	l.wplan.GradWeightsRows(l.Weight.Grad, sum, lo, hi)
+	gp.GradWeightsRows(l.Weight.Grad, sum, lo, hi)
 }
 
 // winogradGrad reports whether a Backward after a Winograd Forward computes
@@ -508,11 +542,45 @@ func (l *Conv2D) winogradGrad() bool {
 	return l.wplan.UseGrad()
 }
 
+// winograd4Grad reports whether a Winograd weight gradient (winogradGrad)
+// runs F(4x4) (kernels.Winograd4x4.GradU) rather than F(2x2): never with
+// ConvWinograd2, wherever the kernels can with ConvWinograd, else as
+// RESEXP_CONV or the measured speed say (Winograd4x4.UseGrad). It sets
+// gplan4's sizes.
+func (l *Conv2D) winograd4Grad() bool {
+	if l.Algo == ConvWinograd2 || !kernels.Supports4x4(l.g.h, l.g.w) {
+		return false
+	}
+	l.gplan4.PrepareSizes(l.OC, l.C, l.g.h, l.g.w)
+	if l.Algo == ConvWinograd {
+		return l.gplan4.GradOK()
+	}
+	return l.gplan4.UseGrad()
+}
+
+// winoGradPlan is the Winograd plan of a weight gradient,
+// kernels.Winograd2x2 or Winograd4x4.
+type winoGradPlan interface {
+	GradSize() int
+	GradScratchSize(imgs int) int
+	GradU(du, dy, x []float32, imgs int, scratch []float32)
+	GradWeightsRows(g, du []float32, lo, hi int)
+}
+
+// gradPlan returns the plan of the running Backward's Winograd weight
+// gradient.
+func (l *Conv2D) gradPlan() winoGradPlan {
+	if l.wino4Grad {
+		return &l.gplan4
+	}
+	return &l.wplan
+}
+
 // gradPartSize is the length of one chunk's weight-gradient partial in dw:
 // Winograd's dU with winoGrad, else the weights'.
 func (l *Conv2D) gradPartSize() int {
 	if l.winoGrad {
-		return l.wplan.GradSize()
+		return l.gradPlan().GradSize()
 	}
 	return len(l.Weight.Data)
 }
@@ -606,18 +674,19 @@ func (l *Conv2D) backwardFlipChunk(c, lo, hi int) {
 // backwardImplicitChunk is backwardChunk as implicit GEMMs: the chunk's
 // weight-gradient partial is the sum over its images of dout_n ·
 // im2col(x_n)ᵀ (weightGradImplicit), or with winoGrad the chunk's gradient
-// of Winograd's U (kernels.Winograd2x2.GradU; Backward sums the chunks'
-// and transforms the sum into Weight.Grad), and dx_n is Winograd's, or the
-// convolution of the padded dout_n with Wf (stride 1) or col2im(Weightᵀ·
-// dout_n) (stride 2).
+// of Winograd's U (kernels.Winograd2x2.GradU or Winograd4x4.GradU;
+// Backward sums the chunks' and transforms the sum into Weight.Grad), and
+// dx_n is Winograd's, or the convolution of the padded dout_n with Wf
+// (stride 1), or by phases (stride 2, inputGradPhases).
 func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	g := l.g
 	xsz, osz, nw := l.x.Size(), l.OC*g.oh*g.ow, l.gradPartSize()
 	dw := l.dw[c*nw : (c+1)*nw]
 	if l.winoGrad {
 		l.produceDout(lo, hi)
-		buf := getScratch(l.wplan.GradScratchSize(hi - lo))
-		l.wplan.GradU(dw, l.dout.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
+		gp := l.gradPlan()
+		buf := getScratch(gp.GradScratchSize(hi - lo))
+		gp.GradU(dw, l.dout.Data[lo*osz:hi*osz], l.x.Data[lo*xsz:hi*xsz], hi-lo, *buf)
 		putScratch(buf)
 	} else {
 		l.weightGradImplicit(dw, lo, hi)
@@ -629,6 +698,10 @@ func (l *Conv2D) backwardImplicitChunk(c, lo, hi int) {
 	defer layerEnd(l, "dx", t0)
 	if l.wino {
 		l.dxWinogradChunk(lo, hi)
+		return
+	}
+	if l.phaseDx() {
+		l.inputGradPhases(lo, hi)
 		return
 	}
 	if !l.flipDx() {

@@ -118,6 +118,9 @@ func testConv2DMatchesNaive(t *testing.T, implicit bool, algo ConvAlgo) {
 			if wino4 := l.wino && algo == ConvWinograd && kernels.Winograd4OK(tc.h, tc.w); l.wino4 != wino4 || l.wino4dx != wino4 {
 				t.Fatalf("wino4, wino4dx = %v, %v, want %v", l.wino4, l.wino4dx, wino4)
 			}
+			if g4 := l.winoGrad && algo == ConvWinograd && kernels.Supports4x4(tc.h, tc.w) && l.gplan4.GradOK(); l.wino4Grad != g4 {
+				t.Fatalf("wino4Grad = %v, want %v", l.wino4Grad, g4)
+			}
 		})
 	}
 }
@@ -203,7 +206,8 @@ func BenchmarkConv2D(b *testing.B) {
 // TestConv2DWinograd4Default checks the default (ConvAuto, RESEXP_CONV
 // unset) where F(4x4) pays (AVX-512, 16 channels on 8x8): a training-mode
 // Forward runs F(2x2) and its Backward F(4x4) for dx, an inference-mode
-// Forward F(4x4); all three against the naive convolution, and the
+// Forward F(4x4), and on 16x16 (with AVX-512) Backward F(4x4) for the
+// weight gradient too; all three against the naive convolution, and the
 // inference-mode output of conv, batch norm and ReLU fused (the
 // convolution's RunEach calling the batch norm's epilogue per image) the
 // same bits as unfused.
@@ -227,6 +231,9 @@ func TestConv2DWinograd4Default(t *testing.T) {
 	}
 	dout := randTensor(rng, out.N, out.C, out.H, out.W)
 	dx := l.Backward(dout)
+	if l.wino4Grad { // F(4x4)'s weight gradient pays from 16 pixels wide
+		t.Fatal("training: wino4Grad = true on 8x8, want false")
+	}
 	wantOut, wantDx, wantDw := convNaive(x, dout, l.Weight.Data, 16, 3, 1, 1)
 	expectClose(t, "train out", out.Data, wantOut.Data, 1e-5)
 	expectClose(t, "dx", dx.Data, wantDx.Data, 1e-5)
@@ -241,4 +248,15 @@ func TestConv2DWinograd4Default(t *testing.T) {
 	if !fused.Layers[0].(*Conv2D).wino4 || !plain.Layers[0].(*Conv2D).wino4 {
 		t.Fatal("the nets' inference-mode Forward did not run F(4x4)")
 	}
+	wide := NewConv2D("wide", 16, 16, 3, 1, 1)
+	randomize(wide, rng)
+	x = randTensor(rng, 3, 16, 16, 16)
+	wide.Forward(x, true)
+	dout = randTensor(rng, 3, 16, 16, 16)
+	wide.Backward(dout)
+	if want := wide.gplan4.GradOK(); wide.winoGrad != want || wide.wino4Grad != want { // AVX-512 only
+		t.Fatalf("training 16x16: winoGrad, wino4Grad = %v, %v, want %v, %v", wide.winoGrad, wide.wino4Grad, want, want)
+	}
+	_, _, wantDw = convNaive(x, dout, wide.Weight.Data, 16, 3, 1, 1)
+	expectClose(t, "dW 16x16", wide.Weight.Grad, wantDw, 1e-5)
 }

@@ -30,7 +30,7 @@ type Conv3x3 struct {
 	mr         int       // rows of A per packed panel
 	kc         int       // columns of A per K block, a multiple of 3
 	a          []float32 // A packed: per K block, ceil(m/mr) panels of kb×mr
-	offs       []int     // offs[r]: where row r of B starts, relative to column 0
+	offs       []int     // offs[r]: where row r of B starts, relative to column 0; 3 more repeat rows 0-2 (dotRows)
 	qmasks     []uint16  // per 16 columns: lanes of kernel columns 0, 1, 2, then of the image
 	vmasks     []int32   // per 8 columns: lanes of kernel columns 0, 1, 2 as vectors (-1 or 0)
 }
@@ -92,18 +92,23 @@ func (p *Conv3x3) Pad(dst, x []float32) {
 	for ch := range p.c {
 		xc := x[ch*hin*win : (ch+1)*hin*win]
 		for a := range 2 {
-			for b := range 2 {
-				d := dst[padLead+w+((ch*2+a)*2+b)*ps:][:ps]
-				for u := range h {
-					src := xc[(2*u+a)*win+b:]
-					row := d[u*w : (u+1)*w]
-					for v := range row {
-						row[v] = src[2*v]
-					}
-				}
-				clear(d[h*w:])
+			d0 := dst[padLead+w+(ch*4+2*a)*ps:][:ps] // phase (a, 0)
+			d1 := dst[padLead+w+(ch*4+2*a+1)*ps:][:ps]
+			for u := range h {
+				deinterleave(d0[u*w:][:w], d1[u*w:][:w], xc[(2*u+a)*win:][:win])
 			}
+			clear(d0[h*w:])
+			clear(d1[h*w:])
 		}
+	}
+}
+
+// deinterleave sets even[v] = src[2v] and odd[v] = src[2v+1] for v <
+// len(even) (len(odd) ≥ len(even), len(src) ≥ 2·len(even)).
+func deinterleave(even, odd, src []float32) {
+	odd, src = odd[:len(even)], src[:2*len(even)]
+	for v := range even {
+		even[v], odd[v] = src[2*v], src[2*v+1]
 	}
 }
 
@@ -243,7 +248,7 @@ func (p *Conv3x3) prepareRows(a []float32, m, c, hin, win, stride int, kind conv
 // setGeometry sets offs and the lane masks for p.c, p.h, p.w.
 func (p *Conv3x3) setGeometry() {
 	k, n := 9*p.c, p.h*p.w
-	p.offs = growInts(p.offs, k)
+	p.offs = growInts(p.offs, k+3)
 	for ch := range p.c {
 		for i := range 3 {
 			for j := range 3 {
@@ -251,6 +256,7 @@ func (p *Conv3x3) setGeometry() {
 			}
 		}
 	}
+	copy(p.offs[k:], p.offs[:3])
 	// An even number of 16-column steps, so that a 32-column tile of
 	// conv8x32AVX512 always has two.
 	steps := 2 * ceilDiv(n, 32)
@@ -525,7 +531,7 @@ func (p *Conv3x3) weightGradWith(kr *microKernel, g, d, xp []float32, beta float
 // WeightGradImages adds to g [m, 9c] the weight gradients of imgs images,
 // Σ_i d_i · B_iᵀ, where d_i = d[i*dstride:] [m, h*w] and B_i is the im2col
 // matrix of the padded image xp[i*xstride:]. For few output rows (m ≤ 16,
-// a multiple of 4 for AVX-512, of 2 for AVX2, c even) it reads both
+// a multiple of 4 for AVX-512, of 2 for AVX2) it reads both
 // operands in place with dot products along the image columns, summing all
 // imgs images before reducing across lanes: a GEMM would pack (transpose)
 // B for only m uses of each float. Otherwise it calls WeightGrad per
@@ -534,19 +540,57 @@ func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xs
 	p.weightGradImages(g, d, dstride, xp, xstride, imgs, p.dot())
 }
 
-// dot reports whether WeightGradImages uses dot products.
-func (p *Conv3x3) dot() bool { return p.dotFits() && p.m <= 16 }
+// dot reports whether WeightGradImages uses dot products: up to 16 output
+// channels, or up to 64 with stride 2 (the nets' downsampling layers,
+// 32 and 64 channels on 16×16 and 8×8 outputs, where the per-image GEMM
+// packs too few columns: their backward pass measured 3–9% faster,
+// TestLayerTimes).
+func (p *Conv3x3) dot() bool { return p.dotFits() && (p.m <= 16 || p.s == 2 && p.m <= 64) }
 
 // dotFits reports whether the dot-product kernel can run for p's sizes:
-// dot4x6AVX512 (4 rows of d, 6 of B) or dot2x6AVX2 (2 and 6).
+// dot4x6AVX512 (4 rows of d, 6 of B) or dot2x6AVX2 (2 and 6). With c odd
+// the last 6 rows of B are its last 3 and, again, its first 3 (dotTile,
+// for at most 16 rows of d).
 func (p *Conv3x3) dotFits() bool {
+	if p.c%2 != 0 && p.m > 16 {
+		return false
+	}
 	switch p.kind {
 	case convAVX512:
-		return p.m%4 == 0 && p.c%2 == 0
+		return p.m%4 == 0
 	case convAVX2:
-		return p.m%2 == 0 && p.c%2 == 0
+		return p.m%2 == 0
 	}
 	return false
+}
+
+// dotTile is the 16×6 tile (row o of g at 6o) that takes the last 6-row
+// block of B when c is odd (9c - 3 is not a multiple of 6): rows 9c-3..
+// and, again, rows 0-2 (offs' repeat), whose sums are dropped.
+type dotTile [16 * 6]float32
+
+// dotDst returns where the dot-product kernel adds the block of rows o..
+// of g and 6 rows r.. of B, and its row stride: g itself, or for the last
+// block of an odd c the tile t.
+func (p *Conv3x3) dotDst(g []float32, o, r int, t *dotTile) (*float32, int) {
+	if k := 9 * p.c; r+6 > k {
+		return &t[6*o], 6
+	}
+	return &g[o*9*p.c+r], 9 * p.c
+}
+
+// addTile adds the first 3 columns of t (the last 3 rows of B) to g's last
+// 3 columns, for c odd.
+func (p *Conv3x3) addTile(g []float32, t *dotTile) {
+	k := 9 * p.c
+	if k%6 == 0 {
+		return
+	}
+	for o := range p.m {
+		for j := range 3 {
+			g[o*k+k-3+j] += t[6*o+j]
+		}
+	}
 }
 
 // GradGroup returns how many images WeightGradImages should be given at
@@ -578,11 +622,14 @@ func (p *Conv3x3) weightGradImages(g, d []float32, dstride int, xp []float32, xs
 		return
 	}
 	nq := ceilDiv(n, 16)
+	var t dotTile
 	for o := 0; o < p.m; o += 4 {
 		for r := 0; r < k; r += 6 {
-			dot4x6AVX512(nq, imgs, &d[o*n], n, dstride-nq*16, &xp[0], &p.offs[r], xstride-nq*16, &p.qmasks[0], &g[o*k+r], k)
+			dw, ldw := p.dotDst(g, o, r, &t)
+			dot4x6AVX512(nq, imgs, &d[o*n], n, dstride-nq*16, &xp[0], &p.offs[r], xstride-nq*16, &p.qmasks[0], dw, ldw)
 		}
 	}
+	p.addTile(g, &t)
 }
 
 // dotAVX2 is the dot-product path of weightGradImages with dot2x6AVX2: per
@@ -595,11 +642,14 @@ func (p *Conv3x3) dotAVX2(g, d []float32, dstride int, xp []float32, xstride, im
 		tail = 1
 	}
 	step := 8 * (nfull + tail) // floats a pass over one image advances
+	var t dotTile
 	for r := 0; r < k; r += 6 {
 		for o := 0; o < p.m; o += 2 {
-			dot2x6AVX2(nfull, tail, imgs, &d[o*n], n, dstride-step, &xp[0], &p.offs[r], xstride-step, &p.vmasks[0], &g[o*k+r], k)
+			dw, ldw := p.dotDst(g, o, r, &t)
+			dot2x6AVX2(nfull, tail, imgs, &d[o*n], n, dstride-step, &xp[0], &p.offs[r], xstride-step, &p.vmasks[0], dw, ldw)
 		}
 	}
+	p.addTile(g, &t)
 }
 
 // packBT packs columns j0..j0+nb of Bᵀ over rows p0..p0+kb (that is, im2col

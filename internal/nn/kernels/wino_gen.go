@@ -61,6 +61,9 @@ func main() {
 		wino4Input(avx2, tw)
 		wino4Output(avx2, tw)
 	}
+	for _, tw := range []int{2, 4, 8, 16} {
+		wino4GradOut(tw)
+	}
 	if err := os.WriteFile("winograd_amd64.s", []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -891,6 +894,25 @@ func wino4At(s isa, m [6]int, o [4]int, t [4]int, f [3]string) {
 	emit("\tVADDPS %s, %s, %s", z(m[5]), z(o[3]), z(o[3])) // (b+8d)+m5
 }
 
+// wino4A emits A y of F(4×4) on four vectors y, A = (Aᵀ)ᵀ (winograd4_grad.go's
+// wino4A, the same operations in the same order), into o: o[0] and o[5]
+// are y[0] and y[3] themselves, o[1]-o[4] the registers in o14, with t
+// four temporaries and the factors 2, 4 and 8 in registers f.
+func wino4A(s isa, y [4]int, o14, t [4]int, f [3]string) (o [6]int) {
+	z := s.r
+	emit("\tVADDPS %s, %s, %s", z(y[2]), z(y[0]), z(t[0])) // a = y0+y2
+	emit("\tVADDPS %s, %s, %s", z(y[3]), z(y[1]), z(t[1])) // b = y1+y3
+	emit("\tVMOVAPS %s, %s", z(y[0]), z(t[2]))
+	emit("\tVFMADD231PS %s, %s, %s", f[1], z(y[2]), z(t[2])) // c = y0 + 4y2
+	emit("\tVMULPS %s, %s, %s", f[2], z(y[3]), z(t[3]))
+	emit("\tVFMADD231PS %s, %s, %s", f[0], z(y[1]), z(t[3])) // d = 2y1 + 8y3
+	emit("\tVADDPS %s, %s, %s", z(t[1]), z(t[0]), z(o14[0]))
+	emit("\tVSUBPS %s, %s, %s", z(t[1]), z(t[0]), z(o14[1]))
+	emit("\tVADDPS %s, %s, %s", z(t[3]), z(t[2]), z(o14[2]))
+	emit("\tVSUBPS %s, %s, %s", z(t[3]), z(t[2]), z(o14[3]))
+	return [6]int{y[0], o14[0], o14[1], o14[2], o14[3], y[3]}
+}
+
 // wino4LaneMasks returns the lanes of a vector of tile rows of tw tiles
 // (lanes of them) that are not first in their tile row, and those that are
 // not last, as bits.
@@ -1162,4 +1184,76 @@ func wino4Output(s isa, tw int) {
 		}
 	}
 	wino4LoopEnd(name, "R10", "R8")
+}
+
+// wino4GradOut emits wino4GradOutT<tw>AVX512 (see winograd_amd64.go).
+//
+// Per channel: for each of the four vector registers' worth of the 64
+// floats of the vector's tile rows, the four rows of the tiles' pieces
+// (zero where the tile row is -1) are loaded and combined (A dY) and the
+// six results staged at tmp (vector 4i+z); then for each row i of A dY its
+// four registers are split into the column phases P0-P3 (the 4-way
+// deinterleave of wino4Input), combined (· Aᵀ) and stored to the positions
+// 6i..6i+5.
+//
+// Registers: SI the channel's dY, R8 its channel stride, AX the rows, DI
+// the channel's destination, R9 the position stride, R10 the channel
+// stride of the destination (bytes), R11 the store pointer, BX tmp, CX the
+// channels left, DX a row's offset; Z25, Z28, Z29 the factors 8, 4 and 2,
+// Z30/Z31 the deinterleave indices.
+func wino4GradOut(tw int) {
+	s, w := avx512, 4*tw
+	name := fmt.Sprintf("wino4GradOutT%dAVX512", tw)
+	header(name, "dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32", 64)
+	loadArgs("dy+0 SI", "hw+8 R8 bytes", "rows+16 AX", "dst+24 DI", "lde+32 R9 bytes",
+		"lddch+40 R10 bytes", "nch+48 CX", "tmp+56 BX")
+	loadConsts("wino4Eight Z25 bcast", "wino4Four Z28 bcast", "wino4Two Z29 bcast", "winoOdd Z30", "winoEven Z31")
+	f := [3]string{"Z29", "Z28", "Z25"}
+	emit("\tTESTQ CX, CX")
+	emit("\tJLE %sdone", name)
+	emit("%sch:", name)
+	label := 0
+	for z := range 4 {
+		for y := range 4 {
+			emit("\tVPXORD Z%d, Z%d, Z%d", y, y, y)
+			wino4Pieces(s, tw, z, func(r, off, half int) {
+				label++
+				emit("\tMOVQ %d(AX), DX", 8*r)
+				emit("\tTESTQ DX, DX")
+				emit("\tJS %sskip%d", name, label)
+				at := fmt.Sprintf("%d(SI)(DX*4)", 4*(off+y*w))
+				switch half {
+				case -1:
+					emit("\tVMOVUPS %s, Z%d", at, y)
+				case 0:
+					emit("\tVMOVUPS %s, Y%d", at, y)
+				default:
+					emit("\tVINSERTF64X4 $1, %s, Z%d, Z%d", at, y, y)
+				}
+				emit("%sskip%d:", name, label)
+			})
+		}
+		o := wino4A(s, [4]int{0, 1, 2, 3}, [4]int{4, 5, 6, 7}, [4]int{8, 9, 10, 11}, f)
+		for i, reg := range o {
+			emit("\tVMOVUPS Z%d, %d(BX)", reg, 64*(4*i+z))
+		}
+	}
+	for i := range 6 {
+		wino4Stage(s, true, 0, 4, func(k int) int { return 4*i + k })
+		deinterleave(s, 0, 1, 0, 4)
+		deinterleave(s, 2, 3, 2, 5)
+		deinterleave(s, 0, 2, 6, 7) // P0, P2
+		deinterleave(s, 4, 5, 8, 9) // P1, P3
+		o := wino4A(s, [4]int{6, 8, 7, 9}, [4]int{0, 1, 2, 3}, [4]int{4, 5, 10, 11}, f)
+		emit("\tMOVQ R9, DX")
+		emit("\tIMULQ $%d, DX", 6*i)
+		emit("\tLEAQ (DI)(DX*1), R11")
+		for j, reg := range o {
+			emit("\tVMOVUPS Z%d, (R11)", reg)
+			if j < 5 {
+				emit("\tADDQ R9, R11")
+			}
+		}
+	}
+	wino4LoopEnd(name, "R8", "R10")
 }

@@ -50,7 +50,6 @@ type Winograd2x2 struct {
 	rb         int       // tile rows per block
 	a          []float32 // the weights of the latest Prepare
 	u          []float32 // transformed weights U [16][m][c]
-	urow       []float32 // Prepare's scratch: U of one output channel [16][c]
 	up         []float32 // U packed for the micro-kernel: per position, panels of mr rows
 	upKernel   *microKernel
 	masks      winoRows     // the column masks of the input transforms
@@ -70,6 +69,17 @@ const winoBudget = 128 << 10
 // the same sizes and weights (the same bits: an inference-mode network's
 // every step), it only compares a with its copy.
 func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
+	if p.PrepareBegin(a, m, c, h, w) {
+		p.PrepareUnits(0, p.Units())
+	}
+}
+
+// PrepareBegin is Prepare split for callers that spread its transforms
+// over goroutines: it does what Prepare does but the transforms and
+// reports whether they are needed (false: the weights are those of the
+// last Prepare); if so, PrepareUnits must then cover the units 0..Units()
+// (in any ranges, on any goroutines, at once) before p is used.
+func (p *Winograd2x2) PrepareBegin(a []float32, m, c, h, w int) bool {
 	if m < 1 || c < 1 || h < 1 || w < 1 {
 		panic("kernels: Winograd2x2.Prepare: sizes must be positive")
 	}
@@ -77,39 +87,80 @@ func (p *Winograd2x2) Prepare(a []float32, m, c, h, w int) {
 		panic("kernels: Winograd2x2.Prepare: weights too short")
 	}
 	a = a[:m*c*9]
-	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
-		return
+	kr := activeKernel()
+	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == kr && equalBits(p.a, a) {
+		return false
 	}
 	p.a = append(p.a[:0], a...)
 	p.setSizes(m, c, h, w)
-	p.u, p.urow = winoTransformU(p.u, p.urow, a, m, c, winoWeight)
-	p.packU(activeKernel())
+	p.u = grow(p.u, 16*m*c)
+	p.up = grow(p.up, 16*ceilDiv(m, kr.mr)*kr.mr*c)
+	p.upKernel = kr
+	return true
 }
 
-// winoTransformU returns u (grown if short) set to U [npos][m][c], the
-// transform tr of every kernel of a [m, c, 3, 3], npos = len of tr's
-// result, and urow, its scratch of npos·c floats (grown if short). It
-// transforms one output channel's c kernels into urow, then copies its npos
-// rows of U at once: stores to npos rows m·c floats apart, kernel by
-// kernel, would fall into one set of the L1 cache when m·c is a multiple of
-// 1024 floats (4 KiB), as with 32 and 64 channels.
-func winoTransformU[U [16]float32 | [36]float32](u, urow, a []float32, m, c int, tr func(*[9]float32) U) ([]float32, []float32) {
+// Units returns the number of units of Prepare's transforms
+// (PrepareUnits): output channels in whole micro-kernel panels, about 16
+// (packA packs 16 rows at a time with AVX-512).
+func (p *Winograd2x2) Units() int { return ceilDiv(p.m, winoUnit(p.upKernel)) }
+
+// PrepareUnits transforms and packs the weights of the output channels of
+// units u0..u1 (after PrepareBegin).
+func (p *Winograd2x2) PrepareUnits(u0, u1 int) {
+	lo, hi := winoUnitRows(p.upKernel, p.m, u0, u1)
+	winoTransformRows(p.u, p.a, p.m, p.c, lo, hi, winoWeight)
+	winoPackRows(p.up, p.u, 16, p.m, p.c, lo, hi, p.upKernel)
+}
+
+// winoUnit returns the output channels of a unit of Prepare's transforms
+// for the micro-kernel kr (Units).
+func winoUnit(kr *microKernel) int { return kr.mr * max(1, 16/kr.mr) }
+
+// winoUnitRows returns the output channels lo..hi of units u0..u1 of a
+// Winograd plan for m output channels packed for kr.
+func winoUnitRows(kr *microKernel, m, u0, u1 int) (lo, hi int) {
+	return min(u0*winoUnit(kr), m), min(u1*winoUnit(kr), m)
+}
+
+// winoTransformRows sets the output channels lo..hi of U [npos][m][c] to
+// the transform tr of their kernels of a [m, c, 3, 3], npos = len of tr's
+// result. It transforms up to 64 kernels of one output channel into a
+// staging row, then copies its npos rows of U: stores to npos rows m·c
+// floats apart, kernel by kernel, would fall into one set of the L1 cache
+// when m·c is a multiple of 1024 floats (4 KiB), as with 32 and 64
+// channels.
+func winoTransformRows[U [16]float32 | [36]float32](u, a []float32, m, c, lo, hi int, tr func(*[9]float32) U) {
 	var zero U
 	npos := len(zero)
-	u = grow(u, npos*m*c)
-	urow = grow(urow, npos*c)
-	for o := range m {
-		for ch := range c {
-			t := tr((*[9]float32)(a[(o*c+ch)*9:]))
+	const blk = 64
+	var urow [36 * blk]float32
+	for o := lo; o < hi; o++ {
+		for c0 := 0; c0 < c; c0 += blk {
+			n := min(blk, c-c0)
+			for ch := range n {
+				t := tr((*[9]float32)(a[(o*c+c0+ch)*9:]))
+				for e := range npos {
+					urow[e*blk+ch] = t[e]
+				}
+			}
 			for e := range npos {
-				urow[e*c+ch] = t[e]
+				copy(u[(e*m+o)*c+c0:][:n], urow[e*blk:])
 			}
 		}
-		for e := range npos {
-			copy(u[(e*m+o)*c:][:c], urow[e*c:])
-		}
 	}
-	return u, urow
+}
+
+// winoPackRows packs the output channels lo..hi (whole micro-kernel panels,
+// or up to m) of U [npos][m][c] for the micro-kernel kr into up, laid out
+// as winoPackU lays out all of them.
+func winoPackRows(up, u []float32, npos, m, c, lo, hi int, kr *microKernel) {
+	if lo >= hi {
+		return
+	}
+	mpad := ceilDiv(m, kr.mr) * kr.mr
+	for e := range npos {
+		packA(up[e*mpad*c+lo*c:], u[e*m*c:], c, false, lo, hi-lo, 0, c, kr.mr)
+	}
 }
 
 // PrepareFlipped sets p as Prepare would for the weights of q flipped and
@@ -179,11 +230,8 @@ func (p *Winograd2x2) packU(kr *microKernel) {
 // short) and returns it: for each position e, the m×c matrix U_e as
 // ceil(m/mr) panels of c×mr floats (packA's layout).
 func winoPackU(up, u []float32, npos, m, c int, kr *microKernel) []float32 {
-	mpad := ceilDiv(m, kr.mr) * kr.mr
-	up = grow(up, npos*mpad*c)
-	for e := range npos {
-		packA(up[e*mpad*c:], u[e*m*c:], c, false, 0, m, 0, c, kr.mr)
-	}
+	up = grow(up, npos*ceilDiv(m, kr.mr)*kr.mr*c)
+	winoPackRows(up, u, npos, m, c, 0, m, kr)
 	return up
 }
 

@@ -48,7 +48,6 @@ type Winograd4x4 struct {
 	rb         int       // tile rows per block, a multiple of 32/tw
 	a          []float32 // the weights of the latest Prepare
 	u          []float32 // transformed weights U [36][m][c]
-	urow       []float32 // Prepare's scratch: U of one output channel [36][c]
 	up         []float32 // U packed for the micro-kernel (winoPackU)
 	upKernel   *microKernel
 }
@@ -66,6 +65,13 @@ func Supports4x4(h, w int) bool {
 // the same sizes and weights only compares them). It panics unless
 // Supports4x4(h, w).
 func (p *Winograd4x4) Prepare(a []float32, m, c, h, w int) {
+	if p.PrepareBegin(a, m, c, h, w) {
+		p.PrepareUnits(0, p.Units())
+	}
+}
+
+// PrepareBegin, Units and PrepareUnits split Prepare as Winograd2x2's do.
+func (p *Winograd4x4) PrepareBegin(a []float32, m, c, h, w int) bool {
 	if m < 1 || c < 1 || !Supports4x4(h, w) {
 		panic(fmt.Sprintf("kernels: Winograd4x4.Prepare: unsupported sizes m %d, c %d, %d×%d", m, c, h, w))
 	}
@@ -73,18 +79,35 @@ func (p *Winograd4x4) Prepare(a []float32, m, c, h, w int) {
 		panic("kernels: Winograd4x4.Prepare: weights too short")
 	}
 	a = a[:m*c*9]
-	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == activeKernel() && equalBits(p.a, a) {
-		return
+	kr := activeKernel()
+	if len(p.u) > 0 && p.m == m && p.c == c && p.h == h && p.w == w && p.upKernel == kr && equalBits(p.a, a) {
+		return false
 	}
 	p.a = append(p.a[:0], a...)
+	p.setSizes(m, c, h, w)
+	p.u = grow(p.u, 36*m*c)
+	p.up = grow(p.up, 36*ceilDiv(m, kr.mr)*kr.mr*c)
+	p.upKernel = kr
+	return true
+}
+
+// Units is Winograd2x2.Units.
+func (p *Winograd4x4) Units() int { return ceilDiv(p.m, winoUnit(p.upKernel)) }
+
+// PrepareUnits is Winograd2x2.PrepareUnits.
+func (p *Winograd4x4) PrepareUnits(u0, u1 int) {
+	lo, hi := winoUnitRows(p.upKernel, p.m, u0, u1)
+	winoTransformRows(p.u, p.a, p.m, p.c, lo, hi, wino4Weight)
+	winoPackRows(p.up, p.u, 36, p.m, p.c, lo, hi, p.upKernel)
+}
+
+// setSizes sets the sizes of p and what follows from them: the tiles and
+// the block, whole 32-tile GEMM panels.
+func (p *Winograd4x4) setSizes(m, c, h, w int) {
 	p.m, p.c, p.h, p.w = m, c, h, w
 	p.th, p.tw = h/4, w/4
-	g := 32 / p.tw // whole 32-tile GEMM panels
+	g := 32 / p.tw
 	p.rb = max(g, winoBudget/(36*(c+m))/p.tw/g*g)
-	p.u, p.urow = winoTransformU(p.u, p.urow, a, m, c, wino4Weight)
-	kr := activeKernel()
-	p.up = winoPackU(p.up, p.u, 36, m, c, kr)
-	p.upKernel = kr
 }
 
 // wino4Weight returns U = G g Gᵀ (6×6, row-major) of one 3×3 kernel g
@@ -120,9 +143,12 @@ func wino4Weight(g *[9]float32) [36]float32 {
 // computed).
 type wino4Layout struct{ rb, ldv int }
 
-func (p *Winograd4x4) layout(imgs int) wino4Layout {
+func (p *Winograd4x4) layout(imgs int) wino4Layout { return p.layoutBlocks(imgs, p.rb) }
+
+// layoutBlocks is layout with blocks of at most rb tile rows.
+func (p *Winograd4x4) layoutBlocks(imgs, rb int) wino4Layout {
 	g := 32 / p.tw
-	rb := min(p.rb, ceilDiv(imgs*p.th, g)*g)
+	rb = min(rb, ceilDiv(imgs*p.th, g)*g)
 	return wino4Layout{rb: rb, ldv: ceilDiv(rb*p.tw, maxNR)*maxNR + maxNR}
 }
 

@@ -188,6 +188,32 @@ func wino4OutputT4AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows 
 //go:noescape
 func wino4OutputT8AVX2(src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32)
 
+// wino4GradOutT2AVX512 is wino4GradOutGo (winograd4_grad.go) for tile
+// rows of tw = 2 tiles with AVX-512, the same operations in the same
+// order: dM = A dY Aᵀ of the 16 tiles of one vector (lanes as in
+// wino4InputT2AVX512), dY of tile k of the vector's tile row r at
+// dy[rows[0][r]+ch*hw+y*4tw+4k..], zero where rows[0][r] is -1, dM_e of
+// lane l to dst[e*lde+ch*lddch+l]. tmp is a staging area of wino4Tmp
+// floats.
+//
+//go:noescape
+func wino4GradOutT2AVX512(dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4GradOutT4AVX512 is wino4GradOutT2AVX512 for tile rows of 4 tiles.
+//
+//go:noescape
+func wino4GradOutT4AVX512(dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4GradOutT8AVX512 is wino4GradOutT2AVX512 for tile rows of 8 tiles.
+//
+//go:noescape
+func wino4GradOutT8AVX512(dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
+// wino4GradOutT16AVX512 is wino4GradOutT2AVX512 for tile rows of 16 tiles.
+//
+//go:noescape
+func wino4GradOutT16AVX512(dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32)
+
 // wino4InputAVX512 calls the wino4Input kernel for tile rows of tw tiles.
 // The kernels are called directly, not through a table of func values:
 // through one, rows would escape to the heap (go:noescape holds for direct
@@ -243,5 +269,20 @@ func wino4OutputAVX2(tw int, src *float32, lde, ldsch int, out *float32, hw int,
 		wino4OutputT4AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
 	default:
 		wino4OutputT8AVX2(src, lde, ldsch, out, hw, rows, nch, tmp)
+	}
+}
+
+// wino4GradOutAVX512 calls the wino4GradOut kernel for tile rows of tw
+// tiles (directly, as wino4InputAVX512).
+func wino4GradOutAVX512(tw int, dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	switch tw {
+	case 2:
+		wino4GradOutT2AVX512(dy, hw, rows, dst, lde, lddch, nch, tmp)
+	case 4:
+		wino4GradOutT4AVX512(dy, hw, rows, dst, lde, lddch, nch, tmp)
+	case 8:
+		wino4GradOutT8AVX512(dy, hw, rows, dst, lde, lddch, nch, tmp)
+	default:
+		wino4GradOutT16AVX512(dy, hw, rows, dst, lde, lddch, nch, tmp)
 	}
 }

@@ -140,25 +140,32 @@ func (p *Winograd2x2) gradUWith(kr *microKernel, du, dy, x []float32, imgs int, 
 }
 
 // gradGEMMs adds dM_e · V_eᵀ to dU_e (sets it if first) for the 16
-// positions e of a block of nt tiles: with dot products (winoDot4x4AVX512)
-// when the channels come in fours and nt in sixteens, at least 128 of them
-// (8 steps or more for each 4×4 block's final lane sums), else through
-// Sgemm, which packs both operands and fills its 32-wide tiles only with 32
-// or more input channels. BenchmarkWinograd's dw rows: dot products 1.7×
-// and 1.55× as fast as the direct gradient at 16 channels on 32×32 (256
-// tiles a block) and 32 on 16×16 (128), against Sgemm's 0.67× and 1.27×;
-// at 64 on 8×8 (64 tiles) Sgemm 1.37×, dot products 1.15×.
+// positions e of a block of nt tiles (winoGradGEMMs).
 func (p *Winograd2x2) gradGEMMs(kr *microKernel, du, dm, v []float32, l winoLayout, nt int, first bool) {
-	ld, mc := 16*l.ldv, p.m*p.c
-	if kr == avx512Kernel && p.m%4 == 0 && p.c%4 == 0 && nt%16 == 0 && nt >= 128 {
+	winoGradGEMMs(kr, 16, p.m, p.c, du, dm, v, l.ldv, nt, 128, first)
+}
+
+// winoGradGEMMs adds dM_e · V_eᵀ to dU_e [m][c] (sets it if first) for the
+// npos positions e of a block of nt tiles, dM [m][npos][ldv] and V
+// [c][npos][ldv]: with dot products (winoDot4x4AVX512) when the channels
+// come in fours and nt in sixteens, at least minDot of them (each 4×4
+// block ends in lane sums), else through Sgemm, which packs both operands
+// and fills its 32-wide tiles only with 32 or more input channels.
+// BenchmarkWinograd's dw rows (F(2×2), minDot 128): dot products 1.7× and
+// 1.55× as fast as the direct gradient at 16 channels on 32×32 (256 tiles
+// a block) and 32 on 16×16 (128), against Sgemm's 0.67× and 1.27×; at 64
+// on 8×8 (64 tiles) Sgemm 1.37×, dot products 1.15×.
+func winoGradGEMMs(kr *microKernel, npos, m, c int, du, dm, v []float32, ldv, nt, minDot int, first bool) {
+	ld, mc := npos*ldv, m*c
+	if kr == avx512Kernel && m%4 == 0 && c%4 == 0 && nt%16 == 0 && nt >= minDot {
 		if first {
-			clear(du[:16*mc])
+			clear(du[:npos*mc])
 		}
-		_ = dm[15*l.ldv+(p.m-1)*ld+nt-1]
-		_ = v[15*l.ldv+(p.c-1)*ld+nt-1]
-		_ = du[16*mc-1]
-		for e := range 16 {
-			winoDot4x4AVX512(&dm[e*l.ldv], ld, &v[e*l.ldv], ld, nt/16, &du[e*mc], p.c, p.m/4, p.c/4)
+		_ = dm[(npos-1)*ldv+(m-1)*ld+nt-1]
+		_ = v[(npos-1)*ldv+(c-1)*ld+nt-1]
+		_ = du[npos*mc-1]
+		for e := range npos {
+			winoDot4x4AVX512(&dm[e*ldv], ld, &v[e*ldv], ld, nt/16, &du[e*mc], c, m/4, c/4)
 		}
 		return
 	}
@@ -166,8 +173,8 @@ func (p *Winograd2x2) gradGEMMs(kr *microKernel, du, dm, v []float32, l winoLayo
 	if !first {
 		beta = 1
 	}
-	for e := range 16 {
-		sgemmWith(kr, false, true, p.m, p.c, nt, 1, dm[e*l.ldv:], ld, v[e*l.ldv:], ld, beta, du[e*mc:], p.c)
+	for e := range npos {
+		sgemmWith(kr, false, true, m, c, nt, 1, dm[e*ldv:], ld, v[e*ldv:], ld, beta, du[e*mc:], c)
 	}
 }
 

@@ -68,3 +68,7 @@ func wino4OutputAVX2(tw int, src *float32, lde, ldsch int, out *float32, hw int,
 func wino4OutputAVX512(tw int, src *float32, lde, ldsch int, out *float32, hw int, rows *wino4Rows, nch int, tmp *float32) {
 	panic("kernels: wino4OutputAVX512 called without AVX-512")
 }
+
+func wino4GradOutAVX512(tw int, dy *float32, hw int, rows *wino4Rows, dst *float32, lde, lddch, nch int, tmp *float32) {
+	panic("kernels: wino4GradOutAVX512 called without AVX-512")
+}

@@ -326,7 +326,10 @@ func BenchmarkWinograd(b *testing.B) {
 		if s.m == s.c && p.GradOK() {
 			dy := randSlice(r, s.n*s.m*s.h*s.w)
 			b.Run(stage+"/dw/direct", func(b *testing.B) { benchGradDirect(b, x, dy, s, flops) })
-			b.Run(stage+"/dw/winograd", func(b *testing.B) { benchGradWino(b, x, dy, s, flops) })
+			b.Run(stage+"/dw/winograd", func(b *testing.B) { benchGradWino(b, x, dy, s, flops, &Winograd2x2{}) })
+			if Supports4x4(s.h, s.w) {
+				b.Run(stage+"/dw/winograd4", func(b *testing.B) { benchGradWino(b, x, dy, s, flops, &Winograd4x4{}) })
+			}
 		}
 	}
 }
@@ -360,12 +363,20 @@ func benchGradDirect(b *testing.B, x, dy []float32, s winoShape, flops float64) 
 	reportFlops(b, flops, cpu0, okCPU)
 }
 
-// benchGradWino times Winograd2x2.GradU, a call per chunk of
-// benchGradChunk images, then the sum of the chunks' dU and GradWeights,
-// as the layers do.
-func benchGradWino(b *testing.B, x, dy []float32, s winoShape, flops float64) {
-	var p Winograd2x2
-	p.Prepare(make([]float32, s.m*s.c*9), s.m, s.c, s.h, s.w)
+// gradPlan is a Winograd weight gradient, Winograd2x2's or Winograd4x4's.
+type gradPlan interface {
+	PrepareSizes(m, c, h, w int)
+	GradSize() int
+	GradScratchSize(imgs int) int
+	GradU(du, dy, x []float32, imgs int, scratch []float32)
+	GradWeights(g, du []float32)
+}
+
+// benchGradWino times p's GradU, a call per chunk of benchGradChunk
+// images, then the sum of the chunks' dU and GradWeights, as the layers
+// do.
+func benchGradWino(b *testing.B, x, dy []float32, s winoShape, flops float64, p gradPlan) {
+	p.PrepareSizes(s.m, s.c, s.h, s.w)
 	hw, gs := s.h*s.w, p.GradSize()
 	g, scratch := make([]float32, s.m*s.c*9), make([]float32, p.GradScratchSize(benchGradChunk))
 	du, sum := make([]float32, gs*s.n/benchGradChunk), make([]float32, gs)
@@ -617,8 +628,8 @@ func TestWinoAVX2NoAVX512(t *testing.T) {
 			t.Errorf("%s: AVX-512 use %q, want it only in the AVX-512 functions", strings.SplitN(f, "(", 2)[0], got)
 		}
 	}
-	if seen[true] != 8 || seen[false] != 18 { // Winograd2x2's 2 and 10, Winograd4x4's 6 and 8
-		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 8 and 18", seen[true], seen[false])
+	if seen[true] != 8 || seen[false] != 22 { // Winograd2x2's 2 and 10, Winograd4x4's 6 and 12
+		t.Errorf("found %d AVX2 and %d AVX-512 functions, want 8 and 22", seen[true], seen[false])
 	}
 }
 
@@ -688,4 +699,49 @@ func TestWinogradPrepareFlipped(t *testing.T) {
 	p.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
 	wantB.Prepare(flipTransposed(b, m, c), c, m, 16, 16)
 	same("U of Prepare after PrepareFlipped", p.u[:16*m*c], wantB.u[:16*m*c])
+}
+
+// TestWinogradPrepareUnits checks that Prepare split into PrepareBegin and
+// PrepareUnits, one unit at a time in reverse order, gives the same U and
+// packed U as Prepare, for both plans, with a number of output channels
+// that ends in a partial unit; and that PrepareBegin with the same weights
+// again reports nothing to do.
+func TestWinogradPrepareUnits(t *testing.T) {
+	const m, c, h, w = 41, 24, 16, 16
+	r := rand.New(rand.NewPCG(11, 12))
+	a := randSlice(r, m*c*9)
+	type plan interface {
+		Prepare(a []float32, m, c, h, w int)
+		PrepareBegin(a []float32, m, c, h, w int) bool
+		Units() int
+		PrepareUnits(u0, u1 int)
+	}
+	check := func(name string, whole, split plan, u func(plan) ([]float32, []float32)) {
+		whole.Prepare(a, m, c, h, w)
+		if !split.PrepareBegin(a, m, c, h, w) {
+			t.Fatalf("%s: PrepareBegin of a new plan reports nothing to do", name)
+		}
+		if n := split.Units(); n < 2 {
+			t.Fatalf("%s: %d units", name, n)
+		}
+		for k := split.Units() - 1; k >= 0; k-- {
+			split.PrepareUnits(k, k+1)
+		}
+		wu, wup := u(whole)
+		su, sup := u(split)
+		if !equalBits(wu, su) || !equalBits(wup, sup) {
+			t.Fatalf("%s: split Prepare differs from Prepare", name)
+		}
+		if split.PrepareBegin(a, m, c, h, w) {
+			t.Fatalf("%s: PrepareBegin with the same weights reports work to do", name)
+		}
+	}
+	check("Winograd2x2", &Winograd2x2{}, &Winograd2x2{}, func(p plan) ([]float32, []float32) {
+		q := p.(*Winograd2x2)
+		return q.u, q.up
+	})
+	check("Winograd4x4", &Winograd4x4{}, &Winograd4x4{}, func(p plan) ([]float32, []float32) {
+		q := p.(*Winograd4x4)
+		return q.u, q.up
+	})
 }
