@@ -204,10 +204,11 @@ func BenchmarkConv2D(b *testing.B) {
 }
 
 // TestConv2DWinograd4Default checks the default (ConvAuto, RESEXP_CONV
-// unset) where F(4x4) pays (AVX-512, 16 channels on 8x8): a training-mode
-// Forward runs F(2x2) and its Backward F(4x4) for dx, an inference-mode
-// Forward F(4x4), and on 16x16 (with AVX-512) Backward F(4x4) for the
-// weight gradient too; all three against the naive convolution, and the
+// unset) where F(4x4) pays (AVX-512 or AVX2, 16 channels on 8x8): a
+// training-mode Forward (with AVX-512) and its Backward's dx run F(4x4), as
+// does an inference-mode Forward; on 32x32 a training-mode Forward runs F(2x2)
+// (kernels.Wino4TrainMaxWidth) and, with AVX-512, its Backward F(4x4) for
+// the weight gradient; all against the naive convolution, and the
 // inference-mode output of conv, batch norm and ReLU fused (the
 // convolution's RunEach calling the batch norm's epilogue per image) the
 // same bits as unfused.
@@ -226,8 +227,8 @@ func TestConv2DWinograd4Default(t *testing.T) {
 	l := fused.Layers[0].(*Conv2D)
 	x := randTensor(rng, 5, 16, 8, 8)
 	out := l.Forward(x, true)
-	if !l.wino || l.wino4 || !l.wino4dx {
-		t.Fatalf("training: wino, wino4, wino4dx = %v, %v, %v, want true, false, true", l.wino, l.wino4, l.wino4dx)
+	if fwd4, _ := kernels.UseWinograd4(16, 16, 8, 8, true); !l.wino || l.wino4 != fwd4 || !l.wino4dx || fwd4 != (kernels.Kernel() == "avx512") {
+		t.Fatalf("training: wino, wino4, wino4dx = %v, %v, %v, want true, %v (AVX-512 only), true", l.wino, l.wino4, l.wino4dx, fwd4)
 	}
 	dout := randTensor(rng, out.N, out.C, out.H, out.W)
 	dx := l.Backward(dout)
@@ -250,13 +251,17 @@ func TestConv2DWinograd4Default(t *testing.T) {
 	}
 	wide := NewConv2D("wide", 16, 16, 3, 1, 1)
 	randomize(wide, rng)
-	x = randTensor(rng, 3, 16, 16, 16)
-	wide.Forward(x, true)
-	dout = randTensor(rng, 3, 16, 16, 16)
+	x = randTensor(rng, 3, 16, 32, 32)
+	out = wide.Forward(x, true)
+	if !wide.wino || wide.wino4 {
+		t.Fatalf("training 32x32: wino, wino4 = %v, %v, want true, false", wide.wino, wide.wino4)
+	}
+	dout = randTensor(rng, 3, 16, 32, 32)
 	wide.Backward(dout)
 	if want := wide.gplan4.GradOK(); wide.winoGrad != want || wide.wino4Grad != want { // AVX-512 only
-		t.Fatalf("training 16x16: winoGrad, wino4Grad = %v, %v, want %v, %v", wide.winoGrad, wide.wino4Grad, want, want)
+		t.Fatalf("training 32x32: winoGrad, wino4Grad = %v, %v, want %v, %v", wide.winoGrad, wide.wino4Grad, want, want)
 	}
-	_, _, wantDw = convNaive(x, dout, wide.Weight.Data, 16, 3, 1, 1)
-	expectClose(t, "dW 16x16", wide.Weight.Grad, wantDw, 1e-5)
+	wantOut, _, wantDw = convNaive(x, dout, wide.Weight.Data, 16, 3, 1, 1)
+	expectClose(t, "train out 32x32", out.Data, wantOut.Data, 1e-5)
+	expectClose(t, "dW 32x32", wide.Weight.Grad, wantDw, 1e-5)
 }

@@ -772,11 +772,8 @@ func UseWinograd(c, m, h, w int) bool {
 // RESEXP_CONV=winograd2 (or direct) says no to both (winograd2 reproduces
 // runs made before Winograd4x4), RESEXP_CONV=winograd
 // yes to both wherever Winograd4OK; unset or empty, Winograd4Pays decides,
-// except for the output in training, which stays Winograd2x2: F(4×4)'s
-// larger rounding errors in the forward pass of a training step moved
-// the median weight-gradient norm of plain-20 on CIFAR-10 by 2.1·10⁻⁴
-// from PyTorch's (TestProbeMatchesPyTorch, internal/weights, allows 10⁻⁴;
-// F(2×2): 1.3·10⁻⁷), and in the input gradient only by 2·10⁻⁵ (BENCH.md).
+// except for the output in training, which runs F(4×4) with AVX-512 on
+// images at most Wino4TrainMaxWidth wide only, and Winograd2x2 elsewhere.
 func UseWinograd4(c, m, h, w int, train bool) (fwd, dx bool) {
 	switch convEnvChoice() {
 	case convChoiceDirect, convChoiceWinograd2:
@@ -786,8 +783,22 @@ func UseWinograd4(c, m, h, w int, train bool) (fwd, dx bool) {
 		return ok, ok
 	}
 	pays := Winograd4Pays(c, m, h, w)
-	return pays && !train, pays
+	return pays && (!train || w <= Wino4TrainMaxWidth && activeConvKind() == convAVX512), pays
 }
+
+// Wino4TrainMaxWidth is the widest image whose output a training step
+// computes with F(4×4) by default: the CIFAR nets' 16×16 and 8×8 stages;
+// their 32×32 stage keeps F(2×2). F(4×4)'s error is 15–18× F(2×2)'s at
+// every stage (BENCH.md), and a training step's output errors reach every
+// later layer and the loss: with F(4×4) in the forward pass of every stage
+// the median weight-gradient norm of plain-20 and of C-20 on CIFAR-10 moved
+// 1.5·10⁻⁴ and 2.0·10⁻⁴ from PyTorch's (TestProbeMatchesPyTorch,
+// internal/weights, allows 10⁻⁴), with F(4×4) from 16×16 on 2.3·10⁻⁵ and
+// 4.0·10⁻⁵, as with F(2×2) everywhere (2.0·10⁻⁵ and 3.2·10⁻⁵). With the
+// AVX2 kernel the same choice moved ResNet-56's median from 2.6·10⁻⁵
+// to 9.1·10⁻⁵, too close to the limit: with AVX2 the output of a training
+// step stays F(2×2) everywhere.
+const Wino4TrainMaxWidth = 16
 
 // Winograd4OK reports whether Winograd4x4 runs its assembly transforms for
 // h×w images with the active kernel: Supports4x4, and AVX-512, or AVX2 for
