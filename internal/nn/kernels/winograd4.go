@@ -112,26 +112,27 @@ func (p *Winograd4x4) setSizes(m, c, h, w int) {
 
 // wino4Weight returns U = G g Gᵀ (6×6, row-major) of one 3×3 kernel g
 // (row-major), in float64 rounded once.
-func wino4Weight(g *[9]float32) [36]float32 {
-	const sixth, twentyFourth = 1.0 / 6, 1.0 / 24
-	gt := func(g0, g1, g2 float64) [6]float64 { // G · (g0, g1, g2)
-		return [6]float64{g0 / 4, -(g0 + g1 + g2) * sixth, -(g0 - g1 + g2) * sixth,
-			(g0 + 2*g1 + 4*g2) * twentyFourth, (g0 - 2*g1 + 4*g2) * twentyFourth, g2}
-	}
+func wino4Weight(g *[9]float32) (u [36]float32) {
 	var t [6][3]float64 // G g
 	for j := range 3 {
-		c := gt(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
+		c := wino4G(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
 		for i := range 6 {
 			t[i][j] = c[i]
 		}
 	}
-	var u [36]float32
-	for i, r := range t {
-		for j, v := range gt(r[0], r[1], r[2]) {
-			u[6*i+j] = float32(v)
-		}
+	for i := range 6 {
+		c := wino4G(t[i][0], t[i][1], t[i][2])
+		r := (*[6]float32)(u[6*i:])
+		r[0], r[1], r[2], r[3], r[4], r[5] = float32(c[0]), float32(c[1]), float32(c[2]), float32(c[3]), float32(c[4]), float32(c[5])
 	}
 	return u
+}
+
+// wino4G returns G · (g0, g1, g2).
+func wino4G(g0, g1, g2 float64) [6]float64 {
+	const sixth, twentyFourth = 1.0 / 6, 1.0 / 24
+	return [6]float64{g0 / 4, -(g0 + g1 + g2) * sixth, -(g0 - g1 + g2) * sixth,
+		(g0 + 2*g1 + 4*g2) * twentyFourth, (g0 - 2*g1 + 4*g2) * twentyFourth, g2}
 }
 
 // wino4Layout is the scratch layout of Run for some number of images: rb
