@@ -17,15 +17,18 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // Pad 1), Backward computes dx as the same kind of convolution of dout with
 // the flipped, transposed kernel, dx = conv(dout, Wf) with
 // Wf[c, o, i, j] = Weight[o, c, KH-1-i, KW-1-j], again one GEMM per image;
-// other convolutions use Weightᵀ·dout and col2im.
+// other convolutions use Weightᵀ·dout and col2im, except a 3x3, padding-1,
+// stride-2 one of an even-sized input run as an implicit GEMM (below).
 //
 // A 3x3 convolution with padding 1 and stride 1 (or 2, on an even-sized
 // input) runs as an implicit GEMM when the machine has the kernel for it
 // (kernels.ConvImplicit): each image is copied once into a zero-padded
 // layout (for stride 2, its four phase planes) and multiplied in place, with
 // no im2col matrix, for the output and the weight gradient, and for stride 1
-// also dx (the flipped-kernel convolution of dout); dx of stride 2 is
-// Weightᵀ·dout and col2im.
+// also dx (the flipped-kernel convolution of dout); dx of stride 2 is one
+// GEMM per phase of dx over the shifts of dout (inputGradPhases), or with
+// RESEXP_CONV=direct or winograd2 (kernels.OlderBits) Weightᵀ·dout and
+// col2im, as before.
 //
 // Algo chooses how a 3x3, padding-1, stride-1 convolution computes its
 // output and dx: ConvAuto (the zero value) follows the environment variable
@@ -40,18 +43,22 @@ import "github.com/resexp/resexp/internal/nn/kernels"
 // (Winograd only tied, or lost); with the pure-Go kernel (and on arm64)
 // everything stays direct. Winograd runs F(4x4,3x3) (kernels.Winograd4x4)
 // where that is faster than F(2x2,3x3) (kernels.UseWinograd4,
-// Winograd4Pays: AVX-512 or AVX2, the CIFAR stages) for dx, and for the output
-// of an inference-mode Forward only (the output of a training step keeps
-// F(2x2)'s smaller rounding errors); with ConvWinograd wherever
-// kernels.Winograd4OK, training too; F(2x2,3x3) (kernels.Winograd2x2)
-// elsewhere, on every such layer with ConvWinograd2, and wherever Winograd
-// runs with RESEXP_CONV=winograd2 (the default before F(4x4), bit for bit).
-// Either runs on a chunk's images at once, for dx with Wf, and after a
-// Winograd Forward the weight gradient runs F(2x2)'s GradU, which
-// transforms x itself, where that pays
-// (winogradGrad: AVX-512, 16 or more channels, rows of 8, 16 or a multiple
-// of 32 pixels: the CIFAR stages). Its results differ from the direct ones by float32 rounding
-// only (kernels' BENCH.md has the measured errors).
+// Winograd4Pays: AVX-512 or AVX2, the CIFAR stages) for dx and for the
+// output of an inference-mode Forward, and for the output of a training
+// step with AVX-512 on the 16x16 and 8x8 stages only
+// (kernels.Wino4TrainMaxWidth: elsewhere F(2x2)'s smaller rounding errors
+// keep the gradients within the PyTorch cross-check's limit); with
+// ConvWinograd wherever kernels.Winograd4OK, training too; F(2x2,3x3)
+// (kernels.Winograd2x2) elsewhere, on every such layer with ConvWinograd2,
+// and wherever Winograd runs with RESEXP_CONV=winograd2 (the default before
+// F(4x4), bit for bit). Either runs on a chunk's images at once, for dx
+// with Wf, and after a Winograd Forward the weight gradient runs a GradU,
+// which transforms x itself, where that pays (winogradGrad: AVX-512, 16 or
+// more channels, rows of 8, 16 or a multiple of 32 pixels: the CIFAR
+// stages): F(4x4)'s on images 16 or more pixels wide (winograd4Grad), not
+// with ConvWinograd2 or RESEXP_CONV=winograd2, F(2x2)'s elsewhere. Its
+// results differ from the direct ones by float32 rounding only (kernels'
+// BENCH.md has the measured errors).
 //
 // NoInputGrad makes Backward skip dx (it returns nil): set it on a network's
 // first layer, whose input needs no gradient. In a container it counts only

@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/resexp/resexp/internal/nn/kernels"
+
 // The input gradient of a 3x3, padding-1, stride-2 convolution of an
 // even-sized input (the downsampling layers of the nets), as one GEMM per
 // phase of dx instead of Weightᵀ·dout and col2im.
@@ -48,9 +50,10 @@ func phaseBlocks(a, b int) (lo, hi int) {
 }
 
 // phaseDx reports whether Backward computes dx by phases: a 3x3,
-// padding-1, stride-2 convolution of an even-sized input.
+// padding-1, stride-2 convolution of an even-sized input, unless
+// RESEXP_CONV asks for the bits of older runs (kernels.OlderBits).
 func (l *Conv2D) phaseDx() bool {
-	return l.KH == 3 && l.KW == 3 && l.Pad == 1 && l.Stride == 2 && l.g.h%2 == 0 && l.g.w%2 == 0
+	return l.KH == 3 && l.KW == 3 && l.Pad == 1 && l.Stride == 2 && l.g.h%2 == 0 && l.g.w%2 == 0 && !kernels.OlderBits()
 }
 
 // preparePhases sets l.phw to the four phases' weights, (0, 0), (0, 1),

@@ -544,8 +544,14 @@ func (p *Conv3x3) WeightGradImages(g, d []float32, dstride int, xp []float32, xs
 // channels, or up to 64 with stride 2 (the nets' downsampling layers,
 // 32 and 64 channels on 16×16 and 8×8 outputs, where the per-image GEMM
 // packs too few columns: their backward pass measured 3–9% faster,
-// TestLayerTimes).
-func (p *Conv3x3) dot() bool { return p.dotFits() && (p.m <= 16 || p.s == 2 && p.m <= 64) }
+// TestLayerTimes). With OlderBits, as before those: up to 16 output and an
+// even number of input channels.
+func (p *Conv3x3) dot() bool {
+	if OlderBits() {
+		return p.dotFits() && p.m <= 16 && p.c%2 == 0
+	}
+	return p.dotFits() && (p.m <= 16 || p.s == 2 && p.m <= 64)
+}
 
 // dotFits reports whether the dot-product kernel can run for p's sizes:
 // dot4x6AVX512 (4 rows of d, 6 of B) or dot2x6AVX2 (2 and 6). With c odd

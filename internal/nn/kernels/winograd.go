@@ -749,6 +749,17 @@ func convEnvChoice() convChoice {
 	return convEnv
 }
 
+// OlderBits reports whether RESEXP_CONV asks for the bits of runs made
+// before (direct or winograd2): the paths added after F(4×4) then stay
+// off, the stride-2 input gradient by phases (nn's Conv2D) and the
+// dot-product weight gradient of an odd number of input channels or of
+// more than 16 output channels (Conv3x3.WeightGradImages), so that those
+// runs are reproduced bit for bit.
+func OlderBits() bool {
+	c := convEnvChoice()
+	return c == convChoiceDirect || c == convChoiceWinograd2
+}
+
 // UseWinograd reports whether a stride-1 3×3 convolution of c-channel h×w
 // images into m channels (and its input gradient, the same convolution from
 // m channels into c) should run Winograd rather than directly:
