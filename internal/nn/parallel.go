@@ -39,28 +39,27 @@ func parallelFor(n int, fn func(c, lo, hi int)) {
 	j := getJob()
 	j.fn, j.n, j.k = fn, n, k
 	j.next.Store(0)
-	j.left.Store(int32(g - 1))
 	j.wg.Add(g - 1)
 	tasks := ensureWorkers(g - 1)
 	for range g - 1 {
 		tasks <- j
 	}
 	j.run()
-	for i := 0; i < spinTries && j.left.Load() > 0; i++ {
-		runtime.Gosched()
-	}
 	j.wg.Wait()
 	j.fn = nil
 	putJob(j)
 }
 
-// spinTries bounds how often a worker looks for its next job, and
-// parallelFor for its workers' end, before blocking: each try yields the
-// processor once (runtime.Gosched, well under a microsecond when nothing
-// else waits for it), so a few thousand cover the gap between two layers'
-// passes. Blocking and being woken costs each parallelFor about that much
-// again on an idle core (a futex wake-up), which with the 150-odd passes of
-// a ResNet-20 training step left a core idle for about a tenth of it.
+// spinTries bounds how often a worker looks for its next job before it
+// blocks: each try yields the processor once (runtime.Gosched, well under
+// a microsecond when nothing else waits for it), so the tries cover the
+// gap between two layers' passes. A blocked worker is woken by the next
+// parallelFor (a futex wake-up on an idle core), which with the 150-odd
+// passes of a ResNet-20 training step left a core idle for about a tenth
+// of it (BENCHMARKS.md, fifth round). The caller does not spin for the
+// workers' end: that moved goroutines between processors, and the
+// runtime then allocated for their blocking (its sudog caches), up to five
+// times a ResNet-56 step.
 const spinTries = 2000
 
 // job is one parallelFor call; its participants take chunks in turn until
@@ -69,7 +68,6 @@ type job struct {
 	fn   func(c, lo, hi int)
 	n, k int
 	next atomic.Int64
-	left atomic.Int32 // workers not done yet
 	wg   sync.WaitGroup
 }
 
@@ -117,7 +115,6 @@ func worker(tasks chan *job) {
 	for {
 		j := nextJob(tasks)
 		j.run()
-		j.left.Add(-1)
 		j.wg.Done()
 	}
 }
