@@ -975,6 +975,19 @@ func wino4Pieces(s isa, tw, z int, piece func(r, off, half int)) {
 	piece(f0/w, f0%w, -1)
 }
 
+// wino4Guarded emits body to run only where a tile row exists: it loads
+// the row offset at byte off of the rows table (AX) into DX and skips body
+// (label <name>skip<n>, n counted in label) if it is -1.
+func wino4Guarded(name string, label *int, off int, body func()) {
+	*label++
+	n := *label
+	emit("\tMOVQ %d(AX), DX", off)
+	emit("\tTESTQ DX, DX")
+	emit("\tJS %sskip%d", name, n)
+	body()
+	emit("%sskip%d:", name, n)
+}
+
 // wino4Stage emits the moves between the n registers from reg and the
 // staging area at BX (vectors of s's width): register reg+k from or to
 // vector slot(k), loading if load.
@@ -1071,19 +1084,16 @@ func wino4Input(s isa, tw int) {
 					emit("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
 				}
 				wino4Pieces(s, tw, 4*part+z, func(r, off, half int) {
-					label++
-					emit("\tMOVQ %d(AX), DX", 8*(8*i+r))
-					emit("\tTESTQ DX, DX")
-					emit("\tJS %sskip%d", name, label)
-					switch half {
-					case -1:
-						emit("\tVMOVUPS %d(SI)(DX*4), %s", 4*off, s.r(i))
-					case 0:
-						emit("\tVMOVUPS (SI)(DX*4), Y%d", i)
-					default:
-						emit("\tVINSERTF64X4 $1, (SI)(DX*4), Z%d, Z%d", i, i)
-					}
-					emit("%sskip%d:", name, label)
+					wino4Guarded(name, &label, 8*(8*i+r), func() {
+						switch half {
+						case -1:
+							emit("\tVMOVUPS %d(SI)(DX*4), %s", 4*off, s.r(i))
+						case 0:
+							emit("\tVMOVUPS (SI)(DX*4), Y%d", i)
+						default:
+							emit("\tVINSERTF64X4 $1, (SI)(DX*4), Z%d, Z%d", i, i)
+						}
+					})
 				})
 			}
 			wino4Bt(s, [6]int{0, 1, 2, 3, 4, 5}, [6]int{6, 7, 8, 9, 10, 11}, 12, 13, f[1], f[0])
@@ -1164,21 +1174,18 @@ func wino4Output(s isa, tw int) {
 			interleave(s, 4, 5, 4, 7)
 			for z, reg := range [4]int{0, 6, 4, 7} {
 				wino4Pieces(s, tw, 4*part+z, func(r, off, half int) {
-					label++
-					emit("\tMOVQ %d(AX), DX", 8*r)
-					emit("\tTESTQ DX, DX")
-					emit("\tJS %sskip%d", name, label)
-					at := fmt.Sprintf("%d(DI)(DX*4)", 4*(off+y*w))
-					switch half {
-					case -1:
-						emit("\tVMOVUPS %s, %s", s.r(reg), at)
-					case 0:
-						emit("\tVMOVUPS Y%d, %s", reg, at)
-					default:
-						emit("\tVEXTRACTF64X4 $1, Z%d, Y8", reg)
-						emit("\tVMOVUPS Y8, %s", at)
-					}
-					emit("%sskip%d:", name, label)
+					wino4Guarded(name, &label, 8*r, func() {
+						at := fmt.Sprintf("%d(DI)(DX*4)", 4*(off+y*w))
+						switch half {
+						case -1:
+							emit("\tVMOVUPS %s, %s", s.r(reg), at)
+						case 0:
+							emit("\tVMOVUPS Y%d, %s", reg, at)
+						default:
+							emit("\tVEXTRACTF64X4 $1, Z%d, Y8", reg)
+							emit("\tVMOVUPS Y8, %s", at)
+						}
+					})
 				})
 			}
 		}
@@ -1217,20 +1224,17 @@ func wino4GradOut(tw int) {
 		for y := range 4 {
 			emit("\tVPXORD Z%d, Z%d, Z%d", y, y, y)
 			wino4Pieces(s, tw, z, func(r, off, half int) {
-				label++
-				emit("\tMOVQ %d(AX), DX", 8*r)
-				emit("\tTESTQ DX, DX")
-				emit("\tJS %sskip%d", name, label)
-				at := fmt.Sprintf("%d(SI)(DX*4)", 4*(off+y*w))
-				switch half {
-				case -1:
-					emit("\tVMOVUPS %s, Z%d", at, y)
-				case 0:
-					emit("\tVMOVUPS %s, Y%d", at, y)
-				default:
-					emit("\tVINSERTF64X4 $1, %s, Z%d, Z%d", at, y, y)
-				}
-				emit("%sskip%d:", name, label)
+				wino4Guarded(name, &label, 8*r, func() {
+					at := fmt.Sprintf("%d(SI)(DX*4)", 4*(off+y*w))
+					switch half {
+					case -1:
+						emit("\tVMOVUPS %s, Z%d", at, y)
+					case 0:
+						emit("\tVMOVUPS %s, Y%d", at, y)
+					default:
+						emit("\tVINSERTF64X4 $1, %s, Z%d, Z%d", at, y, y)
+					}
+				})
 			})
 		}
 		o := wino4A(s, [4]int{0, 1, 2, 3}, [4]int{4, 5, 6, 7}, [4]int{8, 9, 10, 11}, f)

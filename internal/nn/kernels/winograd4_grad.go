@@ -68,15 +68,7 @@ func (p *Winograd4x4) GradWeightsRows(g, du []float32, lo, hi int) {
 	if len(g) < p.m*p.c*9 || len(du) < p.GradSize() || lo < 0 || hi > p.m {
 		panic("kernels: Winograd4x4.GradWeights: g or du too short, or rows outside m")
 	}
-	for o := lo; o < hi; o++ {
-		for ch := range p.c {
-			var d [36]float32
-			for e := range d {
-				d[e] = du[(e*p.m+o)*p.c+ch]
-			}
-			*(*[9]float32)(g[(o*p.c+ch)*9:]) = wino4GradWeight(&d)
-		}
-	}
+	winoGradWeightsRows(g, du, p.m, p.c, lo, hi, wino4GradWeight)
 }
 
 // gradLayout is layout for GradU: blocks of twice Run's tile rows (V and

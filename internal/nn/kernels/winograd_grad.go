@@ -83,13 +83,20 @@ func (p *Winograd2x2) GradWeightsRows(g, du []float32, lo, hi int) {
 	if len(g) < p.m*p.c*9 || len(du) < p.GradSize() || lo < 0 || hi > p.m {
 		panic("kernels: Winograd2x2.GradWeights: g or du too short, or rows outside m")
 	}
+	winoGradWeightsRows(g, du, p.m, p.c, lo, hi, winoGradWeight)
+}
+
+// winoGradWeightsRows sets rows lo..hi of g [m, c, 3, 3] to the transforms
+// tr of the kernels' dU, gathered from du [npos][m][c] (npos = len of tr's
+// argument).
+func winoGradWeightsRows[D [16]float32 | [36]float32](g, du []float32, m, c, lo, hi int, tr func(*D) [9]float32) {
 	for o := lo; o < hi; o++ {
-		for ch := range p.c {
-			var d [16]float32
-			for e := range d {
-				d[e] = du[(e*p.m+o)*p.c+ch]
+		for ch := range c {
+			var d D
+			for e := range len(d) {
+				d[e] = du[(e*m+o)*c+ch]
 			}
-			*(*[9]float32)(g[(o*p.c+ch)*9:]) = winoGradWeight(&d)
+			*(*[9]float32)(g[(o*c+ch)*9:]) = tr(&d)
 		}
 	}
 }
