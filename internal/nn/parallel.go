@@ -51,12 +51,12 @@ func parallelFor(n int, fn func(c, lo, hi int)) {
 }
 
 // spinTries bounds how often a worker looks for its next job before it
-// blocks: each try yields the processor once (runtime.Gosched, well under
-// a microsecond when nothing else waits for it), so the tries cover the
-// gap between two layers' passes. A blocked worker is woken by the next
-// parallelFor (a futex wake-up on an idle core), which with the 150-odd
-// passes of a ResNet-20 training step left a core idle for about a tenth
-// of it (BENCHMARKS.md, fifth round). The caller does not spin for the
+// blocks: each try yields the processor once (runtime.Gosched), and the
+// tries are meant to cover the gap between two layers' passes. A blocked
+// worker is woken by the next parallelFor (a futex wake-up on an idle
+// core); with a wake-up for every pass, CPU profiles of training steps
+// counted 181% of two cores busy (ResNet-20) and 179% (ResNet-56), with
+// the spinning 196% (ResNet-56; BENCHMARKS.md, fifth round). The caller does not spin for the
 // workers' end: that moved goroutines between processors, and the
 // runtime then allocated for their blocking (its sudog caches), up to five
 // times a ResNet-56 step.

@@ -975,6 +975,31 @@ func wino4Pieces(s isa, tw, z int, piece func(r, off, half int)) {
 	piece(f0/w, f0%w, -1)
 }
 
+// wino4Phases emits the 4-way deinterleave of the 64 floats in registers
+// 0-3 (lane k: float 4k+p) into the column phases P0, P1, P2, P3 in
+// registers 6, 8, 7, 9 (4 and 5 temporaries; 0-3 overwritten).
+func wino4Phases(s isa) {
+	deinterleave(s, 0, 1, 0, 4)
+	deinterleave(s, 2, 3, 2, 5)
+	deinterleave(s, 0, 2, 6, 7) // P0, P2
+	deinterleave(s, 4, 5, 8, 9) // P1, P3
+}
+
+// wino4StoreRow emits the stores of row i of a transformed tile, the
+// registers regs, to the positions 6i..6i+5 from DI plus off bytes (R9 the
+// position stride, DX and R11 temporaries).
+func wino4StoreRow(s isa, i, off int, regs [6]int) {
+	emit("\tMOVQ R9, DX")
+	emit("\tIMULQ $%d, DX", 6*i)
+	emit("\tLEAQ %d(DI)(DX*1), R11", off)
+	for j, reg := range regs {
+		emit("\tVMOVUPS %s, (R11)", s.r(reg))
+		if j < 5 {
+			emit("\tADDQ R9, R11")
+		}
+	}
+}
+
 // wino4Guarded emits body to run only where a tile row exists: it loads
 // the row offset at byte off of the rows table (AX) into DX and skips body
 // (label <name>skip<n>, n counted in label) if it is -1.
@@ -1101,21 +1126,10 @@ func wino4Input(s isa, tw int) {
 		}
 		for i := range 6 {
 			wino4Stage(s, true, 0, 4, func(k int) int { return 4*i + k })
-			deinterleave(s, 0, 1, 0, 4)
-			deinterleave(s, 2, 3, 2, 5)
-			deinterleave(s, 0, 2, 6, 7) // P0, P2
-			deinterleave(s, 4, 5, 8, 9) // P1, P3
+			wino4Phases(s)
 			wino4Shifts(s, tw, 9, 6, 10, 11)
 			wino4Bt(s, [6]int{10, 6, 8, 7, 9, 11}, [6]int{0, 1, 2, 3, 4, 5}, 12, 13, f[1], f[0])
-			emit("\tMOVQ R9, DX")
-			emit("\tIMULQ $%d, DX", 6*i)
-			emit("\tLEAQ %d(DI)(DX*1), R11", vb*part)
-			for j := range 6 {
-				emit("\tVMOVUPS %s, (R11)", s.r(j))
-				if j < 5 {
-					emit("\tADDQ R9, R11")
-				}
-			}
+			wino4StoreRow(s, i, vb*part, [6]int{0, 1, 2, 3, 4, 5})
 		}
 	}
 	wino4LoopEnd(name, "R8", "R10")
@@ -1244,20 +1258,9 @@ func wino4GradOut(tw int) {
 	}
 	for i := range 6 {
 		wino4Stage(s, true, 0, 4, func(k int) int { return 4*i + k })
-		deinterleave(s, 0, 1, 0, 4)
-		deinterleave(s, 2, 3, 2, 5)
-		deinterleave(s, 0, 2, 6, 7) // P0, P2
-		deinterleave(s, 4, 5, 8, 9) // P1, P3
+		wino4Phases(s)
 		o := wino4A(s, [4]int{6, 8, 7, 9}, [4]int{0, 1, 2, 3}, [4]int{4, 5, 10, 11}, f)
-		emit("\tMOVQ R9, DX")
-		emit("\tIMULQ $%d, DX", 6*i)
-		emit("\tLEAQ (DI)(DX*1), R11")
-		for j, reg := range o {
-			emit("\tVMOVUPS Z%d, (R11)", reg)
-			if j < 5 {
-				emit("\tADDQ R9, R11")
-			}
-		}
+		wino4StoreRow(s, i, 0, o)
 	}
 	wino4LoopEnd(name, "R8", "R10")
 }
